@@ -1,0 +1,1 @@
+"""Answer questions, in Chinese, about a corpus of news articles."""

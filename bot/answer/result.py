@@ -1,0 +1,39 @@
+"""What the answer engine hands to every surface (CLI, terminal chat, Telegram)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.facts.model import Source
+
+MAX_ANSWER_CHARS = 250  # the fact shown to the user; longer facts are trimmed at a clause
+
+
+@dataclass(frozen=True)
+class Hit:
+    fact_id: str
+    answer: str
+    entity: str | None
+    source: Source
+    score: float  # 0-100
+
+    @property
+    def label(self) -> str:
+        """A short handle for a button or an inline result title."""
+        text = self.entity or self.answer
+        return text if len(text) <= 24 else text[:23] + "…"
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str  # as asked, after truncation
+    normalised: str
+    found: bool
+    hits: tuple[Hit, ...] = ()  # ranked; hits[0] is the answer when found
+    suggestions: tuple[Hit, ...] = ()  # up to three, offered when not found
+    notice: str = ""  # a message about the input itself: empty, truncated, …
+    entities: tuple[str, ...] = field(default=())  # entities the question named
+
+    @property
+    def top(self) -> Hit | None:
+        return self.hits[0] if self.found and self.hits else None

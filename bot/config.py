@@ -1,0 +1,63 @@
+"""Settings from environment variables, as Procfile hosts expect.
+
+The names are fixed by the deployment contract; nothing else is read from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DB_PATH = Path("data/queries.db")
+DEFAULT_KNOWLEDGE_DIR = Path("knowledge")
+DEFAULT_PORT = 8443
+
+
+class ConfigError(ValueError):
+    """A setting is present but unusable; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str | None = None
+    api_base_url: str | None = None
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    db_path: Path = DEFAULT_DB_PATH
+    knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
+    webhook_url: str | None = None
+    port: int = DEFAULT_PORT
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Config:
+        env = dict(os.environ if env is None else env)
+        return cls(
+            token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
+            api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or None,
+            admin_ids=parse_admin_ids(env.get("BOT_ADMIN_IDS", "")),
+            db_path=Path(env.get("BOT_DB_PATH", "").strip() or DEFAULT_DB_PATH),
+            knowledge_dir=Path(env.get("BOT_KNOWLEDGE_DIR", "").strip() or DEFAULT_KNOWLEDGE_DIR),
+            webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
+            port=parse_port(env.get("PORT", "")),
+        )
+
+
+def parse_admin_ids(raw: str) -> frozenset[int]:
+    ids = set()
+    for part in raw.replace(" ", "").split(","):
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise ConfigError(f"BOT_ADMIN_IDS: {part!r} is not a Telegram user id") from None
+    return frozenset(ids)
+
+
+def parse_port(raw: str) -> int:
+    raw = raw.strip()
+    if not raw:
+        return DEFAULT_PORT
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"PORT: {raw!r} is not a TCP port number")
+    return int(raw)
