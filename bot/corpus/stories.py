@@ -1,0 +1,69 @@
+"""Split a cleaned page into stories: each separately headed story is its own source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.corpus.clean import Block, clean_page
+from bot.facts.model import Story
+
+SECTION_LEVEL = 3  # "###" headings are sections inside a story, not new stories
+
+
+class CorpusError(Exception):
+    """The articles cannot be read; the message names the file and the reason."""
+
+
+def title_of(headings: list[Block]) -> str:
+    """The story's title from a run of headings: the main ("#") one, after any "——" kicker."""
+    main = min(headings, key=lambda h: (h.level if h.level != 4 else 2.5, -len(h.text)))
+    kicker = [h.text for h in headings if h is not main and h.text.endswith("——")]
+    return "".join(kicker) + main.text
+
+
+def story_id(file: str, number: int) -> str:
+    return f"{Path(file).stem.split('_')[0]}-{number}"
+
+
+def split_stories(file: str, blocks: list[Block], publication: str, date: str) -> list[Story]:
+    stories: list[Story] = []
+    pending: list[Block] = []  # headings seen since the last paragraph
+    for block in blocks:
+        if block.kind == "heading":
+            if block.level != SECTION_LEVEL or not stories:
+                pending.append(block)
+            continue
+        if pending:
+            stories.append(
+                Story(
+                    id=story_id(file, len(stories) + 1),
+                    file=file,
+                    title=title_of(pending),
+                    publication=publication,
+                    date=date,
+                    paragraphs=[],
+                )
+            )
+            pending = []
+        elif not stories:
+            stories.append(Story(story_id(file, 1), file, "", publication, date, []))
+        stories[-1].paragraphs.append(block.text)
+    return stories
+
+
+def read_article(path: Path, overrides: dict[str, str] | None = None) -> list[Story]:
+    """The stories of one article file; `overrides` fill metadata that the text lacks."""
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{path.name}: not UTF-8 text ({exc.reason})") from exc
+    except OSError as exc:
+        raise CorpusError(f"{path.name}: cannot be read ({exc.strerror})") from exc
+    page = clean_page(raw)
+    overrides = overrides or {}
+    publication = page.publication or overrides.get("publication", "")
+    date = page.date or overrides.get("date", "")
+    stories = split_stories(path.name, page.blocks, publication, date)
+    if overrides.get("title") and stories and not stories[0].title:
+        stories[0].title = overrides["title"]
+    return stories

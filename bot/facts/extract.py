@@ -1,0 +1,287 @@
+"""Facts and entities from clean stories.
+
+A fact is one sentence (or a clause group of a very long one) that a reader would accept as an
+answer. Entities are found by the shapes Chinese news gives names: legal forms (…有限公司),
+place suffixes (…镇), park suffixes (…产业园), 简称 notes and role + name patterns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+import jieba
+
+from bot.facts import parse
+from bot.facts.model import Entity, Fact, Source, Story
+from bot.text import pinyin_key
+
+CJK = r"\u4e00-\u9fff"
+MAX_FACT_CHARS = 250
+MIN_FACT_CHARS = 12  # a shorter sentence is joined to the next one: "向高端，筑高地。"
+SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+[”’」』）)]*|$)")
+# Where a name cannot continue to the left: punctuation and function words.
+LEFT_STOP = re.compile(
+    r"[^\u4e00-\u9fffA-Za-z0-9]|的|在|与|和|及|由|向|对|是|为|等|了|将|把|被|从|至|于|让|给|"
+    r"旗下|子公司|位于|作为|以及|包括|支持|推进|引进|培育|建设|组建|兴建|投资|走进|依托|联合|"
+    r"携手|签约|举行|召开|开展|成立|打造|布局|发布|实施|推动|加快|全力|积极"
+)
+REGION_PREFIX = re.compile(
+    r"^(?:中国|四川省?|乐山市?|福建省?|大连市?|成都市?|重庆市?|海南省?|北京市?|上海市?|"
+    r"广东省?|浙江省?|江苏省?|[\u4e00-\u9fff]{2}[省市])"
+)
+LEGAL_SUFFIX = re.compile(r"(?:集团)?(?:股份有限公司|有限责任公司|有限公司|股份|集团)$")
+TRADE_WORDS = re.compile(
+    r"(?:新材料|新能源|能源|生物医药|医疗科技|医疗|科技|制药|药业|储能|电子|酒业|实业)+$"
+)
+# Standard Chinese short forms of long institutional words.
+ABBREVIATIONS = {
+    "国家高新技术产业开发区": "高新区",
+    "高新技术产业开发区": "高新区",
+    "经济技术开发区": "经开区",
+    "卫生健康委员会": "卫健委",
+    "卫生健康委": "卫健委",
+    "中医医院": "中医院",
+}
+NAME = rf"[{CJK}A-Za-z0-9]"
+KIND_PATTERNS = [
+    ("company", re.compile(rf"{NAME}{{2,24}}?(?P<suffix>股份有限公司|有限责任公司|有限公司)")),
+    ("company", re.compile(rf"[{CJK}]{{2,6}}?(?P<suffix>集团|股份)(?![{CJK}]*有限)")),
+    ("park", re.compile(rf"{NAME}{{2,16}}?(?P<suffix>产业园区|产业园|高新区|开发区|示范区|试验区)")),
+    ("place", re.compile(rf"[{CJK}]{{2,3}}(?P<suffix>镇|乡|村|县)(?![{CJK}]?(?:委|民|级|域))")),
+    ("organisation", re.compile(rf"[{CJK}]{{2,14}}?(?P<suffix>联盟|大学|学院|医院|总工会|教育局|农村局|委员会)")),
+    ("event", re.compile(rf"[{CJK}0-9]{{4,20}}?(?P<suffix>大会|座谈会|发布会|恳谈会|全会)")),
+    ("project", re.compile(rf"[{CJK}A-Za-z0-9（）]{{4,30}}?(?P<suffix>项目)")),
+]
+SHORT_NAME = re.compile(r"[（(](?:以下)?简称[“\"](?P<short>[^”\"]{2,12})[”\"][）)]")
+COMMON_WORD_FREQ = 20
+ADMIN_UNITS = {"省", "市", "县", "区", "乡", "镇"}  # 峨眉山市|高桥镇: a place name starts after one
+GENERIC_NAMES = re.compile(r"^(?:该|这|本|此|各|其|上述|相关|重点|重大|一批|多个|全市|全省|全国)")
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Sentences, with very short ones joined to the next and very long ones cut at clauses."""
+    raw = [s.strip() for s in SENTENCE.findall(paragraph) if s.strip()]
+    merged: list[str] = []
+    carry = ""
+    for sentence in raw:
+        sentence = carry + sentence
+        carry = ""
+        if len(sentence) < MIN_FACT_CHARS and len(raw) > 1:
+            carry = sentence
+            continue
+        merged.extend(cut_long(sentence))
+    if carry:
+        if merged and len(merged[-1]) + len(carry) <= MAX_FACT_CHARS:
+            merged[-1] += carry
+        else:
+            merged.append(carry)
+    return merged
+
+
+def cut_long(sentence: str) -> list[str]:
+    """Pieces of at most MAX_FACT_CHARS, cut after "；" first, then after "，"."""
+    if len(sentence) <= MAX_FACT_CHARS:
+        return [sentence]
+    for mark in "；，":
+        parts = [p for p in re.split(f"(?<={mark})", sentence) if p]
+        if len(parts) > 1:
+            pieces, current = [], ""
+            for part in parts:
+                if current and len(current) + len(part) > MAX_FACT_CHARS:
+                    pieces.append(current)
+                    current = ""
+                current += part
+            pieces.append(current)
+            if all(len(p) <= MAX_FACT_CHARS for p in pieces):
+                return pieces
+            return [q for p in pieces for q in cut_long(p)]
+    return [sentence[i : i + MAX_FACT_CHARS] for i in range(0, len(sentence), MAX_FACT_CHARS)]
+
+
+def fact_id(file: str, text: str) -> str:
+    return hashlib.sha1(f"{file}\n{text}".encode()).hexdigest()[:12]
+
+
+def make_facts(stories: list[Story]) -> list[Fact]:
+    """One fact per sentence, skipping sentences a page printed twice."""
+    facts: list[Fact] = []
+    seen: set[tuple[str, str]] = set()
+    for story in stories:
+        for number, paragraph in enumerate(story.paragraphs, start=1):
+            for sentence in split_sentences(paragraph):
+                key = (story.file, re.sub(r"\W", "", sentence))
+                if key in seen:
+                    continue
+                seen.add(key)
+                source = Source(story.file, story.title, story.publication, story.date, number)
+                facts.append(
+                    Fact(
+                        id=fact_id(story.file, sentence),
+                        text=sentence,
+                        source=source,
+                        numbers=parse.numbers(sentence),
+                        dates=parse.dates(sentence),
+                        periods=parse.periods(sentence),
+                        people=parse.people(sentence),
+                    )
+                )
+    return facts
+
+
+def trim_left(candidate: str) -> str:
+    """Cut a suffix match back to where the name starts."""
+    last = None
+    for m in LEFT_STOP.finditer(candidate):
+        last = m
+    return candidate[last.end() :] if last else candidate
+
+
+def core_name(name: str) -> str:
+    """四川伟力得能源股份有限公司 → 伟力得: the name without region, legal form and trade."""
+    core = LEGAL_SUFFIX.sub("", name)
+    core = REGION_PREFIX.sub("", core)
+    return TRADE_WORDS.sub("", core)
+
+
+def stands_alone(name: str, text: str, place: bool = False) -> bool:
+    """True when the name occurs somewhere right after punctuation or a function word."""
+    for m in re.finditer(re.escape(name), text):
+        before = text[max(0, m.start() - 3) : m.start()]
+        if not before or any(
+            LEFT_STOP.fullmatch(before[i:]) or (place and before[i:] in ADMIN_UNITS)
+            for i in range(len(before))
+        ):
+            return True
+    return False
+
+
+def best_name(candidate: str, text: str, suffix_len: int, place: bool = False) -> str | None:
+    """The shortest left-trimmed form of a suffix match that the text also uses on its own."""
+    candidate = trim_left(candidate)
+    for start in range(max(0, len(candidate) - suffix_len - 2), -1, -1):
+        name = candidate[start:]
+        if stands_alone(name, text, place):
+            return name
+    return None
+
+
+def candidate_names(text: str) -> Iterable[tuple[str, str]]:
+    for kind, pattern in KIND_PATTERNS:
+        matches = {m.group(0): len(m["suffix"]) for m in pattern.finditer(text)}
+        for match, suffix_len in matches.items():
+            name = best_name(match, text, suffix_len, place=kind == "place")
+            if not name or GENERIC_NAMES.match(name) or is_common_word(name):
+                continue
+            if kind == "project" and len(name) < 6:
+                continue
+            yield kind, name
+
+
+def is_common_word(word: str) -> bool:
+    """A word the general dictionary knows well is no name: 表示, 乡村, 全县."""
+    return jieba.dt.FREQ.get(word, 0) >= COMMON_WORD_FREQ
+
+
+def extract_entities(stories: list[Story], facts: list[Fact]) -> list[Entity]:
+    """Entities with aliases; variant spellings of one name become aliases of the commoner."""
+    text = "\n".join(p for s in stories for p in s.paragraphs)
+    entities: dict[str, Entity] = {}
+    for kind, name in candidate_names(text):
+        entities.setdefault(name, Entity(name=name, type=kind))
+    for m in SHORT_NAME.finditer(text):
+        before = text[: m.start()]
+        owner = max(
+            (e for e in entities.values() if e.type == "company" and before.endswith(e.name)),
+            key=lambda e: len(e.name),
+            default=None,
+        )
+        if owner:
+            add_alias(owner, m["short"])
+            add_alias(owner, REGION_PREFIX.sub("", m["short"]))
+    for fact in facts:
+        for person in fact.people:
+            if is_common_word(person.name):
+                continue
+            entity = entities.setdefault(person.name, Entity(name=person.name, type="person"))
+            entity.role = entity.role or person.role
+            entity.organisation = entity.organisation or person.organisation
+    for entity in list(entities.values()):
+        if entity.type == "company":
+            core = core_name(entity.name)
+            if len(core) >= 2 and core != entity.name:
+                add_alias(entity, core)
+                trade = TRADE_WORDS.search(LEGAL_SUFFIX.sub("", entity.name))
+                if trade:
+                    add_alias(entity, core + trade.group(0))
+        for long, short in ABBREVIATIONS.items():
+            if long in entity.name:
+                add_alias(entity, entity.name.replace(long, short))
+        if entity.type in {"park", "organisation"}:
+            bare = REGION_PREFIX.sub("", entity.name)
+            if len(bare) >= 3 and bare != entity.name and bare in text:
+                add_alias(entity, bare)
+    merged = merge_variants(list(entities.values()), text)
+    return sorted(merged, key=lambda e: (e.type, e.name))
+
+
+def add_alias(entity: Entity, alias: str) -> None:
+    if len(alias) >= 2 and alias != entity.name and alias not in entity.aliases:
+        entity.aliases.append(alias)
+
+
+def merge_variants(entities: list[Entity], text: str) -> list[Entity]:
+    """尚伟股份 and 尚纬股份 are one company: same sound, same length, one character apart."""
+    counts = Counter({e.name: text.count(e.name) for e in entities})
+    by_sound: dict[tuple[str, str], list[Entity]] = {}
+    for e in entities:
+        by_sound.setdefault((e.type, pinyin_key(e.name)), []).append(e)
+    kept = []
+    for group in by_sound.values():
+        group.sort(key=lambda e: (-counts[e.name], e.name))
+        main = group[0]
+        for other in group[1:]:
+            add_alias(main, other.name)
+            for alias in other.aliases:
+                add_alias(main, alias)
+        kept.append(main)
+    return resolve_aliases(kept, counts)
+
+
+def resolve_aliases(entities: list[Entity], counts: Counter[str]) -> list[Entity]:
+    """An entity named like another's alias is that entity; a shared alias goes to the commoner."""
+    by_name = {e.name: e for e in entities}
+    for e in sorted(entities, key=lambda e: -len(e.name)):
+        for alias in list(e.aliases):
+            twin = by_name.get(alias)
+            if twin is not None and twin is not e and twin.type == e.type and alias in by_name:
+                for extra in twin.aliases:
+                    add_alias(e, extra)
+                del by_name[alias]
+    kept = list(by_name.values())
+    owners: dict[str, Entity] = {}
+    for e in sorted(kept, key=lambda e: (-counts[e.name], e.name)):
+        e.aliases = [a for a in e.aliases if a not in owners and a not in by_name]
+        for alias in e.aliases:
+            owners[alias] = e
+        e.aliases.sort()
+    return kept
+
+
+def link_entities(facts: list[Fact], entities: list[Entity]) -> None:
+    """Each fact lists the entities it names, longest names first so 乐山高新区 beats 乐山."""
+    names = sorted(
+        ((alias, e.name) for e in entities for alias in [e.name, *e.aliases]),
+        key=lambda pair: -len(pair[0]),
+    )
+    for fact in facts:
+        remaining = fact.text
+        linked: list[str] = []
+        for alias, canonical in names:
+            if alias in remaining:
+                remaining = remaining.replace(alias, "\0")
+                if canonical not in linked:
+                    linked.append(canonical)
+        fact.entities = sorted(linked, key=lambda n: fact.text.find(n) % 10_000)

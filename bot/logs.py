@@ -1,0 +1,193 @@
+"""`python -m bot logs stats | unanswered [--limit N] | export --csv FILE`: review the query log.
+
+The formatting functions here (`format_stats`, `format_unanswered`) are also what the
+Telegram admin commands reply with: plain text, no markup, aligned for a monospace font
+(CJK characters count as two columns), so a caller can HTML-escape it and wrap it in <pre>.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import sys
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from bot.config import Config, ConfigError
+from bot.querylog import (
+    LOW_SCORE,
+    QueryLog,
+    SchemaTooNew,
+    Stats,
+    UnansweredGroup,
+    similarity_key,
+)
+
+MAX_TEXT_WIDTH = 40  # columns; longer questions are cut with "…" to keep tables on screen
+
+
+# -- display width ---------------------------------------------------------------------------
+
+
+def char_width(char: str) -> int:
+    """Terminal columns of one character: 2 for wide/full-width (CJK), 0 for combining."""
+    if unicodedata.combining(char) or unicodedata.category(char) in {"Mn", "Me", "Cf"}:
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in {"W", "F"} else 1
+
+
+def text_width(text: str) -> int:
+    return sum(char_width(c) for c in text)
+
+
+def clip(text: str, width: int) -> str:
+    """`text` cut to at most `width` columns, ending in "…" when cut. Newlines become spaces."""
+    text = " ".join(text.split())
+    if text_width(text) <= width:
+        return text
+    out, used = [], 0
+    for char in text:
+        w = char_width(char)
+        if used + w > width - 1:
+            break
+        out.append(char)
+        used += w
+    return "".join(out) + "…"
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """`text` padded with spaces to `width` columns (right-aligned if `right`)."""
+    fill = " " * max(0, width - text_width(text))
+    return fill + text if right else text + fill
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: set[int]) -> list[str]:
+    """Aligned lines: a header, a rule, the rows. Columns in `right` are right-aligned."""
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(text_width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for n, row in enumerate(cells):
+        parts = [pad(c, widths[i], i in right) for i, c in enumerate(row)]
+        lines.append("  ".join(parts).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def short_time(iso_time: str) -> str:
+    """ "2024-05-08T11:02:33.123456+00:00" -> "2024-05-08 11:02" (stored times are UTC)."""
+    return iso_time[:16].replace("T", " ")
+
+
+# -- the two reports -------------------------------------------------------------------------
+
+
+def format_stats(stats: Stats) -> str:
+    """The `stats` report as plain text."""
+    now = stats.now.strftime("%Y-%m-%d %H:%M %Z").strip()
+    lines = [
+        f"Query log, as of {now}",
+        f"Today: {stats.today}   Last 7 days: {stats.week}",
+        f"Answered: {stats.answered}/{stats.week} ({stats.answer_rate:.0%})",
+        f"Feedback: 👍 {stats.thumbs_up}  👎 {stats.thumbs_down}",
+        f"Admin commands refused: {stats.refused}",
+    ]
+    if stats.top_questions:
+        lines += ["", "Top questions (7 days)"]
+        rows = [(n, clip(text, MAX_TEXT_WIDTH)) for text, n in stats.top_questions]
+        lines += table(("count", "question"), rows, right={0})
+    if stats.top_entities:
+        lines += ["", "Top entities (7 days)"]
+        rows = [(n, clip(text, MAX_TEXT_WIDTH)) for text, n in stats.top_entities]
+        lines += table(("count", "entity"), rows, right={0})
+    return "\n".join(lines)
+
+
+def format_unanswered(groups: Sequence[UnansweredGroup]) -> str:
+    """The `unanswered` report as plain text: one row per group, other wordings below it."""
+    if not groups:
+        return "No unanswered or low-confidence questions."
+    head = [
+        f"Unanswered and low-confidence (score under {LOW_SCORE:g}) questions, most asked first",
+        "",
+    ]
+    headers = ("#", "count", "low", "last asked (UTC)", "question")
+    rows = [
+        (i, g.count, g.low_confidence or "", short_time(g.last_time), clip(g.text, MAX_TEXT_WIDTH))
+        for i, g in enumerate(groups, 1)
+    ]
+    lines = table(headers, rows, right={0, 1, 2})
+    indent = text_width(lines[1].rsplit("  ", 1)[0]) + 2  # where the question column starts
+    out = head + lines[:2]
+    for line, group in zip(lines[2:], groups, strict=True):
+        out.append(line)
+        for raw in group.examples:
+            if similarity_key(raw) != similarity_key(group.text):
+                out.append(" " * indent + "“" + clip(raw, MAX_TEXT_WIDTH - 2) + "”")
+    out += ["", "low = answered, but with a low score; the rest were not answered."]
+    return "\n".join(out)
+
+
+# -- the command -----------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    # --db works before or after the subcommand; SUPPRESS keeps an absent one from
+    # overwriting the other
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument(
+        "--db",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="the query log (default: $BOT_DB_PATH, else data/queries.db)",
+    )
+    p = argparse.ArgumentParser(
+        prog="python -m bot logs", description="Review the query log.", parents=[db]
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("stats", parents=[db], help="queries today and this week, top questions")
+    un = sub.add_parser("unanswered", parents=[db], help="what the bot missed, grouped")
+    un.add_argument("--limit", type=int, default=20, help="at most this many groups (20)")
+    ex = sub.add_parser("export", parents=[db], help="every query as CSV")
+    ex.add_argument("--csv", required=True, metavar="FILE", help="output file, or - for stdout")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "unanswered" and args.limit < 1:
+        parser().error("--limit must be at least 1")
+    try:
+        path = getattr(args, "db", None) or Config.from_env().db_path
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if not path.is_file():
+        # a read command must not leave an empty database behind
+        print(f"error: no query log at {path} (set BOT_DB_PATH or pass --db)", file=sys.stderr)
+        return 1
+    try:
+        return asyncio.run(run(args, path))
+    except (SchemaTooNew, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as error:  # not a database, corrupt, locked …
+        print(f"error: {path}: {error}", file=sys.stderr)
+        return 1
+
+
+async def run(args: argparse.Namespace, path: Path) -> int:
+    async with QueryLog(path) as qlog:
+        if args.command == "stats":
+            print(format_stats(await qlog.stats(datetime.now().astimezone())))
+        elif args.command == "unanswered":
+            print(format_unanswered(await qlog.unanswered(limit=args.limit)))
+        elif args.csv == "-":
+            await qlog.export_csv(sys.stdout)
+        else:
+            count = await qlog.export_csv(Path(args.csv))
+            print(f"{count} queries written to {args.csv}", file=sys.stderr)
+    return 0

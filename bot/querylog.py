@@ -1,0 +1,568 @@
+"""The query log: every question the bot answers, on every surface, in one SQLite file.
+
+Admins use it to see what people ask and what the bot could not answer (`python -m bot logs`,
+the Telegram admin commands). Two rules shape the code:
+
+* Logging never delays an answer. `record`, `set_feedback` and `record_event` only put the
+  row on an in-memory queue; one background task drains the queue and writes whatever is
+  waiting as one batch (`executemany`, one commit). It commits as soon as the queue is empty,
+  rather than waiting for a batch to fill, so a crash loses at most the batch being written.
+* No row is lost. The queue is unbounded, and `close()` (called on shutdown, SIGTERM too)
+  writes everything still queued before closing the connection.
+
+The queue is an `asyncio.Queue`, so the write methods must be called from the event loop's
+thread, as every handler of the bot is.
+
+Layout: SQL constants, then result dataclasses, then `QueryLog`. The schema is versioned
+with `PRAGMA user_version`: `MIGRATIONS[i]` takes a database from version i to i + 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+from uuid import uuid4
+
+import aiosqlite
+from rapidfuzz import fuzz, process
+
+log = logging.getLogger(__name__)
+
+SURFACES = ("private", "group", "inline", "chat", "cli")
+
+# Found answers scoring below this (0-100) are "low confidence" and listed by `unanswered`
+# next to the misses: the bot replied, but barely, so these are the answers most likely to
+# be wrong and the questions most worth a new or reworded fact.
+LOW_SCORE = 60.0
+
+# Two normalised questions belong to the same `unanswered` group when rapidfuzz's `ratio`
+# (on the text without punctuation, spaces or case) is at least this. Chinese questions are
+# short (6-15 characters) and unspaced, so token scorers see a single token and add nothing
+# over `ratio`, and `partial_ratio` would score a bare "伟力得" 100 against every question
+# about 伟力得. At 85, one added particle or changed character in a short question still
+# groups ("伟力得董事长是谁" / "伟力得的董事长是谁？" = 94), while questions sharing only
+# their subject stay apart ("伟力得董事长是谁" / "伟力得总经理是谁" = 62.5).
+GROUP_SIMILARITY = 85.0
+
+UNANSWERED_DAYS = 30  # how far back `unanswered` looks
+UNANSWERED_SCAN = 5000  # at most this many of the newest matching rows are grouped
+MAX_BATCH = 1000  # the writer commits at least this often while the queue stays full
+
+MIGRATIONS: list[str] = [
+    # 0 -> 1: the queries themselves.
+    """
+    CREATE TABLE queries (
+        id          TEXT PRIMARY KEY,   -- uuid4().hex[:16], made before the row is written
+        time        TEXT NOT NULL,      -- UTC ISO-8601, as utc_now_iso() writes it
+        user_id     INTEGER,
+        chat_id     INTEGER,
+        chat_type   TEXT,
+        surface     TEXT NOT NULL,      -- private | group | inline | chat | cli
+        raw_text    TEXT NOT NULL,
+        normalised  TEXT NOT NULL,
+        found       INTEGER NOT NULL,   -- 0 | 1
+        fact_id     TEXT,
+        answer      TEXT,
+        entity      TEXT,
+        score       REAL NOT NULL,      -- 0-100
+        latency_ms  INTEGER NOT NULL,
+        feedback    INTEGER             -- +1 | -1 | NULL
+    );
+    CREATE INDEX queries_time ON queries (time);
+    """,
+    # 1 -> 2: other events worth reviewing, e.g. "refused": a non-admin sent an admin command.
+    """
+    CREATE TABLE events (
+        time     TEXT NOT NULL,
+        user_id  INTEGER,
+        chat_id  INTEGER,
+        kind     TEXT NOT NULL,
+        detail   TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX events_time ON events (time);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+QUERY_COLUMNS = (
+    "id",
+    "time",
+    "user_id",
+    "chat_id",
+    "chat_type",
+    "surface",
+    "raw_text",
+    "normalised",
+    "found",
+    "score",
+    "fact_id",
+    "answer",
+    "entity",
+    "latency_ms",
+    "feedback",
+)
+INSERT_QUERY = (
+    f"INSERT INTO queries ({', '.join(QUERY_COLUMNS[:-1])}) "
+    f"VALUES ({', '.join('?' * (len(QUERY_COLUMNS) - 1))})"
+)
+SET_FEEDBACK = "UPDATE queries SET feedback = ? WHERE id = ?"
+INSERT_EVENT = "INSERT INTO events (time, user_id, chat_id, kind, detail) VALUES (?, ?, ?, ?, ?)"
+
+# Review queries; ? = window start, window end (UTC ISO strings, compared as text).
+COUNT_SINCE = "SELECT count(*) FROM queries WHERE time >= ? AND time <= ?"
+WEEK_TOTALS = """
+    SELECT count(*), coalesce(sum(found), 0),
+           coalesce(sum(feedback = 1), 0), coalesce(sum(feedback = -1), 0)
+    FROM queries WHERE time >= ? AND time <= ?
+"""
+TOP_QUESTIONS = """
+    SELECT normalised, count(*) AS n FROM queries
+    WHERE time >= ? AND time <= ? AND normalised != ''
+    GROUP BY normalised ORDER BY n DESC, max(time) DESC, normalised LIMIT ?
+"""
+TOP_ENTITIES = """
+    SELECT entity, count(*) AS n FROM queries
+    WHERE time >= ? AND time <= ? AND entity IS NOT NULL AND entity != ''
+    GROUP BY entity ORDER BY n DESC, max(time) DESC, entity LIMIT ?
+"""
+COUNT_EVENTS = "SELECT count(*) FROM events WHERE time >= ? AND time <= ? AND kind = ?"
+UNANSWERED_ROWS = """
+    SELECT raw_text, normalised, found, time FROM queries
+    WHERE time >= ? AND time <= ? AND normalised != '' AND (found = 0 OR score < ?)
+    ORDER BY time DESC LIMIT ?
+"""
+EXPORT_PAGE = f"""
+    SELECT rowid, {", ".join(QUERY_COLUMNS)} FROM queries
+    WHERE rowid > ? ORDER BY rowid LIMIT 1000
+"""
+
+
+def new_query_id() -> str:
+    """16 hex characters: unique enough, and short enough for Telegram callback data."""
+    return uuid4().hex[:16]
+
+
+def utc_now_iso() -> str:
+    return iso(datetime.now(UTC))
+
+
+def iso(moment: datetime) -> str:
+    """The one time format stored, so times compare correctly as text in SQL.
+
+    A naive datetime is taken to be UTC.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _canonical_time(text: str) -> str:
+    try:
+        return iso(datetime.fromisoformat(text))
+    except ValueError:
+        return text  # kept as given rather than losing the row
+
+
+@dataclass
+class QueryRecord:
+    """One answered query. Build it when the answer is ready; `id` exists before the write."""
+
+    surface: str
+    raw_text: str
+    normalised: str
+    found: bool
+    score: float
+    latency_ms: int
+    user_id: int | None = None
+    chat_id: int | None = None
+    chat_type: str | None = None
+    fact_id: str | None = None
+    answer: str | None = None
+    entity: str | None = None
+    id: str = field(default_factory=new_query_id)
+    time: str = field(default_factory=utc_now_iso)
+
+    def values(self) -> tuple[Any, ...]:
+        """Parameters for INSERT_QUERY, in QUERY_COLUMNS order (feedback is left NULL)."""
+        return (
+            self.id,
+            _canonical_time(self.time),
+            self.user_id,
+            self.chat_id,
+            self.chat_type,
+            self.surface,
+            self.raw_text,
+            self.normalised,
+            int(bool(self.found)),
+            float(self.score),
+            self.fact_id,
+            self.answer,
+            self.entity,
+            int(self.latency_ms),
+        )
+
+
+@dataclass(frozen=True)
+class Stats:
+    """`QueryLog.stats`: "today" is the calendar day of `now` in `now`'s time zone; "week"
+    is the 7 × 24 hours up to `now`. Everything but `today` is over the week."""
+
+    now: datetime
+    today: int
+    week: int
+    answered: int
+    thumbs_up: int
+    thumbs_down: int
+    refused: int  # admin commands refused to non-admins
+    top_questions: list[tuple[str, int]]
+    top_entities: list[tuple[str, int]]
+
+    @property
+    def answer_rate(self) -> float:
+        """Share of the week's queries that found an answer, 0.0-1.0 (0.0 when none)."""
+        return self.answered / self.week if self.week else 0.0
+
+
+@dataclass(frozen=True)
+class UnansweredGroup:
+    """Similar questions the bot missed or answered with low confidence."""
+
+    text: str  # the group's most frequent normalised text
+    count: int
+    last_time: str  # UTC ISO-8601 of the newest query in the group
+    examples: tuple[str, ...]  # up to three distinct raw texts, newest first
+    low_confidence: int = 0  # how many of `count` were answered, but scored under the bar
+
+
+def similarity_key(normalised: str) -> str:
+    """What `unanswered` compares: no punctuation, spaces or case, so "谁？" and "谁" match."""
+    return re.sub(r"[\W_]+", "", normalised).casefold()
+
+
+def _group_similar(rows: list[tuple[Any, ...]], examples: int = 3) -> list[UnansweredGroup]:
+    """Greedy grouping of (raw, normalised, found, time) rows, newest first.
+
+    Each row joins the first group whose seed text is at least GROUP_SIMILARITY similar,
+    or starts a new group. Seeds are the newest text of each group.
+    """
+    seeds: list[str] = []
+    members: list[list[tuple[Any, ...]]] = []
+    exact: dict[str, int] = {}
+    for row in rows:
+        key = similarity_key(row[1]) or row[1]
+        index = exact.get(key)
+        if index is None:
+            match = process.extractOne(key, seeds, scorer=fuzz.ratio, score_cutoff=GROUP_SIMILARITY)
+            if match is None:
+                index = len(seeds)
+                seeds.append(key)
+                members.append([])
+            else:
+                index = match[2]
+            exact[key] = index
+        members[index].append(row)
+
+    groups = []
+    for rows_ in members:
+        counts = Counter(normalised for _, normalised, _, _ in rows_)
+        # most frequent text; on a tie the newest, as rows are newest first and stable
+        text = max(counts, key=lambda t: counts[t])
+        raws = list(dict.fromkeys(raw for raw, _, _, _ in rows_))[:examples]
+        groups.append(
+            UnansweredGroup(
+                text=text,
+                count=len(rows_),
+                last_time=rows_[0][3],
+                examples=tuple(raws),
+                low_confidence=sum(1 for _, _, found, _ in rows_ if found),
+            )
+        )
+    groups.sort(key=lambda g: g.last_time, reverse=True)
+    groups.sort(key=lambda g: g.count, reverse=True)  # stable: ties stay newest first
+    return groups
+
+
+# Cells Excel would run as a formula; such text cells get a leading apostrophe on export,
+# since raw_text is whatever a stranger typed and admins open the file in Excel.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_TEXT_COLUMNS = {"raw_text", "normalised", "answer", "entity", "chat_type"}
+
+
+def _csv_cell(column: str, value: Any) -> Any:
+    if value is None:
+        return ""
+    if column in _TEXT_COLUMNS and isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class SchemaTooNew(RuntimeError):
+    """The file was written by a newer version of the bot; refuse rather than guess."""
+
+
+class QueryLog:
+    """The log file plus its writer task. Use `async with QueryLog(path) as qlog:`."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._db: aiosqlite.Connection | None = None
+        self._queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
+        self._closed = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Connect (creating the folder and file), migrate, and start the writer."""
+        if self._db is not None or self._closed:
+            raise RuntimeError("QueryLog.open() is called once per QueryLog")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(self.path)
+        try:
+            mode = await self._scalar(db, "PRAGMA journal_mode=WAL")
+            if str(mode).lower() != "wal":
+                log.warning("query log %s: journal mode is %s, not WAL", self.path, mode)
+            await migrate(db)
+        except BaseException:
+            await db.close()
+            raise
+        self._db = db
+        self._writer = asyncio.create_task(self._write_forever(), name="querylog-writer")
+
+    async def close(self) -> None:
+        """Write everything still queued, stop the writer, close the file. Safe to repeat."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._writer is not None and not self._writer.done():
+            self._queue.put_nowait(("stop",))
+            await self._writer
+        # Normally empty; not so if the loop's shutdown cancelled the writer first.
+        leftover = []
+        while not self._queue.empty():
+            leftover.append(self._queue.get_nowait())
+        if self._db is not None:
+            if leftover:
+                await self._write(leftover)
+            await self._db.close()
+        _release_flushes(leftover)
+
+    async def __aenter__(self) -> QueryLog:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # -- writes: enqueue and return --------------------------------------------------------
+
+    def record(self, row: QueryRecord) -> str:
+        """Queue the row for writing; returns its id at once (for a feedback button)."""
+        self._enqueue(("query", row.values()))
+        return row.id
+
+    def set_feedback(self, query_id: str, value: int) -> None:
+        """👍 (+1) or 👎 (-1) on a logged query; written after the query, the latest wins."""
+        if value not in (1, -1):
+            raise ValueError(f"feedback is +1 or -1, not {value!r}")
+        self._enqueue(("feedback", (value, query_id)))
+
+    def record_event(
+        self,
+        kind: str,
+        user_id: int | None,
+        chat_id: int | None,
+        detail: str = "",
+        time: str | None = None,
+    ) -> None:
+        """Log something other than a query, e.g. kind="refused" for a non-admin's /stats."""
+        when = _canonical_time(time) if time else utc_now_iso()
+        self._enqueue(("event", (when, user_id, chat_id, kind, detail)))
+
+    async def flush(self) -> None:
+        """Return once everything queued before this call is committed."""
+        if self._writer is None or self._writer.done():
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(("flush", done))
+        await done
+
+    def _enqueue(self, item: tuple[Any, ...]) -> None:
+        if self._writer is None or self._closed:
+            raise RuntimeError("the query log is not open")
+        self._queue.put_nowait(item)
+
+    # -- the writer ------------------------------------------------------------------------
+
+    async def _write_forever(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            await self._write(batch)
+            _release_flushes(batch)
+            if any(item[0] == "stop" for item in batch):
+                return
+
+    async def _write(self, batch: list[tuple[Any, ...]]) -> None:
+        """One transaction per batch; on failure, retry item by item so one bad row (say, a
+        reused id) costs only itself, and the writer itself never dies."""
+        assert self._db is not None
+        try:
+            for sql, params in _runs(batch):
+                await self._db.executemany(sql, params)
+            await self._db.commit()
+            return
+        except Exception:
+            log.exception("query log: batch write failed; retrying row by row")
+            await self._rollback()
+        for sql, params in _runs(batch):
+            for one in params:
+                try:
+                    await self._db.execute(sql, one)
+                    await self._db.commit()
+                except Exception:
+                    log.exception("query log: dropped %s %r", sql.split()[0], one)
+                    await self._rollback()
+
+    async def _rollback(self) -> None:
+        assert self._db is not None
+        try:
+            await self._db.rollback()
+        except Exception:
+            log.exception("query log: rollback failed")
+
+    # -- reads -----------------------------------------------------------------------------
+
+    async def stats(self, now: datetime | None = None, top: int = 10) -> Stats:
+        """Numbers for the admin: see `Stats` for the windows."""
+        db = await self._reader()
+        now = now or datetime.now(UTC)
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        end = iso(now)
+        week_start = iso(now - timedelta(days=7))
+        day_start = iso(now.replace(hour=0, minute=0, second=0, microsecond=0))
+        today = await self._scalar(db, COUNT_SINCE, (day_start, end))
+        async with db.execute(WEEK_TOTALS, (week_start, end)) as cursor:
+            week, answered, up, down = await cursor.fetchone() or (0, 0, 0, 0)
+        async with db.execute(TOP_QUESTIONS, (week_start, end, top)) as cursor:
+            questions = [(text, n) for text, n in await cursor.fetchall()]
+        async with db.execute(TOP_ENTITIES, (week_start, end, top)) as cursor:
+            entities = [(text, n) for text, n in await cursor.fetchall()]
+        refused = await self._scalar(db, COUNT_EVENTS, (week_start, end, "refused"))
+        return Stats(
+            now=now,
+            today=today,
+            week=week,
+            answered=answered,
+            thumbs_up=up,
+            thumbs_down=down,
+            refused=refused,
+            top_questions=questions,
+            top_entities=entities,
+        )
+
+    async def unanswered(
+        self,
+        limit: int = 20,
+        low_score: float = LOW_SCORE,
+        days: int = UNANSWERED_DAYS,
+        now: datetime | None = None,
+    ) -> list[UnansweredGroup]:
+        """Missed and low-confidence questions of the last `days`, grouped by similar text
+        (GROUP_SIMILARITY), most frequent first: what admins should add facts for next."""
+        db = await self._reader()
+        now = now or datetime.now(UTC)
+        window = (iso(now - timedelta(days=days)), iso(now), low_score, UNANSWERED_SCAN)
+        async with db.execute(UNANSWERED_ROWS, window) as cursor:
+            rows = [tuple(r) for r in await cursor.fetchall()]
+        return _group_similar(rows)[:limit]
+
+    async def export_csv(self, out: TextIO | Path) -> int:
+        """Write every query as CSV with a header; returns the number of rows.
+
+        Given a path, the file is written as UTF-8 with a BOM ("utf-8-sig"): without it,
+        Excel reads UTF-8 as the local code page and the Chinese is garbled; Python's csv
+        module, pandas and LibreOffice all read the BOM fine. Given an open text stream
+        (stdout, a Telegram upload buffer), nothing is added: its owner chose the encoding.
+        Text cells that Excel would run as a formula get a leading apostrophe.
+        """
+        if isinstance(out, Path):
+            with out.open("w", encoding="utf-8-sig", newline="") as handle:
+                return await self.export_csv(handle)
+        db = await self._reader()
+        writer = csv.writer(out)
+        writer.writerow(QUERY_COLUMNS)
+        count, last = 0, 0
+        while True:  # pages by rowid, so no statement stays open across the writer's commits
+            async with db.execute(EXPORT_PAGE, (last,)) as cursor:
+                page = await cursor.fetchall()
+            if not page:
+                return count
+            for rowid, *values in page:
+                writer.writerow(_csv_cell(c, v) for c, v in zip(QUERY_COLUMNS, values, strict=True))
+                last = rowid
+            count += len(page)
+
+    async def _reader(self) -> aiosqlite.Connection:
+        """The connection, after a flush, so what was just asked is counted."""
+        if self._db is None or self._closed:
+            raise RuntimeError("the query log is not open")
+        await self.flush()
+        return self._db
+
+    @staticmethod
+    async def _scalar(db: aiosqlite.Connection, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        async with db.execute(sql, params) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+
+def _release_flushes(batch: list[tuple[Any, ...]]) -> None:
+    for item in batch:
+        if item[0] == "flush" and not item[1].done():
+            item[1].set_result(None)
+
+
+def _runs(batch: list[tuple[Any, ...]]) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Consecutive writes of one kind as (sql, [params]), in queue order, so feedback is
+    applied after the insert it refers to and the latest feedback wins."""
+    sql_for = {"query": INSERT_QUERY, "feedback": SET_FEEDBACK, "event": INSERT_EVENT}
+    runs: list[tuple[str, list[tuple[Any, ...]]]] = []
+    for item in batch:
+        sql = sql_for.get(item[0])
+        if sql is None:
+            continue  # flush / stop markers
+        if runs and runs[-1][0] == sql:
+            runs[-1][1].append(item[1])
+        else:
+            runs.append((sql, [item[1]]))
+    return runs
+
+
+async def migrate(db: aiosqlite.Connection) -> int:
+    """Bring the schema to SCHEMA_VERSION, one transaction per step; returns the version."""
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    version = row[0] if row else 0
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"query log schema version {version} is newer than this program's {SCHEMA_VERSION}"
+        )
+    for step in range(version, SCHEMA_VERSION):
+        try:
+            await db.executescript(
+                f"BEGIN;\n{MIGRATIONS[step]}\nPRAGMA user_version = {step + 1};\nCOMMIT;"
+            )
+        except BaseException:
+            await db.rollback()
+            raise
+    return SCHEMA_VERSION

@@ -1,0 +1,124 @@
+"""Admin commands: /stats, /unanswered [N], /export, /reload. Admins are BOT_ADMIN_IDS.
+
+Anyone else gets a polite refusal, and the attempt is logged as a "refused" event (counted
+by /stats).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bot import render
+from bot.answer import KnowledgeError, load_answerer
+from bot.logs import format_stats, format_unanswered
+from bot.telegram.replies import send_html
+from bot.telegram.state import BotState, bot_state
+
+log = logging.getLogger(__name__)
+
+DEFAULT_UNANSWERED = 10
+MAX_UNANSWERED = 50
+REFUSAL = "抱歉，这个命令只供管理员使用。想问问题的话，直接发给我就好。"
+
+AdminCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE, BotState], Awaitable[None]]
+HandlerCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def is_admin(user_id: int | None, admin_ids: frozenset[int]) -> bool:
+    return user_id is not None and user_id in admin_ids
+
+
+def admins_only(command: AdminCallback) -> HandlerCallback:
+    """Run `command` for admins; refuse and log everyone else."""
+
+    @functools.wraps(command)
+    async def checked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        state = bot_state(context)
+        user, chat = update.effective_user, update.effective_chat
+        user_id = user.id if user else None
+        if is_admin(user_id, state.config.admin_ids):
+            await command(update, context, state)
+            return
+        text = update.effective_message.text or ""
+        state.querylog.record_event("refused", user_id, chat.id, text[:100])
+        log.info("refused %r from non-admin user %s", text[:40], user_id)
+        await send_html(context.bot, chat.id, REFUSAL)
+
+    return checked
+
+
+@admins_only
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState) -> None:
+    report = format_stats(await state.querylog.stats(datetime.now().astimezone()))
+    await send_report(update, context, report)
+
+
+@admins_only
+async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState) -> None:
+    """/unanswered [N]: the N most asked groups of missed or low-confidence questions."""
+    limit = parse_limit(context.args)
+    report = format_unanswered(await state.querylog.unanswered(limit=limit))
+    await send_report(update, context, report)
+
+
+@admins_only
+async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState) -> None:
+    """The whole log as CSV, UTF-8 with a BOM so that Excel shows the Chinese correctly."""
+    buffer = io.StringIO()
+    count = await state.querylog.export_csv(buffer)
+    filename = f"queries-{datetime.now():%Y%m%d-%H%M}.csv"
+    await context.bot.send_document(
+        update.effective_chat.id,
+        document=buffer.getvalue().encode("utf-8-sig"),
+        filename=filename,
+        caption=f"查询日志：{count} 条",
+    )
+
+
+@admins_only
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState) -> None:
+    """Load the fact base again; if the new files are broken, keep answering from the old."""
+    chat_id = update.effective_chat.id
+    knowledge_dir = state.config.knowledge_dir
+    try:
+        fresh = await asyncio.to_thread(load_answerer, knowledge_dir)
+    except KnowledgeError as error:
+        log.warning("reload failed, keeping the old fact base: %s", error)
+        text = f"❌ 重新加载失败，继续使用原来的知识库。\n原因：{render.escape(str(error))}"
+        await send_html(context.bot, chat_id, text)
+        return
+    state.answerer = fresh  # one assignment: each update sees either the old or the new
+    factbase = fresh.factbase
+    log.info("reloaded the fact base from %s", knowledge_dir)
+    text = (
+        f"✅ 已重新加载 {render.escape(str(knowledge_dir))}："
+        f"{len(factbase.stories)} 篇报道，{len(factbase.facts)} 条事实。"
+    )
+    await send_html(context.bot, chat_id, text)
+
+
+def parse_limit(args: list[str] | None) -> int:
+    """N from "/unanswered N", within 1..MAX_UNANSWERED; the default when absent or bad."""
+    if args and args[0].isdigit():
+        return max(1, min(int(args[0]), MAX_UNANSWERED))
+    return DEFAULT_UNANSWERED
+
+
+async def send_report(update: Update, context: ContextTypes.DEFAULT_TYPE, report: str) -> None:
+    for part in render.split_preformatted(report):
+        await context.bot.send_message(update.effective_chat.id, part)
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("stats", stats))
+    application.add_handler(CommandHandler("unanswered", unanswered))
+    application.add_handler(CommandHandler("export", export))
+    application.add_handler(CommandHandler("reload", reload))

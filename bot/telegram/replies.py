@@ -1,0 +1,122 @@
+"""From a question to a sent reply: rate limit, typing, answer, log, send.
+
+Private chats, groups and the /start example buttons all answer through `answer_question`,
+so they format, log and limit the same way.
+"""
+
+from __future__ import annotations
+
+import time
+
+from telegram import Bot, Chat, InlineKeyboardMarkup, Message, ReplyParameters, User
+from telegram.constants import ChatAction
+from telegram.ext import ContextTypes
+
+from bot import render
+from bot.answer.result import Answer
+from bot.querylog import QueryRecord
+from bot.telegram.keyboards import answer_keyboard, ask_privately_keyboard, suggestions_keyboard
+from bot.telegram.ratelimit import Verdict
+from bot.telegram.state import bot_state
+
+
+async def send_html(
+    bot: Bot,
+    chat_id: int,
+    markup: str,
+    *,
+    keyboard: InlineKeyboardMarkup | None = None,
+    reply_to: int | None = None,
+) -> Message:
+    """Send `markup`, split to Telegram's length limit; the keyboard goes under the last part."""
+    parts = render.split_html(markup)
+    reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+    sent: Message | None = None
+    for n, part in enumerate(parts):
+        last = n == len(parts) - 1
+        sent = await bot.send_message(
+            chat_id,
+            part,
+            reply_markup=keyboard if last else None,
+            reply_parameters=reply if n == 0 else None,
+        )
+    assert sent is not None  # split_html returns at least one part
+    return sent
+
+
+async def answer_question(
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    chat: Chat,
+    user: User,
+    question: str,
+    surface: str,
+    reply_to: int | None = None,
+) -> None:
+    """Answer `question` from `user` in `chat`, on `surface` ("private" or "group").
+
+    Groups get the stricter threshold, no suggestions, and a link to ask privately instead.
+    """
+    started = time.perf_counter()
+    state = bot_state(context)
+    verdict = state.limiter.check(user.id)
+    if verdict is not Verdict.ALLOW:
+        state.querylog.record_event("rate_limited", user.id, chat.id, question[:200])
+        if verdict is Verdict.REFUSE_AND_WARN:
+            await send_html(
+                context.bot,
+                chat.id,
+                render.rate_limited_html(state.limiter.limit),
+                reply_to=reply_to,
+            )
+        return
+
+    await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+    in_group = surface == "group"
+    answer = state.answerer.ask(question, strict=in_group)
+    markup = render.answer_html(answer, in_group=in_group)
+    latency_ms = round((time.perf_counter() - started) * 1000)
+    query_id = state.querylog.record(
+        query_record(question, answer, surface=surface, latency_ms=latency_ms, user=user, chat=chat)
+    )
+
+    if answer.top:
+        keyboard = answer_keyboard(answer.top.fact_id, query_id)
+    elif in_group:
+        keyboard = ask_privately_keyboard(context.bot.username, question)
+    else:
+        keyboard = suggestions_keyboard(answer.suggestions)
+    await send_html(context.bot, chat.id, markup, keyboard=keyboard, reply_to=reply_to)
+
+
+def query_record(
+    raw_text: str,
+    answer: Answer,
+    *,
+    surface: str,
+    latency_ms: int,
+    user: User | None,
+    chat: Chat | None = None,
+    chat_type: str | None = None,
+) -> QueryRecord:
+    """The log row for one answered question.
+
+    A miss keeps the best candidate's score (how close it came) but no fact, and the entity
+    the question named, so "top entities" counts what people asked about.
+    """
+    top = answer.top
+    best = answer.hits[0] if answer.hits else None
+    return QueryRecord(
+        surface=surface,
+        raw_text=raw_text,
+        normalised=answer.normalised,
+        found=answer.found,
+        score=best.score if best else 0.0,
+        latency_ms=latency_ms,
+        user_id=user.id if user else None,
+        chat_id=chat.id if chat else None,
+        chat_type=chat.type if chat else chat_type,
+        fact_id=top.fact_id if top else None,
+        answer=top.answer if top else None,
+        entity=top.entity if top else next(iter(answer.entities), None),
+    )

@@ -1,0 +1,48 @@
+"""Text folding shared by the build and the matcher, so both sides compare like with like."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+from pypinyin import Style, lazy_pinyin
+
+_T2S = opencc.OpenCC("t2s")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+_SPACES = re.compile(r"\s+")
+_SYLLABLE_CODES: dict[str, str] = {}
+
+
+def normalise(text: str) -> str:
+    """Traditional → Simplified, full-width → half-width, lower case, one space between words."""
+    text = _CONTROL.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _T2S.convert(text).lower()
+    text = text.replace("—", "-").replace("–", "-").replace("～", "-")
+    return _SPACES.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=8192)
+def _char_sound(char: str) -> str:
+    if not "\u4e00" <= char <= "\u9fff":
+        return char
+    syllable = lazy_pinyin(char, style=Style.NORMAL)[0]
+    code = _SYLLABLE_CODES.get(syllable)
+    if code is None:  # one private-use character per syllable keeps positions aligned
+        code = _SYLLABLE_CODES[syllable] = chr(0xE000 + len(_SYLLABLE_CODES))
+    return code
+
+
+def sound_string(text: str) -> str:
+    """The text with every Chinese character replaced by a code for its sound.
+
+    Homophone typos from pinyin input (尚维 for 尚纬, 德士堂 for 德世堂) compare equal here,
+    and the string keeps the original's length, so positions still line up.
+    """
+    return "".join(_char_sound(c) for c in text)
+
+
+def pinyin_key(text: str) -> str:
+    return sound_string(normalise(text))
