@@ -14,6 +14,7 @@ from itertools import groupby
 
 from bot.answer.result import Answer, Hit
 from bot.facts.model import Fact, Source, Story
+from bot.querylog import QueryRecord
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message's text, in UTF-16 code units
 MAX_QUOTED_QUESTION = 60  # a question echoed back in a reply is cut to this many characters
@@ -95,10 +96,15 @@ def not_found_html(answer: Answer, *, in_group: bool) -> str:
     if in_group:
         lines.append("可以私聊我再问一次，私聊时我会给出相近的内容。")
     elif answer.suggestions:
-        lines.append("也许你想了解下面这些内容，点一下即可查看：")
+        lines.append("也许你想了解下面这些内容：")
     else:
         lines.append("发送 /help 看看我了解哪些文章。")
     return "\n".join(lines)
+
+
+def suggestions_html(hits: Sequence[Hit]) -> str:
+    """Suggestions as text, where there are no buttons to put them on (the terminal)."""
+    return "\n".join(f"• {escape(shorten(hit.answer, 60))}" for hit in hits)
 
 
 def paragraph_html(fact: Fact, paragraph: str) -> str:
@@ -117,6 +123,39 @@ def related_html(hits: Sequence[Hit]) -> str:
     return "\n\n".join(blocks)
 
 
+def query_record(
+    raw_text: str,
+    answer: Answer,
+    *,
+    surface: str,
+    latency_ms: int,
+    user_id: int | None = None,
+    chat_id: int | None = None,
+    chat_type: str | None = None,
+) -> QueryRecord:
+    """The query-log row that goes with a reply, the same on every surface.
+
+    A miss keeps the best candidate's score (how close it came) but no fact, and the entity
+    the question named, so "top entities" counts what people asked about.
+    """
+    top = answer.top
+    best = answer.hits[0] if answer.hits else None
+    return QueryRecord(
+        surface=surface,
+        raw_text=raw_text,
+        normalised=answer.normalised,
+        found=answer.found,
+        score=best.score if best else 0.0,
+        latency_ms=latency_ms,
+        user_id=user_id,
+        chat_id=chat_id,
+        chat_type=chat_type,
+        fact_id=top.fact_id if top else None,
+        answer=top.answer if top else None,
+        entity=top.entity if top else next(iter(answer.entities), None),
+    )
+
+
 # -- fixed replies ---------------------------------------------------------------------------
 
 
@@ -128,8 +167,11 @@ def start_html(first_name: str) -> str:
     )
 
 
-def help_html(stories: Iterable[Story], bot_username: str) -> str:
-    """What the bot knows: every story, grouped by the article file it comes from."""
+def help_html(stories: Iterable[Story], bot_username: str | None = None) -> str:
+    """What the bot knows: every story, grouped by the article file it comes from.
+
+    With the bot's username, also how to ask it on Telegram.
+    """
     lines = ["我只回答下面这些新闻文章里写到的内容：", ""]
     for file, group in groupby(sorted(stories, key=lambda s: s.file), key=lambda s: s.file):
         lines.append(f"📁 <b>{escape(file)}</b>")
@@ -137,15 +179,16 @@ def help_html(stories: Iterable[Story], bot_username: str) -> str:
             meta = " ".join(part for part in (story.publication, story.date) if part)
             lines.append(f"• 《{escape(story.title)}》 {escape(meta)}".rstrip())
         lines.append("")
-    mention = f"@{escape(bot_username)}"
-    lines += [
-        "用法：",
-        "• 私聊：直接发送问题。",
-        f"• 群组：发送 /ask 问题，或 {mention} 问题，或回复我的消息。",
-        f"• 任意聊天：输入 {mention} 问题，从弹出的结果里选一条发送。",
-        "每个答案下面的按钮可以查看原文、相关内容，或告诉我答得好不好。",
-    ]
-    return "\n".join(lines)
+    if bot_username:
+        mention = f"@{escape(bot_username)}"
+        lines += [
+            "用法：",
+            "• 私聊：直接发送问题。",
+            f"• 群组：发送 /ask 问题，或 {mention} 问题，或回复我的消息。",
+            f"• 任意聊天：输入 {mention} 问题，从弹出的结果里选一条发送。",
+            "每个答案下面的按钮可以查看原文、相关内容，或告诉我答得好不好。",
+        ]
+    return "\n".join(lines).strip()
 
 
 def rate_limited_html(per_minute: int) -> str:

@@ -64,7 +64,7 @@ def is_sentence_end(text: str) -> bool:
 
 
 def looks_like_sentence(text: str) -> bool:
-    return any(p in text for p in "，。；！？") or len(text) > SHORT_LINE
+    return any(p in text for p in "，。；！？：") or len(text) > SHORT_LINE
 
 
 def is_title_line(text: str) -> bool:

@@ -110,6 +110,9 @@ def make_facts(stories: list[Story]) -> list[Fact]:
     facts: list[Fact] = []
     seen: set[tuple[str, str]] = set()
     for story in stories:
+        if story.title:  # a headline states a fact too: 金口河：家门口的“坝坝会” 摆好文明“龙门阵”
+            source = Source(story.file, story.title, story.publication, story.date, 0)
+            facts.append(Fact(id=fact_id(story.file, story.title), text=story.title, source=source))
         for number, paragraph in enumerate(story.paragraphs, start=1):
             for sentence in split_sentences(paragraph):
                 key = (story.file, re.sub(r"\W", "", sentence))

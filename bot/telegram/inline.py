@@ -17,7 +17,6 @@ from bot import render
 from bot.answer import Answerer
 from bot.answer.result import Answer, Hit
 from bot.telegram.keyboards import start_parameter
-from bot.telegram.replies import query_record
 from bot.telegram.state import bot_state
 
 MAX_RESULTS = 10  # Telegram allows 50; more than ten answers is noise
@@ -45,12 +44,12 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             )
         latency_ms = round((time.perf_counter() - started) * 1000)
         state.querylog.record(
-            query_record(
+            render.query_record(
                 text,
                 answer,
                 surface="inline",
                 latency_ms=latency_ms,
-                user=inline.from_user,
+                user_id=inline.from_user.id,
                 chat_type=inline.chat_type,
             )
         )

@@ -13,8 +13,6 @@ from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
 from bot import render
-from bot.answer.result import Answer
-from bot.querylog import QueryRecord
 from bot.telegram.keyboards import answer_keyboard, ask_privately_keyboard, suggestions_keyboard
 from bot.telegram.ratelimit import Verdict
 from bot.telegram.state import bot_state
@@ -77,7 +75,15 @@ async def answer_question(
     markup = render.answer_html(answer, in_group=in_group)
     latency_ms = round((time.perf_counter() - started) * 1000)
     query_id = state.querylog.record(
-        query_record(question, answer, surface=surface, latency_ms=latency_ms, user=user, chat=chat)
+        render.query_record(
+            question,
+            answer,
+            surface=surface,
+            latency_ms=latency_ms,
+            user_id=user.id,
+            chat_id=chat.id,
+            chat_type=chat.type,
+        )
     )
 
     if answer.top:
@@ -87,36 +93,3 @@ async def answer_question(
     else:
         keyboard = suggestions_keyboard(answer.suggestions)
     await send_html(context.bot, chat.id, markup, keyboard=keyboard, reply_to=reply_to)
-
-
-def query_record(
-    raw_text: str,
-    answer: Answer,
-    *,
-    surface: str,
-    latency_ms: int,
-    user: User | None,
-    chat: Chat | None = None,
-    chat_type: str | None = None,
-) -> QueryRecord:
-    """The log row for one answered question.
-
-    A miss keeps the best candidate's score (how close it came) but no fact, and the entity
-    the question named, so "top entities" counts what people asked about.
-    """
-    top = answer.top
-    best = answer.hits[0] if answer.hits else None
-    return QueryRecord(
-        surface=surface,
-        raw_text=raw_text,
-        normalised=answer.normalised,
-        found=answer.found,
-        score=best.score if best else 0.0,
-        latency_ms=latency_ms,
-        user_id=user.id if user else None,
-        chat_id=chat.id if chat else None,
-        chat_type=chat.type if chat else chat_type,
-        fact_id=top.fact_id if top else None,
-        answer=top.answer if top else None,
-        entity=top.entity if top else next(iter(answer.entities), None),
-    )

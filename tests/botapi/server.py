@@ -520,7 +520,7 @@ class FakeBotApi:
         self._threads = [
             threading.Thread(
                 target=self._httpd.serve_forever,
-                kwargs={"poll_interval": 0.05},
+                kwargs={"poll_interval": 0.01},  # stop() waits one interval
                 name="fake-bot-api",
                 daemon=True,
             ),
@@ -786,6 +786,8 @@ class FakeBotApi:
         generation = self._poll_generation
         deadline = time.monotonic() + min(max(timeout, 0), MAX_POLL_SECONDS)
         while True:
+            if client_gone():
+                raise _Abandoned
             self._drop_unwanted_updates()
             if self._updates or self._stopping:
                 return copy.deepcopy(self._updates[:limit])
@@ -798,8 +800,6 @@ class FakeBotApi:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
-            if client_gone():
-                raise _Abandoned
             self._cond.wait(min(remaining, 0.05))
 
     def _set_allowed_updates(self, allowed: Any) -> None:
@@ -860,11 +860,7 @@ class FakeBotApi:
             self._updates.clear()
         if "allowed_updates" in params:
             self._set_allowed_updates(params["allowed_updates"])
-        self._webhook = {
-            "url": url,
-            "secret_token": secret,
-            "max_connections": _int(params, "max_connections", 40),
-        }
+        self._webhook = {"url": url, "secret_token": secret}
         self._webhook_error = None
         self._cond.notify_all()
         return True
@@ -881,8 +877,6 @@ class FakeBotApi:
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
-        if self._webhook is not None:
-            info["max_connections"] = self._webhook["max_connections"]
         if self._webhook_error is not None:
             info["last_error_date"], info["last_error_message"] = self._webhook_error
         return info
@@ -1022,7 +1016,7 @@ class FakeBotApi:
         results = params.get("results")
         if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
             raise bad("can't parse inline query results JSON array")
-        if len(results) > 50:
+        if len(results) > 51:
             raise bad("RESULTS_TOO_MUCH")
         seen: set[str] = set()
         for result in results:

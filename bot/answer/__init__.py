@@ -1,0 +1,115 @@
+"""The answer engine: question in, ranked and sourced answers (or an honest "not found") out.
+
+Nothing here knows about Telegram; every surface calls `Answerer.ask`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.answer.index import Index, build_index
+from bot.answer.question import analyse
+from bot.answer.rank import FOUND_THRESHOLD, STRICT_THRESHOLD, SUGGESTION_FLOOR, Scored, rank
+from bot.answer.result import MAX_ANSWER_CHARS, Answer, Hit
+from bot.facts.model import FactBase
+from bot.facts.parse import NUMBER
+from bot.facts.store import KnowledgeError, load_factbase
+
+__all__ = ["Answer", "Answerer", "Hit", "KnowledgeError", "load_answerer"]
+
+EMPTY_NOTICE = "问题是空的。请直接输入想问的问题，例如：伟力得的副总经理是谁？"
+
+
+def trim(text: str) -> str:
+    """At most MAX_ANSWER_CHARS, cut after a clause when possible."""
+    if len(text) <= MAX_ANSWER_CHARS:
+        return text
+    cut = text[: MAX_ANSWER_CHARS - 1]
+    end = max(cut.rfind(mark) for mark in "。；，")
+    return (cut[: end + 1] if end > MAX_ANSWER_CHARS // 2 else cut) + "…"
+
+
+class Answerer:
+    def __init__(self, factbase: FactBase) -> None:
+        self.factbase = factbase
+        self.index: Index = build_index(factbase)
+
+    def known(self, word: str) -> bool:
+        return word in self.index.corpus
+
+    def hit(self, scored: Scored) -> Hit:
+        fact = scored.fact.fact
+        return Hit(fact.id, trim(fact.text), scored.entity, fact.source, scored.score)
+
+    def ask(self, question: str, *, strict: bool = False) -> Answer:
+        parsed = analyse(question, known=self.known)
+        if not parsed.text:
+            return Answer(question=parsed.raw, normalised="", found=False, notice=EMPTY_NOTICE)
+        ranked = rank(parsed, self.index)
+        threshold = STRICT_THRESHOLD if strict else FOUND_THRESHOLD
+        found = bool(ranked) and ranked[0].score >= threshold
+        hits = tuple(self.hit(s) for s in ranked)
+        suggestions = () if found else tuple(h for h in hits[:3] if h.score >= SUGGESTION_FLOOR)
+        return Answer(
+            question=parsed.raw,
+            normalised=parsed.text,
+            found=found,
+            hits=hits if found else (),
+            suggestions=suggestions,
+            notice=parsed.notice,
+        )
+
+    def related(self, fact_id: str, limit: int = 3) -> list[Hit]:
+        """Other facts about the same entities, nearest in the article first."""
+        fact = self.factbase.fact(fact_id)
+        if fact is None:
+            return []
+        names = set(fact.entities)
+        candidates = []
+        for other in self.index.facts:
+            o = other.fact
+            shared = names & other.entities
+            if o.id == fact_id or not shared:
+                continue
+            same_story = o.source.file == fact.source.file and o.source.title == fact.source.title
+            distance = abs(o.source.paragraph - fact.source.paragraph) if same_story else 99
+            candidates.append((-len(shared), distance, o.id, other, sorted(shared)[0]))
+        candidates.sort(key=lambda c: c[:3])
+        return [
+            Hit(c[3].fact.id, trim(c[3].fact.text), c[4], c[3].fact.source, 0.0)
+            for c in candidates[:limit]
+        ]
+
+    def examples(self, n: int = 3) -> list[str]:
+        """Questions the bot answers correctly, made from facts that state a number."""
+        examples: list[str] = []
+        stories_used: set[str] = set()
+        for indexed in self.index.facts:
+            fact = indexed.fact
+            if len(examples) >= n or fact.source.title in stories_used:
+                continue
+            question = question_about(fact.text, fact.entities)
+            if question and self.ask(question).top and self.ask(question).top.fact_id == fact.id:
+                examples.append(question)
+                stories_used.add(fact.source.title)
+        return examples
+
+
+def question_about(text: str, entities: list[str]) -> str | None:
+    """"…产能将达5吉瓦…" → "伟力得产能将达多少？": the clause with a number, number asked for."""
+    for clause in re.split(r"[，。；：！？]", text):
+        m = NUMBER.search(clause)
+        if not m or not 8 <= len(clause) <= 30 or "年" == m["unit"]:
+            continue
+        asked = clause[: m.start()].rstrip("约近超达突破")
+        if len(asked) < 4:
+            continue
+        subject = next((e for e in entities if e not in asked), "")
+        return f"{subject if len(subject) <= 8 else ''}{asked}多少？"
+    return None
+
+
+def load_answerer(knowledge_dir: Path) -> Answerer:
+    """Load the fact base; raises KnowledgeError (file and reason) when it cannot be used."""
+    return Answerer(load_factbase(Path(knowledge_dir)))

@@ -1,0 +1,220 @@
+"""From what a person typed to what the matcher needs: clean text, tokens, cues and years."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import jieba
+import jieba.posseg as pseg
+
+from bot.facts import parse
+from bot.text import normalise
+
+MAX_QUESTION_CHARS = 300  # longer input is cut here; nobody asks a 10,000-character question
+
+# Mixed-in English, mapped to the words the articles use.
+ENGLISH = {
+    "total investment": "总投资",
+    "foreign investment": "外资",
+    "output value": "产值",
+    "investment": "投资",
+    "revenue": "营业收入",
+    "income": "收入",
+    "sales": "销售收入",
+    "profit": "利润",
+    "capacity": "产能",
+    "target": "目标",
+    "growth": "增长",
+    "conference": "大会",
+    "gm": "总经理",
+    "ceo": "总经理",
+    "general manager": "总经理",
+    "chairman": "董事长",
+    "manager": "经理",
+    "director": "主任",
+    "patents": "专利",
+    "patent": "专利",
+    "employees": "员工",
+    "jobs": "就业",
+    "cloud": "云",
+    "gdp": "地区生产总值",
+    "park": "园区",
+    "project": "项目",
+    "company": "公司",
+    "hjt": "异质结",
+}
+# Short forms that news writers and readers use for the same statistic.
+SYNONYMS = {
+    "营收": ["营业收入"],
+    "营业收入": ["营收"],
+    "规上": ["规模以上"],
+    "固投": ["固定资产投资"],
+    "社零": ["社会消费品零售总额"],
+    "增速": ["增长"],
+    "增幅": ["增长"],
+    "产能": ["年产"],
+    "花了": ["投入"],
+    "员工": ["人员", "就业"],
+    "总经理": ["经理"],
+    "外资": ["外资"],
+}
+_ENGLISH = re.compile(r"\b(" + "|".join(sorted(ENGLISH, key=len, reverse=True)) + r")\b")
+
+# Words that carry no content in a question: function words and the question frame itself.
+STOPWORDS = set(
+    "的 了 是 在 和 与 及 或 有 都 也 还 又 就 要 把 被 给 让 对 向 从 到 为 以 于 上 下 中 里 "
+    "吗 呢 吧 啊 呀 哦 哈 嘛 啦 么 呗 哪 那 这 该 其 此 个 之 等 着 过 得 地 "
+    "请问 请 问 一下 知道 告诉 我 我们 你 你们 他 他们 她 它 大家 什么 啥 啥子 怎么 怎样 如何 为什么 "
+    "哪个 哪些 哪里 哪儿 哪家 哪位 哪天 哪年 哪一年 几 多少 多 多大 谁 是否 是不是 有没有 "
+    "叫 叫做 名字 情况 一共 总共 加起来 大概 大约 具体 现在 目前 来着 那个 这个 那些 这些 "
+    "能 能够 会 可以 可能 已经 曾经 一 个 些 所 吧 哈 嗯 呃 据说 听说 说 讲 提到 提 "
+    "主要 分别 各 各自 都有 还有 除了 之外 以外 其他 其余 另外 方面 时候 时间".split()
+)
+NUMBER_CUE = re.compile(r"多少|几[个家项条次位年人万亿%]?|多大|多高|多长|多远|比例|占比|增速|增幅|排名|第几|规模")
+DATE_CUE = re.compile(r"哪天|哪一天|何时|什么时候|啥时候|哪一年|哪年|几月|哪个月|几号|时间|日期|多久")
+PERSON_CUE = re.compile(r"谁|哪位|叫什么|叫啥|姓名|名字")
+LIST_CUE = re.compile(r"哪些|哪几|哪两|哪三|哪四|都有|有哪|包括什么|分别")
+PLACE_CUE = re.compile(r"哪里|在哪|哪儿|哪个(?:镇|县|区|市|乡|村|城市|地方|位置|省)|什么地方|位置|地点")
+# Which unit a "how much" question wants, by the words next to it.
+UNIT_CUES = [
+    (re.compile(r"多少钱|投资|资金|产值|营收|收入|金额|税|融资|营业额|销售额|规模.*亿"), "元"),
+    (re.compile(r"多少人|几人|人数|员工|就业|从业|号人|人才"), "人"),
+    (re.compile(r"多少家|几家|企业数"), "家"),
+    (re.compile(r"多少吨|几吨|吨"), "吨"),
+    (re.compile(r"多少项|几项|专利"), "项"),
+    (re.compile(r"增长|增速|增幅|比例|占比|渗透率|份额|百分"), "%"),
+    (re.compile(r"多少亩|面积"), "亩"),
+    (re.compile(r"多少户|几户"), "家"),
+    (re.compile(r"多少年|几年"), "年"),
+    (re.compile(r"多远|距离|多少公里"), "公里"),
+    (re.compile(r"多少件|几件"), "件"),
+]
+# Words that ask for something: the content word beside one is what the question is about.
+QUANTITY_ASKING = re.compile(r"^(?:多少|几|多大|多高|多远|多久|多长)")
+KIND_ASKING = re.compile(r"^(?:哪个|哪家|哪种|哪类|什么|啥)$")
+CUE_NOUNS = {"位置", "地方", "职务", "职位", "名字", "时间", "方式", "形式", "内容", "东西", "地点"}
+ASKING_ANYWHERE = re.compile(r"哪|几[个家项条次位年人]|多远|多久|多大|多少|什么|啥")
+MEASURE_WORDS = set("年月日号家个项次位人元亿万吨条批种")
+PUNCTUATION = ",.;:!?，。；：！？、“”‘’\"'()（）《》[]【】 "
+QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
+YEAR_IN_QUESTION = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_TAGS = re.compile(r"<[^>]{0,200}>")
+
+
+@dataclass
+class Question:
+    raw: str  # as asked, after trimming to MAX_QUESTION_CHARS
+    text: str  # normalised
+    tokens: list[str] = field(default_factory=list)  # content words, in order, no duplicates
+    focus: set[str] = field(default_factory=set)  # the words next to the asking word
+    wants_definition: bool = False  # "X是做什么的": a fact that describes X
+    wants_number: bool = False
+    wants_date: bool = False
+    wants_person: bool = False
+    wants_list: bool = False
+    wants_place: bool = False
+    unit: str = ""  # the unit a number answer should carry, when the question says
+    years: set[str] = field(default_factory=set)
+    notice: str = ""
+
+
+def clean_input(raw: str) -> tuple[str, str]:
+    """Text fit to match, and a notice for the user when the input had to be changed."""
+    notice = ""
+    text = html.unescape(_TAGS.sub(" ", raw or ""))
+    text = "".join(
+        " " if unicodedata.category(c) in {"So", "Cs", "Co", "Cn", "Cc"} and c not in "\n" else c
+        for c in text
+    )
+    text = " ".join(text.split())
+    if len(text) > MAX_QUESTION_CHARS:
+        text = text[:MAX_QUESTION_CHARS]
+        notice = f"问题太长，只按前 {MAX_QUESTION_CHARS} 个字回答。"
+    return text, notice
+
+
+def words(text: str, known: Callable[[str], bool]) -> list[str]:
+    """jieba's words, with a stray single character glued to the neighbour it forms a known
+    word with (总|投资 → 总投资, 孵化|圈 → 孵化圈) and dropped otherwise."""
+    raw = [w.strip() for w in jieba.cut(text) if w.strip()]
+    merged: list[str] = []
+    i = 0
+    while i < len(raw):
+        word = raw[i]
+        lone = len(word) == 1 and "\u4e00" <= word <= "\u9fff" and word not in STOPWORDS
+        lone = lone and word not in MEASURE_WORDS
+        if lone and i + 1 < len(raw) and known(word + raw[i + 1]):
+            merged.append(word + raw[i + 1])
+            i += 2
+            continue
+        if lone and merged and known(merged[-1] + word):
+            merged[-1] += word
+        else:
+            merged.append(word)
+        i += 1
+    return merged
+
+
+def is_content(word: str) -> bool:
+    if word in STOPWORDS or word in CUE_NOUNS or not any(c.isalnum() for c in word):
+        return False
+    if ASKING_ANYWHERE.search(word):
+        return False  # 哪几个, 有多远: the asking is handled by the cues
+    return len(word) >= 2 or word.isdigit() or word.isascii()
+
+
+def is_noun(word: str) -> bool:
+    return any(p.flag.startswith("n") or p.flag == "vn" for p in pseg.lcut(word))
+
+
+def focus_of(sequence: list[str]) -> set[str]:
+    """What is asked about: the word before 多少/几/谁, or the noun after 哪个/什么/啥."""
+    focus: set[str] = set()
+    for i, word in enumerate(sequence):
+        if QUANTITY_ASKING.search(word) or word in {"谁", "是谁"}:
+            for j in (i - 1, i - 2):
+                if j >= 0 and is_content(sequence[j]):
+                    if is_noun(sequence[j]):
+                        focus.add(sequence[j])
+                    break
+        elif KIND_ASKING.search(word) and i + 1 < len(sequence):
+            if is_content(sequence[i + 1]) and sequence[i + 1] not in CUE_NOUNS:
+                focus.add(sequence[i + 1])
+    return focus - CUE_NOUNS
+
+
+def content_tokens(text: str, known: Callable[[str], bool]) -> tuple[list[str], set[str]]:
+    """Content words in order (quoted phrases whole), and the focus of the question."""
+    sequence = words(text, known)
+    tokens: list[str] = [p for p in QUOTED.findall(text)]
+    for word in sequence:
+        word = word.strip(PUNCTUATION)
+        if is_content(word) and word not in tokens:
+            tokens.append(word)
+    return tokens, focus_of(sequence)
+
+
+def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Question:
+    """`known` tells whether a word occurs in the fact base, to glue stray characters."""
+    cleaned, notice = clean_input(raw)
+    text = normalise(cleaned)
+    text = _ENGLISH.sub(lambda m: ENGLISH[m.group(1)], text)
+    question = Question(raw=cleaned, text=text, notice=notice)
+    if not text:
+        return question
+    question.tokens, question.focus = content_tokens(text, known)
+    question.wants_definition = bool(re.search(r"是做什么|是干什么|做什么的|干什么的|是什么企业|是什么公司", text))
+    question.wants_date = bool(DATE_CUE.search(text))
+    question.wants_number = bool(NUMBER_CUE.search(text)) and not question.wants_date
+    question.wants_person = bool(PERSON_CUE.search(text))
+    question.wants_list = bool(LIST_CUE.search(text))
+    question.wants_place = bool(PLACE_CUE.search(text))
+    if question.wants_number:
+        question.unit = next((unit for cue, unit in UNIT_CUES if cue.search(text)), "")
+    question.years = set(YEAR_IN_QUESTION.findall(text))
+    question.years |= {p for p in parse.periods(text) if p.startswith("十")}
+    return question

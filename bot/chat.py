@@ -1,0 +1,85 @@
+"""`python -m bot chat`: talk to the bot in a terminal, no Telegram needed.
+
+It answers with the same text the Telegram bot sends (render.py, shown without markup) and
+logs each question to the query log with surface "chat". Reads stdin line by line, so
+piped input works too; stops at end of input, "exit" or "quit".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from bot import render
+from bot.answer import Answerer, KnowledgeError, load_answerer
+from bot.config import Config, ConfigError
+from bot.querylog import QueryLog
+
+EXIT_WORDS = {"exit", "quit", "退出"}
+HELP_WORDS = {"help", "/help", "帮助"}
+PROMPT = "问> "
+GREETING = "乐山新闻问答（终端版）。输入问题后回车；help 列出文章；exit 或 quit 退出。"
+
+
+def main(argv: list[str]) -> int:
+    argparse.ArgumentParser(
+        prog="python -m bot chat",
+        description="Chat with the bot in this terminal. Reads BOT_KNOWLEDGE_DIR and "
+        "BOT_DB_PATH from the environment.",
+    ).parse_args(argv)
+    try:
+        config = Config.from_env()
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not config.knowledge_dir.is_dir():
+        print(
+            f"error: no fact base: {config.knowledge_dir} is not a directory.\n"
+            "Build it with `python -m bot build`, or point BOT_KNOWLEDGE_DIR at it.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        answerer = load_answerer(config.knowledge_dir)
+    except KnowledgeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    asyncio.run(chat(answerer, config.db_path, sys.stdin, sys.stdout))
+    return 0
+
+
+async def chat(answerer: Answerer, db_path: Path, stdin: TextIO, stdout: TextIO) -> None:
+    """The read-answer-print loop; the prompt is shown only to a person at a terminal."""
+    interactive = stdin.isatty()
+    async with QueryLog(db_path) as querylog:
+        print(GREETING, file=stdout, flush=True)
+        while True:
+            if interactive:
+                print(PROMPT, end="", file=stdout, flush=True)
+            line = await asyncio.to_thread(stdin.readline)
+            question = line.strip()
+            if not line or question.casefold() in EXIT_WORDS:
+                break
+            if not question:
+                continue
+            if question.casefold() in HELP_WORDS:
+                reply = render.help_html(answerer.factbase.stories)
+            else:
+                reply = answer(answerer, querylog, question)
+            print(render.to_plain(reply), end="\n\n", file=stdout, flush=True)
+
+
+def answer(answerer: Answerer, querylog: QueryLog, question: str) -> str:
+    """The reply to one question, as HTML, logged with surface "chat"."""
+    started = time.perf_counter()
+    result = answerer.ask(question)
+    reply = render.answer_html(result)
+    if not result.found and result.suggestions:
+        reply += "\n" + render.suggestions_html(result.suggestions)
+    latency_ms = round((time.perf_counter() - started) * 1000)
+    querylog.record(render.query_record(question, result, surface="chat", latency_ms=latency_ms))
+    return reply
