@@ -35,9 +35,10 @@ def answer_json(answer: Answer, qid: Any = None) -> dict[str, Any]:
 
 
 def readable(answer: Answer) -> str:
-    from bot.render import answer_plain
+    """The same text the bot sends, without its HTML."""
+    from bot.render import answer_html, to_plain
 
-    return answer_plain(answer)
+    return to_plain(answer_html(answer))
 
 
 def run_batch(answerer: Answerer, lines: TextIO, out: TextIO) -> None:

@@ -363,8 +363,10 @@ async def test_get_updates_offset_and_limit(bot: telegram.Bot, botapi: FakeBotAp
     rest = await bot.get_updates(offset=first_two[-1].update_id + 1)
     assert [u.message.text for u in rest if u.message] == ["m2"]
     assert botapi.pending_updates == 1
-    botapi.send_private_message(USER, "m3")
-    assert [u.message.text for u in await bot.get_updates(offset=-1) if u.message] == ["m3"]
+    botapi.send_private_message(USER, "m3", first_name="小明")
+    (last,) = await bot.get_updates(offset=-1)
+    assert last.message is not None and last.message.from_user is not None
+    assert (last.message.text, last.message.from_user.first_name) == ("m3", "小明")
     assert botapi.pending_updates == 1
     assert await bot.get_updates(offset=rest[-1].update_id + 2) == ()
     assert botapi.pending_updates == 0
@@ -518,9 +520,11 @@ async def test_application_webhook_end_to_end(botapi: FakeBotApi) -> None:
         assert echoed.result["text"] == "echo 你好"
         user = {"id": USER, "is_bot": False, "first_name": "U"}
         message = {"message_id": 99, "date": 0, "chat": echoed.result["chat"], "from": user}
-        update = {"message": {**message, "text": "spoofed"}}
+        update = {"message": {**message, "text": "posted"}}
         assert await asyncio.to_thread(botapi.post_webhook_update, update, "wrong") == 403
         assert await asyncio.to_thread(botapi.post_webhook_update, update, None) == 403
+        assert await asyncio.to_thread(botapi.post_webhook_update, update) == 200
+        await botapi.await_call("sendMessage", lambda c: c.params["text"].endswith("posted"))
     assert [c.method for c in botapi.calls][:2] == ["getMe", "setWebhook"]
     assert botapi.pending_updates == 0
-    assert len(botapi.calls_of("sendMessage")) == 1
+    assert len(botapi.calls_of("sendMessage")) == 2  # the wrongly signed updates were dropped

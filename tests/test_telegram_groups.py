@@ -5,19 +5,12 @@ from __future__ import annotations
 import itertools
 
 from botapi import FakeBotApi
-from test_telegram_app import (  # noqa: F401 (fixtures)
-    BotThread,
-    answerer,
-    bot,
-    buttons_of,
-    failed_calls,
-    log_rows,
-    next_message,
-    start_bot,
-)
+from test_telegram_app import BotThread, buttons_of, failed_calls, log_rows, next_message
 
 from bot.answer import Answerer
 from bot.telegram.keyboards import question_from_start_parameter
+
+pytest_plugins = ["test_telegram_app"]  # fixtures: bot, start_bot, answerer
 
 GROUP = -1001234567890
 ALICE, BOB = 601, 602
@@ -101,9 +94,7 @@ def loose_match(answerer: Answerer) -> str:
     raise AssertionError("no question found that only the lenient threshold answers")
 
 
-def test_groups_use_the_stricter_threshold(
-    bot: BotThread, botapi: FakeBotApi, answerer: Answerer
-):
+def test_groups_use_the_stricter_threshold(bot: BotThread, botapi: FakeBotApi, answerer: Answerer):
     question = loose_match(answerer)
     botapi.send_private_message(ALICE, question)
     assert "来源" in next_message(botapi, ALICE).result["text"]

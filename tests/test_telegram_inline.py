@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from botapi import FakeBotApi
 from botapi.server import parse_html
-from test_telegram_app import (  # noqa: F401 (fixtures)
-    BotThread,
-    answerer,
-    bot,
-    failed_calls,
-    log_rows,
-    start_bot,
-)
+from test_telegram_app import BotThread, failed_calls, log_rows
 
 from bot.answer import Answerer
 from bot.telegram.keyboards import question_from_start_parameter
+
+pytest_plugins = ["test_telegram_app"]  # fixtures: bot, start_bot, answerer
 
 USER = 701
 QUESTION = "伟力得的总部在哪里？"
@@ -22,9 +17,7 @@ UNANSWERED = "乐山的足球队叫什么？"
 
 
 def answer_to(botapi: FakeBotApi, query_id: str):
-    call = botapi.wait_for(
-        "answerInlineQuery", lambda c: c.params["inline_query_id"] == query_id
-    )
+    call = botapi.wait_for("answerInlineQuery", lambda c: c.params["inline_query_id"] == query_id)
     assert call.ok, call.error
     return call.params
 

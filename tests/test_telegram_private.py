@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from botapi import FakeBotApi
 from botapi.server import parse_html
-from test_telegram_app import (  # noqa: F401 (fixtures)
-    BotThread,
-    answerer,
-    bot,
-    buttons_of,
-    failed_calls,
-    log_rows,
-    next_message,
-    start_bot,
-)
+from test_telegram_app import BotThread, buttons_of, failed_calls, log_rows, next_message
 
 from bot.answer import Answerer
+
+pytest_plugins = ["test_telegram_app"]  # fixtures: bot, start_bot, answerer
 
 USER = 501
 ANSWERED = "伟力得的总部在哪里？"  # found, with related facts
@@ -111,7 +104,9 @@ def test_source_related_and_feedback_buttons(
 def test_thumbs_down_is_logged(bot: BotThread, botapi: FakeBotApi):
     botapi.send_private_message(USER, ANSWERED)
     answer = next_message(botapi, USER)
-    callback = botapi.press_button(USER, USER, answer.result["message_id"], buttons_of(answer)["👎"])
+    callback = botapi.press_button(
+        USER, USER, answer.result["message_id"], buttons_of(answer)["👎"]
+    )
     botapi.wait_for("answerCallbackQuery", lambda c: c.params["callback_query_id"] == callback)
     bot.stop()
     assert [row["feedback"] for row in log_rows(bot.config.db_path)] == [-1]

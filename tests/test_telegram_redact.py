@@ -61,7 +61,9 @@ def test_configure_logging_quiets_httpx_and_filters_the_root_handlers():
         assert logging.getLogger("httpx").level == logging.WARNING
         assert logging.getLogger("httpcore").level == logging.WARNING
         assert all(redactor in handler.filters for handler in root.handlers)
-        record = logging.LogRecord("x", logging.INFO, "", 0, "%s %s", (TOKEN, "webhook-secret"), None)
+        record = logging.LogRecord(
+            "x", logging.INFO, "", 0, "%s %s", (TOKEN, "webhook-secret"), None
+        )
         redactor.filter(record)
         assert record.getMessage() == f"{REDACTED} {REDACTED}"
     finally:

@@ -97,7 +97,7 @@ class Answerer:
 
 
 def question_about(text: str, entities: list[str]) -> str | None:
-    """"…产能将达5吉瓦…" → "伟力得产能将达多少？": the clause with a number, number asked for."""
+    """ "…产能将达5吉瓦…" → "伟力得产能将达多少？": the clause with a number, number asked for."""
     for clause in re.split(r"[，。；：！？]", text):
         m = NUMBER.search(clause)
         if not m or not 8 <= len(clause) <= 30 or "年" == m["unit"]:

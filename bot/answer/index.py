@@ -95,6 +95,8 @@ def build_index(factbase: FactBase) -> Index:
         (s.file, s.title): normalise(" ".join([s.publication, s.title, *s.paragraphs]))
         for s in factbase.stories
     }
+    sounds: dict[str, str] = {}
+    paragraphs: dict[tuple[str, str, int], str] = {}  # shared strings: one match per paragraph
     indexed = []
     for position, fact in enumerate(factbase.facts):
         paragraph = factbase.paragraph(fact.source)
@@ -105,7 +107,10 @@ def build_index(factbase: FactBase) -> Index:
         ]
         entity_words = [" ".join([n, *names[n].aliases]) for n in fact.entities if n in names]
         near = normalise(" ".join([*neighbours, *entity_words, fact.question]))
-        context = normalise(" ".join([fact.source.title, paragraph]))
+        key = (fact.source.file, fact.source.title, fact.source.paragraph)
+        if key not in paragraphs:
+            paragraphs[key] = normalise(" ".join([fact.source.title, paragraph]))
+        context = paragraphs[key]
         story = stories.get((fact.source.file, fact.source.title), context)
         text = normalise(fact.text if not fact.question else f"{fact.question} {fact.text}")
         indexed.append(
@@ -116,9 +121,9 @@ def build_index(factbase: FactBase) -> Index:
                 near=near,
                 near_sound=sound_string(near),
                 context=context,
-                context_sound=sound_string(context),
+                context_sound=sounds.setdefault(context, sound_string(context)),
                 story=story,
-                story_sound=sound_string(story),
+                story_sound=sounds.setdefault(story, sound_string(story)),
                 story_years=set(YEAR.findall(story)),
                 has_place=bool(PLACE_WORD.search(text)),
                 years=set(YEAR.findall(text)) | {p for p in fact.periods if p.startswith("十")},

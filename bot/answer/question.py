@@ -74,11 +74,17 @@ STOPWORDS = set(
     "能 能够 会 可以 可能 已经 曾经 一 个 些 所 吧 哈 嗯 呃 据说 听说 说 讲 提到 提 "
     "主要 分别 各 各自 都有 还有 除了 之外 以外 其他 其余 另外 方面 时候 时间".split()
 )
-NUMBER_CUE = re.compile(r"多少|几[个家项条次位年人万亿%]?|多大|多高|多长|多远|比例|占比|增速|增幅|排名|第几|规模")
-DATE_CUE = re.compile(r"哪天|哪一天|何时|什么时候|啥时候|哪一年|哪年|几月|哪个月|几号|时间|日期|多久")
+NUMBER_CUE = re.compile(
+    r"多少|几[个家项条次位年人万亿%]?|多大|多高|多长|多远|比例|占比|增速|增幅|排名|第几|规模"
+)
+DATE_CUE = re.compile(
+    r"哪天|哪一天|何时|什么时候|啥时候|哪一年|哪年|几月|哪个月|几号|时间|日期|多久"
+)
 PERSON_CUE = re.compile(r"谁|哪位|叫什么|叫啥|姓名|名字")
 LIST_CUE = re.compile(r"哪些|哪几|哪两|哪三|哪四|都有|有哪|包括什么|分别")
-PLACE_CUE = re.compile(r"哪里|在哪|哪儿|哪个(?:镇|县|区|市|乡|村|城市|地方|位置|省)|什么地方|位置|地点")
+PLACE_CUE = re.compile(
+    r"哪里|在哪|哪儿|哪个(?:镇|县|区|市|乡|村|城市|地方|位置|省)|什么地方|位置|地点"
+)
 # Which unit a "how much" question wants, by the words next to it.
 UNIT_CUES = [
     (re.compile(r"多少钱|投资|资金|产值|营收|收入|金额|税|融资|营业额|销售额|规模.*亿"), "元"),
@@ -207,7 +213,9 @@ def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Ques
     if not text:
         return question
     question.tokens, question.focus = content_tokens(text, known)
-    question.wants_definition = bool(re.search(r"是做什么|是干什么|做什么的|干什么的|是什么企业|是什么公司", text))
+    question.wants_definition = bool(
+        re.search(r"是做什么|是干什么|做什么的|干什么的|是什么企业|是什么公司", text)
+    )
     question.wants_date = bool(DATE_CUE.search(text))
     question.wants_number = bool(NUMBER_CUE.search(text)) and not question.wants_date
     question.wants_person = bool(PERSON_CUE.search(text))

@@ -7,6 +7,7 @@ webhook served on PORT, protected by a secret token made fresh at every start.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import secrets
 import sys
@@ -24,7 +25,7 @@ from bot.querylog import QueryLog
 from bot.telegram import admin, buttons, errors, groups, inline, private
 from bot.telegram.ratelimit import QuestionRateLimiter
 from bot.telegram.redact import configure_logging
-from bot.telegram.state import STATE_KEY, BotState
+from bot.telegram.state import STATE_KEY, BotState, example_questions
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ async def on_startup(application: Application) -> None:
     state: BotState = application.bot_data[STATE_KEY]
     await state.querylog.open()
     await application.bot.set_my_commands(COMMANDS)
+    await asyncio.to_thread(example_questions, state.answerer)
     log.info(
         "@%s is up: %d facts from %s, query log %s",
         application.bot.username,

@@ -17,11 +17,10 @@ from bot import render
 from bot.answer import Answerer
 from bot.answer.result import Answer, Hit
 from bot.telegram.keyboards import start_parameter
-from bot.telegram.state import bot_state
+from bot.telegram.state import bot_state, example_questions
 
 MAX_RESULTS = 10  # Telegram allows 50; more than ten answers is noise
 CACHE_SECONDS = 10  # short, so a /reload shows up quickly
-EXAMPLE_COUNT = 5
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -69,7 +68,7 @@ def hit_result(n: int, question: str, hit: Hit) -> InlineQueryResultArticle:
 def example_results(answerer: Answerer) -> list[InlineQueryResultArticle]:
     """For an empty query: example questions, each sending its answer."""
     results = []
-    for n, question in enumerate(answerer.examples(EXAMPLE_COUNT)):
+    for n, question in enumerate(example_questions(answerer)):
         top = answerer.ask(question).top
         if top:
             results.append(

@@ -8,9 +8,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from bot import render
 from bot.telegram.keyboards import example_key, examples_keyboard, question_from_start_parameter
 from bot.telegram.replies import answer_question, send_html
-from bot.telegram.state import bot_state
-
-EXAMPLE_COUNT = 3
+from bot.telegram.state import bot_state, example_questions
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -23,7 +21,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
     state = bot_state(context)
-    examples = {example_key(q): q for q in state.answerer.examples(EXAMPLE_COUNT)}
+    examples = {example_key(q): q for q in example_questions(state.answerer)}
     state.example_questions.update(examples)
     await send_html(
         context.bot,

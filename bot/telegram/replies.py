@@ -6,16 +6,20 @@ so they format, log and limit the same way.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from telegram import Bot, Chat, InlineKeyboardMarkup, Message, ReplyParameters, User
 from telegram.constants import ChatAction
+from telegram.error import NetworkError
 from telegram.ext import ContextTypes
 
 from bot import render
 from bot.telegram.keyboards import answer_keyboard, ask_privately_keyboard, suggestions_keyboard
 from bot.telegram.ratelimit import Verdict
 from bot.telegram.state import bot_state
+
+log = logging.getLogger(__name__)
 
 
 async def send_html(
@@ -40,6 +44,14 @@ async def send_html(
         )
     assert sent is not None  # split_html returns at least one part
     return sent
+
+
+async def show_typing(bot: Bot, chat_id: int) -> None:
+    """The "typing…" indicator. Cosmetic, so a network error here must not cost the answer."""
+    try:
+        await bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except NetworkError as error:
+        log.info("no typing indicator for chat %s: %s", chat_id, error)
 
 
 async def answer_question(
@@ -69,7 +81,7 @@ async def answer_question(
             )
         return
 
-    await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+    await show_typing(context.bot, chat.id)
     in_group = surface == "group"
     answer = state.answerer.ask(question, strict=in_group)
     markup = render.answer_html(answer, in_group=in_group)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from telegram.ext import ContextTypes
@@ -12,6 +13,7 @@ from bot.querylog import QueryLog
 from bot.telegram.ratelimit import QuestionRateLimiter
 
 STATE_KEY = "state"
+EXAMPLE_COUNT = 3
 
 
 @dataclass
@@ -27,3 +29,13 @@ class BotState:
 
 def bot_state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
     return context.bot_data[STATE_KEY]
+
+
+@functools.lru_cache(maxsize=2)  # the current answerer, and the previous one during a /reload
+def example_questions(answerer: Answerer) -> tuple[str, ...]:
+    """The example questions for /start and the empty inline query.
+
+    Cached per answerer because finding them takes the engine a second or so. app.py and
+    /reload fill the cache in a worker thread, so no update waits for it.
+    """
+    return tuple(answerer.examples(EXAMPLE_COUNT))

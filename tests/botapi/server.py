@@ -409,7 +409,9 @@ class _Handler(BaseHTTPRequestHandler):
             answer = self.server.api.handle(
                 token=match.group(1),
                 method=match.group(2),
-                params=lambda: decode_params(url.query, self.headers.get("Content-Type", ""), body),
+                read_params=lambda: decode_params(
+                    url.query, self.headers.get("Content-Type", ""), body
+                ),
                 client_gone=self._client_gone,
             )
         except _Abandoned:
@@ -699,11 +701,14 @@ class FakeBotApi:
                 self._messages[(message["chat"]["id"], message["message_id"])] = message
         return post_json(url, update, configured if secret is ... else secret)
 
-    def _user(self, user_id: int, first_name: str = "User") -> dict[str, Any]:
+    def _user(self, user_id: int, first_name: str | None = None) -> dict[str, Any]:
+        """Users keep their profile between updates; a given first_name renames them."""
         user = self._users.setdefault(
             user_id,
-            {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "zh-hans"},
+            {"id": user_id, "is_bot": False, "first_name": "User", "language_code": "zh-hans"},
         )
+        if first_name is not None:
+            user["first_name"] = first_name
         return copy.deepcopy(user)
 
     def _user_message(
@@ -733,15 +738,16 @@ class FakeBotApi:
         self,
         token: str,
         method: str,
-        params: Callable[[], dict[str, Any]],
+        read_params: Callable[[], dict[str, Any]],
         client_gone: Callable[[], bool],
     ) -> tuple[int, dict[str, Any]]:
-        """Answer one request and record it: (HTTP status, JSON reply)."""
+        """Answer one request and record it: (HTTP status, JSON reply). Parameters are decoded
+        under the lock so that a malformed body is recorded like any other failed call."""
         name = self._methods.get(method.lower(), method)
         decoded: dict[str, Any] = {}
         with self._cond:
             try:
-                decoded = params()
+                decoded = read_params()
                 if token != self.token:
                     raise ApiError("Unauthorized", 401)
                 if name == "getUpdates":
@@ -883,12 +889,19 @@ class FakeBotApi:
 
     # --- messages ---
 
-    def _bot_user(self) -> dict[str, Any]:
+    def _bot_sender(self) -> dict[str, Any]:
+        """The bot as the "from" of its messages."""
         return {
             "id": self.bot_id,
             "is_bot": True,
             "first_name": "Leshan Test Bot",
             "username": self.bot_username,
+        }
+
+    def _bot_user(self) -> dict[str, Any]:
+        """The bot as getMe describes it."""
+        return {
+            **self._bot_sender(),
             "can_join_groups": True,
             "can_read_all_group_messages": False,
             "supports_inline_queries": True,
@@ -945,12 +958,7 @@ class FakeBotApi:
     ) -> dict[str, Any]:
         chat = self._target_chat(params)
         replied = self._replied_message(chat["id"], params)
-        sender = {
-            k: v
-            for k, v in self._bot_user().items()
-            if not k.startswith(("can_", "has_", "supports_"))
-        }
-        message = self._new_message(chat, sender, content)
+        message = self._new_message(chat, self._bot_sender(), content)
         if replied is not None:
             message["reply_to_message"] = _without_reply(replied)
         if markup is not None:
@@ -1016,7 +1024,7 @@ class FakeBotApi:
         results = params.get("results")
         if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
             raise bad("can't parse inline query results JSON array")
-        if len(results) > 51:
+        if len(results) > 50:
             raise bad("RESULTS_TOO_MUCH")
         seen: set[str] = set()
         for result in results:

@@ -1,0 +1,93 @@
+"""Speed and memory of the answer engine, printed, never asserted (the machines are noisy).
+
+    python bench/bench.py [../shared/eval/dev.jsonl]
+
+Prints: per-question latency p50/p99 in-process over the questions, next to a BM25 baseline
+(bm25s over jieba-tokenised sentences) in the same run; the build time of seeds/; peak memory.
+Targets from the issue: p99 at most twice BM25's, and a build of the five articles in ≤ 5 s.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import jieba
+
+from bot.answer import load_answerer
+from bot.facts.build import build
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def time_each(answer, questions: list[str]) -> list[float]:
+    timings = []
+    for question in questions:
+        started = time.perf_counter()
+        answer(question)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def bm25_answerer(seeds: Path):
+    import bm25s
+
+    sentences = [
+        s.strip(" \t\u3000#")
+        for f in sorted(seeds.glob("*.txt"))
+        for s in re.split(r"[。！？!?；;\n]+", f.read_text(encoding="utf-8"))
+        if len(s.strip()) > 4
+    ]
+    retriever = bm25s.BM25()
+    retriever.index([[w for w in jieba.lcut_for_search(s) if w.strip()] for s in sentences],
+                    show_progress=False)
+
+    def answer(question: str):
+        tokens = [w for w in jieba.lcut_for_search(question) if w in retriever.vocab_dict]
+        return retriever.retrieve([tokens or ["乐山"]], k=5, show_progress=False)
+
+    return answer
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_QUESTIONS
+    questions = [json.loads(line)["q"] for line in path.read_text("utf-8").splitlines() if line]
+    jieba.setLogLevel(60)
+    jieba.initialize()
+
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        build(ROOT / "seeds", Path(out), say=lambda _: None)
+        build_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    answerer = load_answerer(ROOT / "knowledge")
+    load_s = time.perf_counter() - started
+    answerer.ask("预热")  # first-call costs (jieba user words) are start-up, not per question
+    ours = time_each(answerer.ask, questions)
+    baseline = time_each(bm25_answerer(ROOT / "seeds"), questions)
+
+    print(f"questions: {len(questions)} from {path}")
+    print(f"engine latency  p50 {percentile(ours, 0.5):7.2f} ms   p99 {percentile(ours, 0.99):7.2f} ms")
+    print(f"bm25 latency    p50 {percentile(baseline, 0.5):7.2f} ms   "
+          f"p99 {percentile(baseline, 0.99):7.2f} ms")
+    print(f"p99 ratio (engine / bm25): {percentile(ours, 0.99) / percentile(baseline, 0.99):.2f}"
+          "  (target ≤ 2)")
+    print(f"build of seeds/: {build_s:.2f} s  (target ≤ 5 s); fact base load: {load_s:.2f} s")
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (max RSS of this process): {peak_mib:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

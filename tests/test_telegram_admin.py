@@ -1,0 +1,135 @@
+"""Admin commands: who may use them, and /stats /unanswered /export /reload end to end."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from botapi import FakeBotApi
+from test_telegram_app import (
+    ADMIN_ID,
+    KNOWLEDGE_DIR,
+    BotThread,
+    failed_calls,
+    log_rows,
+    next_message,
+)
+
+from bot.telegram.admin import DEFAULT_UNANSWERED, MAX_UNANSWERED, is_admin, parse_limit
+
+pytest_plugins = ["test_telegram_app"]  # fixtures: bot, start_bot, answerer
+
+STRANGER = 666
+ANSWERED = "伟力得的总部在哪里？"
+UNANSWERED = "乐山的足球队叫什么？"
+
+
+def test_only_listed_ids_are_admins():
+    admins = frozenset({1, 2})
+    assert is_admin(1, admins)
+    assert not is_admin(3, admins)
+    assert not is_admin(None, admins)
+    assert not is_admin(1, frozenset())
+
+
+@pytest.mark.parametrize(
+    ("args", "limit"),
+    [(None, DEFAULT_UNANSWERED), ([], DEFAULT_UNANSWERED), (["5"], 5), (["0"], 1)]
+    + [(["999"], MAX_UNANSWERED), (["-3"], DEFAULT_UNANSWERED), (["abc"], DEFAULT_UNANSWERED)],
+)
+def test_unanswered_limit_argument(args, limit):
+    assert parse_limit(args) == limit
+
+
+def ask(botapi: FakeBotApi, user: int, question: str) -> None:
+    botapi.send_private_message(user, question)
+    next_message(botapi, user)
+
+
+def test_stats_and_unanswered_report_the_log(bot: BotThread, botapi: FakeBotApi):
+    ask(botapi, 11, ANSWERED)
+    ask(botapi, 12, ANSWERED)
+    ask(botapi, 13, UNANSWERED)
+
+    botapi.send_private_message(ADMIN_ID, "/stats")
+    stats = next_message(botapi, ADMIN_ID)
+    assert stats.params["text"].startswith("<pre>")
+    text = stats.result["text"]
+    assert "Today: 3" in text and "Answered: 2/3" in text
+    assert "伟力得" in text  # among the top questions
+
+    botapi.send_private_message(ADMIN_ID, "/unanswered 5")
+    unanswered = next_message(botapi, ADMIN_ID, after=stats.result["message_id"])
+    assert UNANSWERED.rstrip("？") in unanswered.result["text"]
+    assert ANSWERED.rstrip("？") not in unanswered.result["text"]
+    assert failed_calls(botapi) == []
+
+
+def test_export_sends_the_log_as_a_csv_document(bot: BotThread, botapi: FakeBotApi):
+    ask(botapi, 11, ANSWERED)
+    ask(botapi, 12, UNANSWERED)
+    botapi.send_private_message(ADMIN_ID, "/export")
+    sent = botapi.wait_for("sendDocument", lambda c: c.params["chat_id"] == ADMIN_ID)
+    assert sent.ok, sent.error
+    document = sent.params["document"]
+    assert document.filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(document.decode("utf-8-sig"))))
+    assert [(r["raw_text"], r["found"]) for r in rows] == [(ANSWERED, "1"), (UNANSWERED, "0")]
+    assert "2" in sent.result["caption"]
+
+
+@pytest.mark.parametrize("command", ["/stats", "/unanswered", "/export", "/reload"])
+def test_non_admins_are_refused_politely_and_the_attempt_is_logged(
+    bot: BotThread, botapi: FakeBotApi, command: str
+):
+    botapi.send_private_message(STRANGER, command)
+    refusal = next_message(botapi, STRANGER)
+    assert "只供管理员使用" in refusal.result["text"]
+    bot.stop()
+    [event] = log_rows(bot.config.db_path, "events")
+    assert (event["kind"], event["user_id"], event["detail"]) == ("refused", STRANGER, command)
+    assert botapi.calls_of("sendDocument") == []
+
+
+def knowledge_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, copy)
+    return copy
+
+
+def test_reload_picks_up_new_facts(start_bot, botapi: FakeBotApi, tmp_path: Path, answerer):
+    knowledge = knowledge_copy(tmp_path)
+    bot = start_bot(BOT_KNOWLEDGE_DIR=str(knowledge))
+    old = answerer.ask(ANSWERED).top.answer
+    assert "五大基地" in old
+    facts = knowledge / "facts.yaml"
+    facts.write_text(facts.read_text("utf-8").replace("五大基地", "六大基地"), "utf-8")
+
+    botapi.send_private_message(ADMIN_ID, "/reload")
+    done = next_message(botapi, ADMIN_ID)
+    assert "✅" in done.result["text"] and "条事实" in done.result["text"]
+    assert bot.state.answerer is not answerer
+
+    botapi.send_private_message(11, ANSWERED)
+    assert "六大基地" in next_message(botapi, 11).result["text"]
+
+
+def test_reload_of_broken_files_keeps_the_old_fact_base(
+    start_bot, botapi: FakeBotApi, tmp_path: Path, answerer
+):
+    knowledge = knowledge_copy(tmp_path)
+    bot = start_bot(BOT_KNOWLEDGE_DIR=str(knowledge))
+    (knowledge / "facts.yaml").write_text("- id: [unclosed\n  text: {\n", "utf-8")
+
+    botapi.send_private_message(ADMIN_ID, "/reload")
+    failed = next_message(botapi, ADMIN_ID)
+    assert "❌" in failed.result["text"]
+    assert "facts.yaml" in failed.result["text"]  # says which file, and why
+    assert bot.state.answerer is answerer
+
+    botapi.send_private_message(11, ANSWERED)
+    assert "五大基地" in next_message(botapi, 11).result["text"]
+    assert failed_calls(botapi) == []
