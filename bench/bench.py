@@ -50,8 +50,9 @@ def bm25_answerer(seeds: Path):
         if len(s.strip()) > 4
     ]
     retriever = bm25s.BM25()
-    retriever.index([[w for w in jieba.lcut_for_search(s) if w.strip()] for s in sentences],
-                    show_progress=False)
+    retriever.index(
+        [[w for w in jieba.lcut_for_search(s) if w.strip()] for s in sentences], show_progress=False
+    )
 
     def answer(question: str):
         tokens = [w for w in jieba.lcut_for_search(question) if w in retriever.vocab_dict]
@@ -79,11 +80,18 @@ def main() -> None:
     baseline = time_each(bm25_answerer(ROOT / "seeds"), questions)
 
     print(f"questions: {len(questions)} from {path}")
-    print(f"engine latency  p50 {percentile(ours, 0.5):7.2f} ms   p99 {percentile(ours, 0.99):7.2f} ms")
-    print(f"bm25 latency    p50 {percentile(baseline, 0.5):7.2f} ms   "
-          f"p99 {percentile(baseline, 0.99):7.2f} ms")
-    print(f"p99 ratio (engine / bm25): {percentile(ours, 0.99) / percentile(baseline, 0.99):.2f}"
-          "  (target ≤ 2)")
+    print(
+        f"engine latency  p50 {percentile(ours, 0.5):7.2f} ms   "
+        f"p99 {percentile(ours, 0.99):7.2f} ms"
+    )
+    print(
+        f"bm25 latency    p50 {percentile(baseline, 0.5):7.2f} ms   "
+        f"p99 {percentile(baseline, 0.99):7.2f} ms"
+    )
+    print(
+        f"p99 ratio (engine / bm25): {percentile(ours, 0.99) / percentile(baseline, 0.99):.2f}"
+        "  (target ≤ 2)"
+    )
     print(f"build of seeds/: {build_s:.2f} s  (target ≤ 5 s); fact base load: {load_s:.2f} s")
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS of this process): {peak_mib:.0f} MiB")

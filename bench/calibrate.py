@@ -41,15 +41,25 @@ def main() -> None:
         results.append((row, ranked, top.score if top else 0.0, right))
     in_scope = [r for r in results if r[0]["kind"] != "oos"]
     oos = [r for r in results if r[0]["kind"] == "oos"]
-    best = max(range(0, 101), key=lambda t: sum(r[3] and r[2] >= t for r in in_scope) / len(in_scope)
-               + sum(r[2] < t for r in oos) / len(oos))
+    best = max(
+        range(0, 101),
+        key=lambda t: (
+            sum(r[3] and r[2] >= t for r in in_scope) / len(in_scope)
+            + sum(r[2] < t for r in oos) / len(oos)
+        ),
+    )
     for t in range(20, 91, 2):
         acc = sum(r[3] and r[2] >= t for r in in_scope) / len(in_scope)
         abstain = sum(r[2] < t for r in oos) / len(oos)
         mark = " <= best" if t == best or (best % 2 and t == best - 1) else ""
-        print(f"threshold {t:3d}: acc1 {acc:.3f}  abstain {abstain:.3f}  sum {acc + abstain:.3f}{mark}")
-    print(f"best threshold: {best}; right at rank 1 regardless of threshold: "
-          f"{sum(r[3] for r in in_scope) / len(in_scope):.3f}")
+        print(
+            f"threshold {t:3d}: acc1 {acc:.3f}  abstain {abstain:.3f}  "
+            f"sum {acc + abstain:.3f}{mark}"
+        )
+    print(
+        f"best threshold: {best}; right at rank 1 regardless of threshold: "
+        f"{sum(r[3] for r in in_scope) / len(in_scope):.3f}"
+    )
     if args.misses:
         for row, ranked, score, right in results:
             oos_row = row["kind"] == "oos"

@@ -100,7 +100,7 @@ def question_about(text: str, entities: list[str]) -> str | None:
     """ "…产能将达5吉瓦…" → "伟力得产能将达多少？": the clause with a number, number asked for."""
     for clause in re.split(r"[，。；：！？]", text):
         m = NUMBER.search(clause)
-        if not m or not 8 <= len(clause) <= 30 or "年" == m["unit"]:
+        if not m or not 8 <= len(clause) <= 30 or m["unit"] == "年":
             continue
         asked = clause[: m.start()].rstrip("约近超达突破")
         if len(asked) < 4:

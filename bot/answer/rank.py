@@ -45,9 +45,12 @@ def find_entities(question: Question, index: Index) -> set[str]:
     found: set[str] = set()
     text, sound = question.text, sound_string(question.text)
     for alias, alias_sound, name in index.aliases:
-        if alias in text or (len(alias) >= 3 and alias_sound in sound):
-            found.add(name)
-        elif len(alias) >= 4 and fuzz.partial_ratio(alias, text) >= FUZZY_FLOOR:
+        if (
+            alias in text
+            or (len(alias) >= 3 and alias_sound in sound)
+            or len(alias) >= 4
+            and fuzz.partial_ratio(alias, text) >= FUZZY_FLOOR
+        ):
             found.add(name)
     return found
 
@@ -107,9 +110,9 @@ class Matcher:
             parts = [token[i : i + 2] for i in range(len(token) - 1)]
             share = sum(occurs(p, fact.text) for p in parts) / len(parts)
             best = max(best, PART_OF_WORD * share)
-        if fuzzy and best < 0.6 and len(token) >= 3:
-            if fuzz.partial_ratio(token, fact.text) >= FUZZY_FLOOR:
-                best = 0.6
+        near_miss = fuzzy and best < 0.6 and len(token) >= 3
+        if near_miss and fuzz.partial_ratio(token, fact.text) >= FUZZY_FLOOR:
+            best = 0.6
         return best
 
 

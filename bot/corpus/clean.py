@@ -20,9 +20,7 @@ SENTENCE_END = "。！？!?…"
 CLOSING = "”」』）)’"
 # Half-width punctuation next to a Chinese character is layout noise: print it full-width.
 HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
-_HALF_PUNCT = re.compile(
-    rf"(?<=[{CJK}“”）)])\s*([,:;?!])\s*|\s*([,:;?!])\s*(?=[{CJK}“”（(])"
-)
+_HALF_PUNCT = re.compile(rf"(?<=[{CJK}“”）)])\s*([,:;?!])\s*|\s*([,:;?!])\s*(?=[{CJK}“”（(])")
 _PARENS = re.compile(rf"\((?=[^()]*[{CJK}])([^()]*)\)")
 REPORTER = re.compile(r"^[▶►■●◆]\s*.*(记者|通讯员|文/图|摄)")
 INLINE_BYLINE = re.compile(r"^本报讯\s*[（(][^（）()]{0,30}[）)]\s*|^本报讯\s*")

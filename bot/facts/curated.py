@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -33,7 +32,10 @@ TEMPLATE = """\
 #   - question: 伟力得的总部在哪里？
 #     answer: 伟力得已在全国范围内布局了以乐山为总部的五大基地。
 #     entity: 四川伟力得能源股份有限公司
-#     source: {file: 000_f791c31033d50d22.txt, title: 四川乐山：培育新质生产力，塑造发展新动能新优势, paragraph: 7}
+#     source:
+#       file: 000_f791c31033d50d22.txt
+#       title: 四川乐山：培育新质生产力，塑造发展新动能新优势
+#       paragraph: 7
 # corrections:                  # fact id (see facts.yaml) → corrected text
 #   0123456789ab: 更正后的句子。
 # suppress:                     # fact ids never to show
@@ -81,7 +83,8 @@ def read_curated(path: Path, stories: list[Story]) -> Curated:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark else ""
-        raise KnowledgeError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})")
+        reason = getattr(exc, "problem", exc)
+        raise KnowledgeError(f"{path}{line}: not valid YAML ({reason})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(f"{path}: cannot be read ({exc})") from exc
     curated = Curated()
@@ -130,7 +133,9 @@ def read_entry(path: Path, node: yaml.Node, stories: list[Story]) -> Fact:
     if "paragraph" in source_fields:
         raw = scalar(path, source_fields["paragraph"], "paragraph")
         if not raw.isdigit() or not 0 < int(raw) <= len(story.paragraphs):
-            raise fail(path, source_fields["paragraph"], f"paragraph must be 1-{len(story.paragraphs)}")
+            raise fail(
+                path, source_fields["paragraph"], f"paragraph must be 1-{len(story.paragraphs)}"
+            )
         paragraph = int(raw)
     entity = scalar(path, fields["entity"], "entity") if "entity" in fields else ""
     return Fact(

@@ -49,9 +49,15 @@ NAME = rf"[{CJK}A-Za-z0-9]"
 KIND_PATTERNS = [
     ("company", re.compile(rf"{NAME}{{2,24}}?(?P<suffix>股份有限公司|有限责任公司|有限公司)")),
     ("company", re.compile(rf"[{CJK}]{{2,6}}?(?P<suffix>集团|股份)(?![{CJK}]*有限)")),
-    ("park", re.compile(rf"{NAME}{{2,16}}?(?P<suffix>产业园区|产业园|高新区|开发区|示范区|试验区)")),
+    (
+        "park",
+        re.compile(rf"{NAME}{{2,16}}?(?P<suffix>产业园区|产业园|高新区|开发区|示范区|试验区)"),
+    ),
     ("place", re.compile(rf"[{CJK}]{{2,3}}(?P<suffix>镇|乡|村|县)(?![{CJK}]?(?:委|民|级|域))")),
-    ("organisation", re.compile(rf"[{CJK}]{{2,14}}?(?P<suffix>联盟|大学|学院|医院|总工会|教育局|农村局|委员会)")),
+    (
+        "organisation",
+        re.compile(rf"[{CJK}]{{2,14}}?(?P<suffix>联盟|大学|学院|医院|总工会|教育局|农村局|委员会)"),
+    ),
     ("event", re.compile(rf"[{CJK}0-9]{{4,20}}?(?P<suffix>大会|座谈会|发布会|恳谈会|全会)")),
     ("project", re.compile(rf"[{CJK}A-Za-z0-9（）]{{4,30}}?(?P<suffix>项目)")),
 ]

@@ -89,7 +89,8 @@ def read_yaml_list(path: Path) -> list[dict[str, Any]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark else ""
-        raise KnowledgeError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})")
+        reason = getattr(exc, "problem", exc)
+        raise KnowledgeError(f"{path}{where}: not valid YAML ({reason})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(f"{path}: cannot be read ({exc})") from exc
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
