@@ -123,39 +123,6 @@ def related_html(hits: Sequence[Hit]) -> str:
     return "\n\n".join(blocks)
 
 
-def query_record(
-    raw_text: str,
-    answer: Answer,
-    *,
-    surface: str,
-    latency_ms: int,
-    user_id: int | None = None,
-    chat_id: int | None = None,
-    chat_type: str | None = None,
-) -> QueryRecord:
-    """The query-log row that goes with a reply, the same on every surface.
-
-    A miss keeps the best candidate's score (how close it came) but no fact, and the entity
-    the question named, so "top entities" counts what people asked about.
-    """
-    top = answer.top
-    best = answer.hits[0] if answer.hits else None
-    return QueryRecord(
-        surface=surface,
-        raw_text=raw_text,
-        normalised=answer.normalised,
-        found=answer.found,
-        score=best.score if best else 0.0,
-        latency_ms=latency_ms,
-        user_id=user_id,
-        chat_id=chat_id,
-        chat_type=chat_type,
-        fact_id=top.fact_id if top else None,
-        answer=top.answer if top else None,
-        entity=top.entity if top else next(iter(answer.entities), None),
-    )
-
-
 # -- fixed replies ---------------------------------------------------------------------------
 
 
@@ -245,3 +212,39 @@ def _cut_line(line: str, limit: int) -> list[str]:
         length += size
     pieces.append(current)
     return pieces
+
+
+# -- the query-log row that goes with a reply -------------------------------------------
+
+
+def query_record(
+    raw_text: str,
+    answer: Answer,
+    *,
+    surface: str,
+    latency_ms: int,
+    user_id: int | None = None,
+    chat_id: int | None = None,
+    chat_type: str | None = None,
+) -> QueryRecord:
+    """The query-log row that goes with a reply, the same on every surface.
+
+    A miss keeps the best candidate's score (how close it came) but no fact, and the entity
+    the question named, so "top entities" counts what people asked about.
+    """
+    top = answer.top
+    best = answer.hits[0] if answer.hits else None
+    return QueryRecord(
+        surface=surface,
+        raw_text=raw_text,
+        normalised=answer.normalised,
+        found=answer.found,
+        score=best.score if best else 0.0,
+        latency_ms=latency_ms,
+        user_id=user_id,
+        chat_id=chat_id,
+        chat_type=chat_type,
+        fact_id=top.fact_id if top else None,
+        answer=top.answer if top else None,
+        entity=top.entity if top else next(iter(answer.entities), None),
+    )

@@ -6,18 +6,20 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import jieba
 import opencc
 from pypinyin import Style, lazy_pinyin
 
 _T2S = opencc.OpenCC("t2s")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e]")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
 _SPACES = re.compile(r"\s+")
 _SYLLABLE_CODES: dict[str, str] = {}
 
 
 def normalise(text: str) -> str:
     """Traditional → Simplified, full-width → half-width, lower case, one space between words."""
-    text = _CONTROL.sub(" ", text)
+    text = _CONTROL.sub("", _INVISIBLE.sub("", text))
     text = unicodedata.normalize("NFKC", text)
     text = _T2S.convert(text).lower()
     text = text.replace("—", "-").replace("–", "-").replace("～", "-")
@@ -42,6 +44,15 @@ def sound_string(text: str) -> str:
     and the string keeps the original's length, so positions still line up.
     """
     return "".join(_char_sound(c) for c in text)
+
+
+@lru_cache(maxsize=1)
+def plain_jieba() -> jieba.Tokenizer:
+    """jieba with only its general dictionary: the answerer adds entity names to the global
+    one, and the build must not depend on whether that happened (determinism)."""
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
 
 
 def pinyin_key(text: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import secrets
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -143,6 +145,19 @@ def start_bot(
 @pytest.fixture
 def bot(start_bot: Callable[..., BotThread]) -> BotThread:
     return start_bot()
+
+
+@pytest.fixture
+def webhook_bot(start_bot: Callable[..., BotThread]) -> BotThread:
+    """The bot in webhook mode (BOT_WEBHOOK_URL set), listening on a free local port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return start_bot(
+        webhook_secret=secrets.token_urlsafe(32),
+        BOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
+        PORT=str(port),
+    )
 
 
 def next_message(

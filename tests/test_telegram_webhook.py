@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import logging
-import secrets
-import socket
 
-import pytest
 from botapi import FakeBotApi
 from test_telegram_app import ADMIN_ID, BotThread, bot_env, log_rows, next_message
 
 from bot.telegram import app as bot_app
 from bot.telegram.redact import REDACTED
 
-pytest_plugins = ["test_telegram_app"]  # fixtures: bot, start_bot, answerer
+pytest_plugins = ["test_telegram_app"]  # fixtures: webhook_bot, bot, start_bot, answerer
 
 USER = 801
 QUESTION = "伟力得的总部在哪里？"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def webhook_bot(start_bot) -> BotThread:
-    port = free_port()
-    return start_bot(
-        webhook_secret=secrets.token_urlsafe(32),
-        BOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
-        PORT=str(port),
-    )
 
 
 def message_update(message_id: int, text: str) -> dict:

@@ -62,7 +62,9 @@ SYNONYMS = {
     "总经理": ["经理"],
     "外资": ["外资"],
 }
-_ENGLISH = re.compile(r"\b(" + "|".join(sorted(ENGLISH, key=len, reverse=True)) + r")\b")
+_ENGLISH = re.compile(
+    r"(?<![a-z])(" + "|".join(sorted(ENGLISH, key=len, reverse=True)) + r")(?![a-z])"
+)
 
 # Words that carry no content in a question: function words and the question frame itself.
 STOPWORDS = set(
@@ -228,12 +230,12 @@ PLACE_CUE = re.compile(
 )
 # Which unit a "how much" question wants, by the words next to it.
 UNIT_CUES = [
+    (re.compile(r"增长|增速|增幅|比例|占比|渗透率|份额|百分"), "%"),
     (re.compile(r"多少钱|投资|资金|产值|营收|收入|金额|税|融资|营业额|销售额|规模.*亿"), "元"),
     (re.compile(r"多少人|几人|人数|员工|就业|从业|号人|人才"), "人"),
     (re.compile(r"多少家|几家|企业数"), "家"),
     (re.compile(r"多少吨|几吨|吨"), "吨"),
     (re.compile(r"多少项|几项|专利"), "项"),
-    (re.compile(r"增长|增速|增幅|比例|占比|渗透率|份额|百分"), "%"),
     (re.compile(r"多少亩|面积"), "亩"),
     (re.compile(r"多少户|几户"), "家"),
     (re.compile(r"多少年|几年"), "年"),

@@ -27,6 +27,8 @@ IN_STORY = 0.3  # a word found elsewhere in the same story
 PART_OF_WORD = 0.6  # a word not found whole, credited by the share of its two-character parts
 FOCUS_WEIGHT = 2.5  # the word the question asks about (总投资 in 总投资多少) weighs more
 FOCUS_MISSING = 0.65
+NAMED_THING = re.compile(r"..(?:省|市|县|区|镇|乡|村|公司|集团|大学|医院)$")
+UNKNOWN_NAME = 0.5
 DEPUTY = "副"
 BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in full
 FUZZY_CANDIDATES = 40  # facts rescored with rapidfuzz after a first, exact-only pass
@@ -188,6 +190,8 @@ def score_fact(
         return 0.0
     matches = {t: matcher.match(t, fact, fuzzy) for t in weights}
     score = 100 * sum(w * matches[t] for t, w in weights.items()) / total
+    if any(matches[t] == 0 and NAMED_THING.search(t) for t in weights):
+        score *= UNKNOWN_NAME  # 绵阳市…: the question is about something the articles never name
     if question.focus and max(matches.get(t, 0.0) for t in question.focus) < NEAR:
         score *= FOCUS_MISSING  # the very thing asked about is not stated with this fact
     score *= cue_factor(question, fact) * time_factor(question, fact)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import jieba
 from rapidfuzz import fuzz
 
+from bot.text import plain_jieba
+
 jieba.setLogLevel(60)
 
 CJK = r"\u4e00-\u9fff"
@@ -73,7 +75,7 @@ def spans_word(head: str, tail: str) -> bool:
     """True when the text on both sides of a break forms one word, e.g. 宣|传教育."""
     left, right = head[-2:], tail[:3]
     pos = 0
-    for word in jieba.cut(left + right, HMM=False):
+    for word in plain_jieba().cut(left + right, HMM=False):
         if pos < len(left) < pos + len(word):
             return True
         pos += len(word)
@@ -117,7 +119,12 @@ def clean_page(raw: str) -> CleanPage:
             blocks.append(Block("heading", heading["text"].strip(), len(heading["marks"])))
             open_paragraph = False
             continue
-        if not any(b.kind == "paragraph" for b in blocks) and is_title_line(line):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if (
+            not any(b.kind == "paragraph" for b in blocks)
+            and is_title_line(line)
+            and not (nxt and spans_word(line, nxt))
+        ):
             blocks.append(Block("heading", line, 4))  # a bare title before the first paragraph
             continue
         if not looks_like_sentence(line):

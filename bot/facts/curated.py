@@ -91,10 +91,9 @@ def read_curated(path: Path, stories: list[Story]) -> Curated:
     if root is None:
         return curated
     sections = mapping(path, root, "the file")
-    unknown = set(sections) - {"aliases", "entries", "corrections", "suppress"}
-    if unknown:
-        name = sorted(unknown)[0]
-        raise fail(path, sections[name], f"unknown section {name!r}")
+    for key, _ in root.value:
+        if key.value not in {"aliases", "entries", "corrections", "suppress"}:
+            raise fail(path, key, f"unknown section {key.value!r}")
     if "aliases" in sections:
         for name, node in mapping(path, sections["aliases"], "aliases").items():
             curated.aliases[name] = text_list(path, node, f"aliases of {name}")

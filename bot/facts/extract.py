@@ -12,11 +12,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-import jieba
-
 from bot.facts import parse
 from bot.facts.model import Entity, Fact, Source, Story
-from bot.text import pinyin_key
+from bot.text import pinyin_key, plain_jieba
 
 CJK = r"\u4e00-\u9fff"
 MAX_FACT_CHARS = 250
@@ -191,7 +189,7 @@ def candidate_names(text: str) -> Iterable[tuple[str, str]]:
 
 def is_common_word(word: str) -> bool:
     """A word the general dictionary knows well is no name: 表示, 乡村, 全县."""
-    return jieba.dt.FREQ.get(word, 0) >= COMMON_WORD_FREQ
+    return plain_jieba().FREQ.get(word, 0) >= COMMON_WORD_FREQ
 
 
 def extract_entities(stories: list[Story], facts: list[Fact]) -> list[Entity]:

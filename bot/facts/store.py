@@ -103,7 +103,7 @@ def load_factbase(directory: Path) -> FactBase:
     directory = Path(directory)
     if not directory.is_dir():
         raise KnowledgeError(f"{directory}: the knowledge folder does not exist")
-    path = directory / FACTS_FILE
+    path = directory / STORIES_FILE
     try:
         stories = [Story(**s) for s in read_yaml_list(directory / STORIES_FILE)]
         path = directory / ENTITIES_FILE

@@ -1,7 +1,7 @@
 """Logging that never shows the bot token.
 
 The Bot API puts the token in every request URL, and httpx logs those URLs at INFO. So the
-httpx loggers are turned down to WARNING, and, as a safety net for everything else (an
+httpx loggers are turned down to WARNING and, as a safety net for everything else (an
 exception message quoting a URL, a debug line), a filter on the log handlers replaces the
 token, and the webhook secret, with "[REDACTED]" in every record.
 """
@@ -12,7 +12,8 @@ import logging
 
 REDACTED = "[REDACTED]"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-CHATTY_LOGGERS = ("httpx", "httpcore")
+# httpx logs request URLs, token included; jieba logs its dictionary loading at DEBUG
+CHATTY_LOGGERS = ("httpx", "httpcore", "jieba")
 
 
 class SecretRedactingFilter(logging.Filter):

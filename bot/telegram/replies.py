@@ -85,6 +85,7 @@ async def answer_question(
     in_group = surface == "group"
     answer = state.answerer.ask(question, strict=in_group)
     markup = render.answer_html(answer, in_group=in_group)
+    # logged latency: from the question arriving to the reply being ready to send
     latency_ms = round((time.perf_counter() - started) * 1000)
     query_id = state.querylog.record(
         render.query_record(

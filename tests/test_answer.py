@@ -1,0 +1,252 @@
+"""The answer engine on the built fact base in knowledge/ (and on tiny hand-made ones)."""
+
+import shutil
+from pathlib import Path
+
+import jieba
+import pytest
+
+from bot.answer import Answerer, KnowledgeError, load_answerer
+from bot.answer.rank import SUGGESTION_FLOOR
+from bot.answer.result import MAX_ANSWER_CHARS
+from bot.facts.extract import extract_entities, link_entities, make_facts
+from bot.facts.model import Fact, FactBase, Source, Story
+
+KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+OUT_OF_CORPUS = ["麻婆豆腐怎么做", "绵阳市2023年GDP是多少？", "乐山明天会下雨吗？"]
+QUESTIONS = [
+    "伟力得的副总经理叫什么名字",
+    "夹江核技术应用产业园总投资多少",
+    "乐山高新区2023年全社会固定资产投资增长多少",
+    "尚纬股份是做什么的？",
+    "海同项目镥177热调试哪天完成的",
+    "乐山有哪些关键共性技术做到了行业领先？",
+    "组瑞特的总经理是谁",
+    "乐山高新区营业收入",
+    *OUT_OF_CORPUS,
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def keep_jieba_dictionary():
+    """Loading an answerer adds words to jieba's global dictionary; put it back afterwards so
+    the extraction tests that run later in the session see the plain dictionary."""
+    jieba.initialize()
+    freq, total = dict(jieba.dt.FREQ), jieba.dt.total
+    yield
+    jieba.dt.FREQ.clear()
+    jieba.dt.FREQ.update(freq)
+    jieba.dt.total = total
+
+
+@pytest.fixture(scope="module")
+def answerer():
+    return load_answerer(KNOWLEDGE)
+
+
+def answerer_for(paragraphs, title="乐山高新区奋力打造千亿级产业园区"):
+    stories = [Story("009-1", "009_test.txt", title, "乐山日报", "2024-01-01", paragraphs)]
+    facts = make_facts(stories)
+    entities = extract_entities(stories, facts)
+    link_entities(facts, entities)
+    return Answerer(FactBase(stories, entities, facts))
+
+
+# Finding the right fact
+
+
+def test_straightforward_question_gets_the_fact_and_its_source(answerer):
+    answer = answerer.ask("伟力得的副总经理叫什么名字")
+    assert answer.found
+    assert "朱晓星" in answer.top.answer
+    assert answer.top.source.file.startswith("001_")
+    assert answer.top.source.title == "乐山高新区：奋力打造千亿级产业园区"
+    assert answer.top.source.paragraph > 0
+
+
+def test_traditional_chinese_question_finds_the_same_fact(answerer):
+    answer = answerer.ask("偉力得的副總經理叫什麼名字")
+    assert answer.found
+    assert answer.top.fact_id == answerer.ask("伟力得的副总经理叫什么名字").top.fact_id
+
+
+def test_homophone_typo_still_finds_the_company(answerer):
+    answer = answerer.ask("尚维股份是做什么的？")
+    assert answer.found
+    assert "特种电缆" in answer.top.answer
+    entity = next(e for e in answerer.factbase.entities if e.name == answer.top.entity)
+    assert "尚纬股份" in [entity.name, *entity.aliases]
+
+
+def test_number_question_answered_with_the_number(answerer):
+    answer = answerer.ask("夹江核技术应用产业园总投资多少")
+    assert answer.found
+    assert "36.3亿元" in answer.top.answer
+
+
+def test_number_cue_prefers_a_fact_with_a_number():
+    engine = answerer_for(
+        [
+            "伟力得储能产能将大幅提升，带动上下游配套企业落户乐山。",
+            "伟力得储能产能将达到5吉瓦，带动上下游配套企业落户乐山。",
+        ]
+    )
+    top = engine.ask("伟力得储能产能多少").hits[0]
+    assert "5吉瓦" in top.answer
+    hits = engine.ask("伟力得储能产能多少").hits
+    assert hits[0].score > hits[1].score
+
+
+def test_year_in_question_prefers_the_fact_of_that_year(answerer):
+    answer = answerer.ask("乐山高新区2023年全社会固定资产投资增长多少")
+    assert answer.found
+    assert "45.2%" in answer.top.answer
+    assert "16.9%" not in answer.top.answer
+
+
+def test_other_year_gets_the_other_figure(answerer):
+    answer = answerer.ask("乐山高新区2025年1-8月固定资产投资增长多少")
+    assert answer.found
+    assert "16.9%" in answer.top.answer
+
+
+# Abstaining
+
+
+@pytest.mark.parametrize("question", OUT_OF_CORPUS)
+def test_out_of_corpus_question_not_found(answerer, question):
+    answer = answerer.ask(question)
+    assert not answer.found
+    assert answer.top is None
+    assert answer.hits == ()
+    assert len(answer.suggestions) <= 3
+    assert all(s.score >= SUGGESTION_FLOOR for s in answer.suggestions)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_strict_never_finds_what_lenient_does_not(answerer, question):
+    lenient, strict = answerer.ask(question), answerer.ask(question, strict=True)
+    assert strict.found <= lenient.found
+    if strict.found:
+        assert strict.top.fact_id == lenient.top.fact_id
+
+
+# The shape of an answer
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_hits_ranked_bounded_and_scored(answerer, question):
+    answer = answerer.ask(question)
+    shown = answer.hits or answer.suggestions
+    assert len(answer.hits) <= 5
+    assert [h.score for h in shown] == sorted((h.score for h in shown), reverse=True)
+    assert all(0 <= h.score <= 100 for h in shown)
+    assert all(0 < len(h.answer) <= MAX_ANSWER_CHARS for h in shown)
+    assert all(h.source.file and h.source.title for h in shown)
+
+
+def test_found_answers_come_with_hits(answerer):
+    answer = answerer.ask("伟力得的副总经理叫什么名字")
+    assert answer.hits and answer.top is answer.hits[0]
+    assert answer.suggestions == ()
+
+
+def test_long_fact_trimmed_to_the_answer_length():
+    clauses = "，".join(f"乐山高新区第{n}批孵化企业已经投产达效" for n in range(1, 30)) + "。"
+    story = Story("009-1", "009_test.txt", "孵化企业", "", "", [clauses])
+    fact = Fact("f1", clauses, Source("009_test.txt", "孵化企业", paragraph=1))
+    engine = Answerer(FactBase([story], [], [fact]))
+    (hit,) = engine.ask("乐山高新区孵化企业投产达效").hits
+    assert len(clauses) > MAX_ANSWER_CHARS
+    assert len(hit.answer) <= MAX_ANSWER_CHARS
+    assert hit.answer.endswith("…")
+    assert clauses.startswith(hit.answer[:-1])
+
+
+# Related facts and examples
+
+
+def test_related_facts_share_an_entity(answerer):
+    top = answerer.ask("伟力得的副总经理叫什么名字").top
+    fact = answerer.factbase.fact(top.fact_id)
+    related = answerer.related(top.fact_id)
+    assert 1 <= len(related) <= 3
+    assert top.fact_id not in {h.fact_id for h in related}
+    assert len({h.fact_id for h in related}) == len(related)
+    for hit in related:
+        assert hit.entity in fact.entities
+        assert hit.entity in answerer.factbase.fact(hit.fact_id).entities
+
+
+def test_related_of_an_unknown_fact_is_empty(answerer):
+    assert answerer.related("no-such-fact") == []
+
+
+def test_examples_are_questions_the_engine_answers(answerer):
+    examples = answerer.examples(3)
+    assert 1 <= len(examples) <= 3
+    for question in examples:
+        assert answerer.ask(question).found, question
+
+
+# Odd input
+
+
+@pytest.mark.parametrize("question", ["", "   ", "😀🎉"])
+def test_empty_question_not_found_with_a_notice(answerer, question):
+    answer = answerer.ask(question)
+    assert not answer.found
+    assert answer.notice
+    assert answer.hits == () and answer.suggestions == ()
+
+
+def test_very_long_question_answered_with_a_notice(answerer):
+    answer = answerer.ask("伟力得的副总经理叫什么名字" + "。" * 10_000)
+    assert answer.notice
+    assert answer.found
+
+
+# Loading
+
+
+def test_load_answerer_on_a_missing_folder_raises(tmp_path):
+    with pytest.raises(KnowledgeError, match="no-such-folder"):
+        load_answerer(tmp_path / "no-such-folder")
+
+
+def copy_knowledge(tmp_path):
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for name in ("stories.yaml", "entities.yaml", "facts.yaml"):
+        shutil.copy(KNOWLEDGE / name, folder / name)
+    return folder
+
+
+def test_load_answerer_with_broken_facts_yaml_names_the_file(tmp_path):
+    folder = copy_knowledge(tmp_path)
+    (folder / "facts.yaml").write_text("- id: x\n  text: [unclosed\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"facts\.yaml, line \d+"):
+        load_answerer(folder)
+
+
+def test_load_answerer_with_a_facts_record_missing_fields_names_the_file(tmp_path):
+    folder = copy_knowledge(tmp_path)
+    (folder / "facts.yaml").write_text("- id: x\n  text: 乐山。\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"facts\.yaml"):
+        load_answerer(folder)
+
+
+def test_load_answerer_with_a_stories_record_missing_fields_names_that_file(tmp_path):
+    folder = copy_knowledge(tmp_path)
+    (folder / "stories.yaml").write_text("- id: x\n  file: y.txt\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as error:
+        load_answerer(folder)
+    assert "stories.yaml" in str(error.value)
+    assert "facts.yaml" not in str(error.value)
+
+
+def test_load_answerer_without_facts_yaml_names_the_file(tmp_path):
+    folder = copy_knowledge(tmp_path)
+    (folder / "facts.yaml").unlink()
+    with pytest.raises(KnowledgeError, match=r"facts\.yaml"):
+        load_answerer(folder)

@@ -1,0 +1,136 @@
+"""`python -m bot ask`: the JSON answer and the JSONL batch contract the evaluation relies on."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jieba
+import pytest
+
+from bot.answer import load_answerer
+from bot.ask import main, run_batch
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+KEYS = {"id", "q", "found", "answer", "entity", "source", "score", "results", "suggestions"}
+SOURCE_KEYS = {"file", "title", "publication", "date"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def keep_jieba_dictionary():
+    """Loading an answerer adds words to jieba's global dictionary; put it back afterwards."""
+    jieba.initialize()
+    freq, total = dict(jieba.dt.FREQ), jieba.dt.total
+    yield
+    jieba.dt.FREQ.clear()
+    jieba.dt.FREQ.update(freq)
+    jieba.dt.total = total
+
+
+@pytest.fixture(scope="module")
+def answerer():
+    return load_answerer(KNOWLEDGE)
+
+
+def batch(answerer, *lines):
+    out = io.StringIO()
+    run_batch(answerer, io.StringIO("".join(line + "\n" for line in lines)), out)
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def ask_line(qid, question):
+    return json.dumps({"id": qid, "q": question}, ensure_ascii=False)
+
+
+def test_one_output_line_per_input_line_in_order_with_ids(answerer):
+    questions = ["伟力得的副总经理叫什么名字", "麻婆豆腐怎么做", "夹江核技术应用产业园总投资多少"]
+    results = batch(answerer, *(ask_line(f"q{n}", q) for n, q in enumerate(questions)))
+    assert [r["id"] for r in results] == ["q0", "q1", "q2"]
+    assert [r["q"] for r in results] == questions
+    assert [r["found"] for r in results] == [True, False, True]
+
+
+def test_found_answer_has_the_contract_keys(answerer):
+    (result,) = batch(answerer, ask_line(7, "伟力得的副总经理叫什么名字"))
+    assert KEYS <= set(result)
+    assert result["id"] == 7
+    assert "朱晓星" in result["answer"]
+    assert SOURCE_KEYS <= set(result["source"])
+    assert result["source"]["file"].startswith("001_")
+    assert result["entity"] == "四川伟力得能源股份有限公司"
+    assert 0 < result["score"] <= 100
+    assert 1 <= len(result["results"]) <= 5
+    assert result["results"][0]["answer"] == result["answer"]
+    assert all({"answer", "source", "score"} <= set(r) for r in result["results"])
+
+
+def test_not_found_answer_has_the_contract_keys(answerer):
+    (result,) = batch(answerer, ask_line("oos", "乐山明天会下雨吗？"))
+    assert KEYS <= set(result)
+    assert result["found"] is False
+    assert result["answer"] == ""
+    assert result["source"] is None
+    assert result["results"] == []
+    assert len(result["suggestions"]) <= 3
+    assert all(isinstance(s, str) for s in result["suggestions"])
+
+
+def test_bad_lines_get_an_error_and_the_batch_continues(answerer):
+    results = batch(
+        answerer,
+        "this is not json",
+        json.dumps({"id": "no-q"}),
+        json.dumps(["q", "伟力得"]),
+        ask_line("ok", "伟力得的副总经理叫什么名字"),
+    )
+    assert len(results) == 4
+    assert all(set(r) == {"error"} for r in results[:3])
+    assert "line 1" in results[0]["error"]
+    assert "line 2" in results[1]["error"]
+    assert results[3]["id"] == "ok" and results[3]["found"] is True
+
+
+def test_missing_id_is_echoed_as_null(answerer):
+    (result,) = batch(answerer, json.dumps({"q": "伟力得的副总经理叫什么名字"}, ensure_ascii=False))
+    assert result["id"] is None
+    assert result["found"] is True
+
+
+def test_empty_question_line_answered_not_found(answerer):
+    (result,) = batch(answerer, ask_line("empty", ""))
+    assert result["found"] is False
+    assert result["notice"]
+
+
+def test_blank_input_lines_skipped(answerer):
+    results = batch(answerer, "", ask_line(1, "伟力得的副总经理叫什么名字"), "   ")
+    assert [r["id"] for r in results] == [1]
+
+
+def test_cli_json_prints_one_object():
+    env = {**os.environ, "BOT_KNOWLEDGE_DIR": str(KNOWLEDGE)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "伟力得的副总经理叫什么名字"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    (line,) = done.stdout.strip().splitlines()
+    result = json.loads(line)
+    assert KEYS <= set(result)
+    assert result["found"] is True
+    assert "朱晓星" in result["answer"]
+
+
+def test_ask_with_a_missing_knowledge_folder_fails_clearly(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("BOT_KNOWLEDGE_DIR", str(tmp_path / "nowhere"))
+    assert main(["--json", "伟力得"]) == 1
+    out, err = capsys.readouterr()
+    assert "nowhere" in err
+    assert out == ""

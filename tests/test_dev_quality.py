@@ -1,0 +1,109 @@
+"""Answer quality on the shared development questions must not fall below the floors.
+
+Scored exactly as ../shared/eval/qa_eval.py scores a system: the questions go through the JSONL
+batch contract (bot.ask.run_batch) and the answers are judged on acc1, hit5, src1 and abstain.
+Raise the floors as quality improves; never lower them to make a change pass.
+"""
+
+import importlib.util
+import io
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import jieba
+import pytest
+
+from bot.answer import load_answerer
+from bot.ask import run_batch
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT.parent / "shared" / "eval"
+DEV = EVAL / "dev.jsonl"
+MAX_ANSWER = 250  # qa_eval.MAX_ANSWER
+
+# The measured values when the floors were set, rounded down to 2 decimals.
+ACC1_FLOOR = 0.72
+HIT5_FLOOR = 0.79
+SRC1_FLOOR = 0.77
+ABSTAIN_FLOOR = 0.92
+
+
+def norm(text):
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def contains(answer, expect):
+    return any(norm(e) in norm(answer) for e in expect)
+
+
+def score(questions, answers):
+    """acc1, hit5, src1 over in-scope questions and abstain over out-of-scope ones."""
+    by_id = {a.get("id"): a for a in answers}
+    acc1 = hit5 = src1 = abstain = 0
+    in_scope = [q for q in questions if q.get("kind") != "oos"]
+    out_of_scope = [q for q in questions if q.get("kind") == "oos"]
+    for q in questions:
+        a = by_id.get(q["id"], {})
+        answer, found = a.get("answer") or "", bool(a.get("found"))
+        if q.get("kind") == "oos":
+            abstain += not found
+            continue
+        acc1 += found and len(answer) <= MAX_ANSWER and contains(answer, q["expect"])
+        results = a.get("results") or ([a] if a else [])
+        hit5 += found and any(contains(r.get("answer") or "", q["expect"]) for r in results[:5])
+        file = (a.get("source") or {}).get("file") or ""
+        src1 += found and file.startswith(str(q.get("source")))
+    return {
+        "acc1": acc1 / max(1, len(in_scope)),
+        "hit5": hit5 / max(1, len(in_scope)),
+        "src1": src1 / max(1, len(in_scope)),
+        "abstain": abstain / max(1, len(out_of_scope)),
+    }
+
+
+@pytest.fixture(scope="module")
+def dev_run():
+    if not DEV.exists():
+        pytest.skip(f"{DEV} is absent")
+    questions = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+    jieba.initialize()
+    freq, total = dict(jieba.dt.FREQ), jieba.dt.total
+    try:
+        answerer = load_answerer(ROOT / "knowledge")
+        payload = "".join(
+            json.dumps({"id": q["id"], "q": q["q"]}, ensure_ascii=False) + "\n" for q in questions
+        )
+        out = io.StringIO()
+        run_batch(answerer, io.StringIO(payload), out)
+    finally:  # loading an answerer adds words to jieba's global dictionary: put it back
+        jieba.dt.FREQ.clear()
+        jieba.dt.FREQ.update(freq)
+        jieba.dt.total = total
+    answers = [json.loads(line) for line in out.getvalue().splitlines()]
+    return questions, answers, score(questions, answers)
+
+
+def test_every_dev_question_answered_once(dev_run):
+    questions, answers, _ = dev_run
+    assert [a.get("id") for a in answers] == [q["id"] for q in questions]
+
+
+def test_dev_scores_do_not_fall_below_the_floors(dev_run):
+    _, _, measured = dev_run
+    floors = {"acc1": ACC1_FLOOR, "hit5": HIT5_FLOOR, "src1": SRC1_FLOOR, "abstain": ABSTAIN_FLOOR}
+    report = " ".join(f"{k}={v:.3f} (floor {floors[k]:.2f})" for k, v in measured.items())
+    assert all(measured[k] >= floors[k] for k in floors), report
+
+
+def test_scoring_matches_qa_eval(dev_run):
+    script = EVAL / "qa_eval.py"
+    if not script.exists():
+        pytest.skip(f"{script} is absent")
+    spec = importlib.util.spec_from_file_location("qa_eval", script)
+    qa_eval = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(qa_eval)
+    questions, answers, measured = dev_run
+    theirs, _ = qa_eval.score(questions, answers)
+    assert measured == {k: theirs[k] for k in measured}

@@ -1,0 +1,241 @@
+"""Sentences, structured values, facts and entities from clean stories."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.corpus import read_corpus
+from bot.facts import parse
+from bot.facts.extract import (
+    MAX_FACT_CHARS,
+    MIN_FACT_CHARS,
+    extract_entities,
+    link_entities,
+    make_facts,
+    split_sentences,
+)
+from bot.facts.model import Person, Story
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+# Sentences
+
+
+def test_short_sentence_joined_to_the_next():
+    sentences = split_sentences("向高端，筑高地。瞄准“世界一流”，乐山全力建造医用同位素生产地。")
+    assert sentences == ["向高端，筑高地。瞄准“世界一流”，乐山全力建造医用同位素生产地。"]
+
+
+def test_short_last_sentence_joined_to_the_one_before():
+    sentences = split_sentences("乐山全力建造医用同位素和核素原料药生产地。势头喜人。")
+    assert sentences == ["乐山全力建造医用同位素和核素原料药生产地。势头喜人。"]
+
+
+def test_ordinary_sentences_kept_apart():
+    first = "2023年，乐山高新区地区生产总值同比增长4.6%。"
+    second = "全社会固定资产投资同比增长45.2%。"
+    assert split_sentences(first + second) == [first, second]
+    assert all(len(s) >= MIN_FACT_CHARS for s in split_sentences(first + second))
+
+
+def test_long_sentence_cut_after_semicolons():
+    clause = "乐山高新区加快发展新质生产力，奋力打造千亿级产业园区；"
+    sentence = clause * 12 + "成效明显。"
+    pieces = split_sentences(sentence)
+    assert len(sentence) > MAX_FACT_CHARS
+    assert len(pieces) > 1
+    assert all(len(p) <= MAX_FACT_CHARS for p in pieces)
+    assert "".join(pieces) == sentence
+    assert all(p.endswith("；") for p in pieces[:-1])
+
+
+def test_long_sentence_without_semicolons_cut_after_commas():
+    sentence = "，".join(["乐山高新区加快发展新质生产力打造千亿级产业园区"] * 12) + "。"
+    pieces = split_sentences(sentence)
+    assert len(pieces) > 1
+    assert all(len(p) <= MAX_FACT_CHARS for p in pieces)
+    assert "".join(pieces) == sentence
+    assert all(p.endswith("，") for p in pieces[:-1])
+
+
+# Numbers, dates, periods, people
+
+
+def test_numbers_with_units():
+    assert parse.numbers("总投资36.3亿元，同比增长45.2%") == ["36.3亿元", "45.2%"]
+
+
+def test_a_year_is_not_a_quantity():
+    assert parse.numbers("2023年，乐山高新区营业收入1780亿元") == ["1780亿元"]
+
+
+def test_month_range_period():
+    assert "2025年1-8月" in parse.periods("2025年1-8月，乐山高新区48家规模以上工业企业总产值37.2亿元")
+
+
+def test_year_period():
+    assert parse.periods("2023年，乐山高新区地区生产总值同比增长4.6%") == ["2023年"]
+
+
+def test_plan_period():
+    assert parse.periods("“十四五”以来，乐山高新区坚持初心使命") == ["十四五"]
+
+
+def test_dates():
+    found = parse.dates("2024年1月2日发布，12月19日完成热调试")
+    assert found == ["2024年1月2日", "12月19日"]
+
+
+def test_person_with_role_and_organisation():
+    assert parse.people("伟力得副总经理朱晓星说，钒电池储能可以有效弥补充电缺口") == [
+        Person("朱晓星", "副总经理", "伟力得")
+    ]
+
+
+def test_person_after_a_long_company_name():
+    (person,) = parse.people("乐山组瑞特医疗科技有限公司总经理柳芳信心满满地谈到")
+    assert (person.name, person.role) == ("柳芳", "总经理")
+
+
+def test_no_person_without_a_name():
+    assert parse.people("乐山高新区将以打造千亿级产业园区为总牵引") == []
+
+
+# Entities and aliases
+
+PARAGRAPHS = [
+    "总部位于乐山的四川伟力得能源股份有限公司（简称“伟力得”），近年来成长为全钒液流电池行业的一匹黑马。",
+    "“钒电池储能电站就像一个巨型的充电宝。”伟力得副总经理朱晓星说，钒电池储能可以有效弥补充电缺口。",
+    "四川硅旺新材料科技有限公司年产能达到5万吨，硅旺正在扩建新的生产线。",
+    "乐山国家高新技术产业开发区是全省8个国家高新区之一，乐山高新区营业收入1780亿元。",
+    "乐山高新区今年新签约项目20个，高新区营收增长7.9%。",
+    "电缆制造商尚纬股份在乐山投资建厂，尚纬股份的产品远销海外，尚伟股份也参与其中。",
+]
+
+
+@pytest.fixture(scope="module")
+def extracted():
+    stories = [Story("001-1", "001_x.txt", "乐山高新区奋力打造千亿级产业园区", "乐山日报", "", PARAGRAPHS)]
+    facts = make_facts(stories)
+    entities = extract_entities(stories, facts)
+    link_entities(facts, entities)
+    return facts, {e.name: e for e in entities}
+
+
+def entity_called(entities, name):
+    matches = [e for e in entities.values() if name == e.name or name in e.aliases]
+    assert len(matches) == 1, f"{name}: {[e.name for e in matches]}"
+    return matches[0]
+
+
+def test_short_name_note_gives_an_alias(extracted):
+    _, entities = extracted
+    assert "伟力得" in entities["四川伟力得能源股份有限公司"].aliases
+
+
+def test_region_and_legal_form_stripped_into_an_alias(extracted):
+    _, entities = extracted
+    assert "硅旺" in entities["四川硅旺新材料科技有限公司"].aliases
+
+
+def test_standard_abbreviation_of_a_development_zone(extracted):
+    _, entities = extracted
+    zone = entities["乐山国家高新技术产业开发区"]
+    assert {"乐山高新区", "高新区"} <= set(zone.aliases)
+    assert entity_called(entities, "乐山高新区") is zone
+
+
+def test_variant_spellings_become_one_entity(extracted):
+    _, entities = extracted
+    shangwei = entity_called(entities, "尚纬股份")
+    assert entity_called(entities, "尚伟股份") is shangwei
+    assert shangwei.type == "company"
+
+
+def test_people_keep_their_roles(extracted):
+    _, entities = extracted
+    person = entities["朱晓星"]
+    assert (person.type, person.role, person.organisation) == ("person", "副总经理", "伟力得")
+
+
+def test_facts_link_the_entities_they_mention(extracted):
+    facts, _ = extracted
+    (quote,) = [f for f in facts if "朱晓星" in f.text]
+    assert set(quote.entities) == {"朱晓星", "四川伟力得能源股份有限公司"}
+    (zone,) = [f for f in facts if f.text.startswith("乐山高新区今年")]
+    assert zone.entities == ["乐山国家高新技术产业开发区"]
+
+
+def test_facts_carry_their_numbers_and_people(extracted):
+    facts, _ = extracted
+    (silicon,) = [f for f in facts if "硅旺" in f.text]
+    assert silicon.numbers == ["5万吨"]
+    (quote,) = [f for f in facts if "朱晓星" in f.text]
+    assert quote.people == [Person("朱晓星", "副总经理", "伟力得")]
+
+
+def test_story_title_is_a_fact(extracted):
+    facts, _ = extracted
+    (title,) = [f for f in facts if f.source.paragraph == 0]
+    assert title.text == "乐山高新区奋力打造千亿级产业园区"
+
+
+# Facts from the real seeds
+
+
+@pytest.fixture(scope="module")
+def seed_facts():
+    stories, _ = read_corpus(SEEDS)
+    facts = make_facts(stories)
+    entities = extract_entities(stories, facts)
+    link_entities(facts, entities)
+    return stories, facts, entities
+
+
+def test_every_fact_has_file_title_and_paragraph(seed_facts):
+    stories, facts, _ = seed_facts
+    by_source = {(s.file, s.title): s for s in stories}
+    for fact in facts:
+        story = by_source[(fact.source.file, fact.source.title)]
+        assert fact.source.title, fact.text
+        if fact.source.paragraph == 0:
+            assert fact.text == story.title
+        else:
+            assert fact.text in story.paragraphs[fact.source.paragraph - 1]
+
+
+def test_fact_ids_are_unique(seed_facts):
+    _, facts, _ = seed_facts
+    assert len({f.id for f in facts}) == len(facts)
+
+
+def test_facts_are_at_most_the_answer_length(seed_facts):
+    _, facts, _ = seed_facts
+    assert max(len(f.text) for f in facts if f.source.paragraph) <= MAX_FACT_CHARS
+
+
+def test_linked_entities_are_named_in_the_fact(seed_facts):
+    _, facts, entities = seed_facts
+    names = {e.name: [e.name, *e.aliases] for e in entities}
+    for fact in facts:
+        for name in fact.entities:
+            assert any(alias in fact.text for alias in names[name]), (name, fact.text)
+
+
+def test_seed_entities_include_the_main_companies(seed_facts):
+    _, _, entities = seed_facts
+    by_name = {e.name: e for e in entities}
+    assert "伟力得" in by_name["四川伟力得能源股份有限公司"].aliases
+    assert "硅旺" in by_name["四川硅旺新材料科技有限公司"].aliases
+    assert "乐山高新区" in by_name["乐山国家高新技术产业开发区"].aliases
+    shangwei = [e for e in entities if {"尚纬股份", "尚伟股份"} <= {e.name, *e.aliases}]
+    assert len(shangwei) == 1
+
+
+def test_seed_people_have_roles(seed_facts):
+    _, _, entities = seed_facts
+    people = [e for e in entities if e.type == "person"]
+    assert len(people) >= 5
+    assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,3}", p.name) and p.role for p in people)
+    assert {"朱晓星", "柳芳"} <= {p.name for p in people}

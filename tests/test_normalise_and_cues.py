@@ -1,0 +1,183 @@
+"""Text folding (bot.text) and question analysis (bot.answer.question)."""
+
+import pytest
+
+from bot.answer.question import MAX_QUESTION_CHARS, analyse
+from bot.text import normalise, sound_string
+
+# normalise
+
+
+def test_traditional_chinese_becomes_simplified():
+    assert normalise("樂山高新區") == "乐山高新区"
+
+
+def test_full_width_letters_and_digits_become_half_width_lower_case():
+    assert normalise("ＡＢＣ１２３") == "abc123"
+
+
+def test_spaces_collapsed_and_trimmed():
+    assert normalise("  乐山 \u3000 高新区\n\t投资  ") == "乐山 高新区 投资"
+
+
+def test_control_and_zero_width_characters_removed():
+    assert normalise("\ufeff乐山\u200b高新区\x07") == "乐山高新区"
+    assert normalise("乐山\x00高新区") == "乐山高新区"
+
+
+def test_normalise_is_idempotent():
+    once = normalise("偉力得 ＧＭ　是誰？")
+    assert normalise(once) == once
+
+
+# sound_string
+
+
+@pytest.mark.parametrize(("right", "typo"), [("尚纬", "尚维"), ("德世堂", "德士堂")])
+def test_homophone_typos_sound_the_same(right, typo):
+    assert sound_string(right) == sound_string(typo)
+
+
+def test_different_words_sound_different():
+    assert sound_string("尚纬") != sound_string("伟力")
+
+
+def test_sound_string_keeps_length_and_non_chinese_characters():
+    assert len(sound_string("尚纬股份2023")) == len("尚纬股份2023")
+    assert sound_string("尚纬GW").endswith("GW")
+
+
+# Cues
+
+
+@pytest.mark.parametrize("question", ["伟力得有多少员工", "园区有几家企业", "落地了几个项目"])
+def test_how_many_wants_a_number(question):
+    parsed = analyse(question)
+    assert parsed.wants_number
+    assert not parsed.wants_date
+
+
+@pytest.mark.parametrize("question", ["热调试哪天完成的", "项目何时开工", "什么时候投产"])
+def test_when_wants_a_date(question):
+    parsed = analyse(question)
+    assert parsed.wants_date
+    assert not parsed.wants_number
+
+
+def test_who_wants_a_person():
+    assert analyse("谁是伟力得的副总经理").wants_person
+    assert not analyse("伟力得在哪里").wants_person
+
+
+def test_which_ones_wants_a_list():
+    assert analyse("乐山有哪些企业").wants_list
+    assert not analyse("乐山有多少企业").wants_list
+
+
+def test_plain_question_has_no_cues():
+    parsed = analyse("介绍一下伟力得")
+    assert not (parsed.wants_number or parsed.wants_date or parsed.wants_person)
+    assert not parsed.wants_list
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [("项目花了多少钱", "元"), ("园区有多少人", "人"), ("钒电池渗透率是多少", "%"), ("有几家企业", "家")],
+)
+def test_unit_cues(question, unit):
+    assert analyse(question).unit == unit
+
+
+def test_growth_of_an_amount_wants_a_percentage():
+    assert analyse("乐山高新区2023年全社会固定资产投资增长多少").unit == "%"
+
+
+def test_no_unit_without_a_number_cue():
+    assert analyse("投资方是谁").unit == ""
+
+
+# English mixed in
+
+
+@pytest.mark.parametrize(
+    ("question", "chinese"),
+    [
+        ("伟力得 revenue 多少", "营业收入"),
+        ("伟力得 GM 是谁", "总经理"),
+        ("夹江核技术园 total investment 多少", "总投资"),
+    ],
+)
+def test_english_between_spaces_mapped_to_chinese(question, chinese):
+    parsed = analyse(question)
+    assert chinese in parsed.text
+    assert not any(word in parsed.text for word in ("revenue", "gm", "investment"))
+
+
+@pytest.mark.parametrize(
+    ("question", "chinese"),
+    [
+        ("伟力得的GM是谁", "总经理"),
+        ("伟力得revenue多少", "营业收入"),
+        ("夹江核技术园total investment多少", "总投资"),
+    ],
+)
+def test_english_written_against_chinese_mapped_to_chinese(question, chinese):
+    assert chinese in analyse(question).text
+
+
+def test_english_inside_a_longer_english_word_left_alone():
+    assert "总经理" not in analyse("gmail 多少").text
+
+
+# Years
+
+
+def test_year_with_nian():
+    assert analyse("乐山高新区2023年营收多少").years == {"2023"}
+
+
+def test_bare_year():
+    assert analyse("乐山高新区 2023 营收多少").years == {"2023"}
+
+
+def test_no_year_from_other_numbers():
+    assert analyse("落地了7个项目，总投资36.3亿元吗").years == set()
+
+
+def test_plan_period_counts_as_a_time():
+    assert "十四五" in analyse("十四五以来高新区发展如何").years
+
+
+# Odd input
+
+
+@pytest.mark.parametrize("raw", ["", "   \n\t ", "😀😀🎉", "<p><br/></p>", None])
+def test_empty_input_gives_an_empty_question(raw):
+    parsed = analyse(raw)
+    assert parsed.text == ""
+    assert parsed.tokens == []
+
+
+def test_html_tags_stripped_and_entities_unescaped():
+    parsed = analyse("<b>伟力得</b>的副总经理是谁&#xff1f;")
+    assert "<" not in parsed.text and "b>" not in parsed.text
+    assert "伟力得" in parsed.text
+    assert parsed.wants_person
+
+
+def test_emoji_around_a_question_ignored():
+    parsed = analyse("🙂伟力得的副总经理是谁🙏")
+    assert parsed.text.startswith("伟力得")
+    assert parsed.wants_person
+
+
+def test_very_long_question_truncated_with_a_notice():
+    parsed = analyse("乐山" * 5000)
+    assert len(parsed.raw) == MAX_QUESTION_CHARS
+    assert len(parsed.text) <= MAX_QUESTION_CHARS
+    assert parsed.notice
+    assert str(MAX_QUESTION_CHARS) in parsed.notice
+
+
+def test_normal_question_has_no_notice():
+    assert analyse("伟力得的副总经理是谁").notice == ""
