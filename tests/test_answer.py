@@ -110,6 +110,12 @@ def test_other_year_gets_the_other_figure(answerer):
     assert "16.9%" in answer.top.answer
 
 
+def test_answer_lists_the_entities_the_question_names(answerer):
+    for question in ("伟力得的副总经理叫什么名字", "伟力得明年计划招聘多少名大学生"):
+        answer = answerer.ask(question)
+        assert "四川伟力得能源股份有限公司" in answer.entities, (question, answer.entities)
+
+
 # Abstaining
 
 

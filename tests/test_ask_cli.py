@@ -55,10 +55,10 @@ def test_one_output_line_per_input_line_in_order_with_ids(answerer):
 
 def test_found_answer_has_the_contract_keys(answerer):
     (result,) = batch(answerer, ask_line(7, "伟力得的副总经理叫什么名字"))
-    assert KEYS <= set(result)
+    assert set(result) >= KEYS
     assert result["id"] == 7
     assert "朱晓星" in result["answer"]
-    assert SOURCE_KEYS <= set(result["source"])
+    assert set(result["source"]) >= SOURCE_KEYS
     assert result["source"]["file"].startswith("001_")
     assert result["entity"] == "四川伟力得能源股份有限公司"
     assert 0 < result["score"] <= 100
@@ -69,7 +69,7 @@ def test_found_answer_has_the_contract_keys(answerer):
 
 def test_not_found_answer_has_the_contract_keys(answerer):
     (result,) = batch(answerer, ask_line("oos", "乐山明天会下雨吗？"))
-    assert KEYS <= set(result)
+    assert set(result) >= KEYS
     assert result["found"] is False
     assert result["answer"] == ""
     assert result["source"] is None
@@ -123,7 +123,7 @@ def test_cli_json_prints_one_object():
     assert done.returncode == 0, done.stderr
     (line,) = done.stdout.strip().splitlines()
     result = json.loads(line)
-    assert KEYS <= set(result)
+    assert set(result) >= KEYS
     assert result["found"] is True
     assert "朱晓星" in result["answer"]
 

@@ -109,7 +109,9 @@ def test_build_writes_the_generated_files_and_a_curated_template(plain_build):
     folder, _, _ = plain_build
     assert {p.name for p in folder.iterdir()} == {*GENERATED, "curated.yaml"}
     assert (folder / "curated.yaml").read_text(encoding="utf-8") == TEMPLATE
-    assert all((folder / n).read_text(encoding="utf-8").startswith("# Generated") for n in GENERATED)
+    assert all(
+        (folder / n).read_text(encoding="utf-8").startswith("# Generated") for n in GENERATED
+    )
 
 
 def test_unreadable_article_skipped_and_reported(small_seeds, tmp_path):
@@ -196,6 +198,20 @@ def test_other_facts_untouched_by_the_curated_merge(small_build, curated_build):
     after = {f.id: f.text for f in factbase.facts if not f.question}
     assert set(before) - set(after) == {suppressed}
     assert all(after[i] == text for i, text in before.items() if i not in {corrected, suppressed})
+
+
+def test_curated_entry_keeps_its_entity_when_the_answer_does_not_name_it(small_seeds, tmp_path):
+    (tmp_path / "curated.yaml").write_text(
+        "entries:\n"
+        "  - question: 那家全钒液流电池企业的总部在哪里？\n"
+        "    answer: 总部设在乐山。\n"
+        "    entity: 四川伟力得能源股份有限公司\n"
+        f"    source: {{file: {ARTICLE_000}, paragraph: 7}}\n",
+        encoding="utf-8",
+    )
+    factbase = build(small_seeds, tmp_path, say=quiet)
+    (entry,) = [f for f in factbase.facts if f.question]
+    assert "四川伟力得能源股份有限公司" in entry.entities
 
 
 def test_curated_file_never_overwritten_by_a_build(small_seeds, curated_build):

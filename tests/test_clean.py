@@ -58,11 +58,17 @@ def test_markdown_heading_levels_recognised():
 
 
 def test_level_three_heading_is_a_section_inside_the_story(tmp_path):
-    raw = "# 乐山高新区奋力打造千亿级园区\n\n园区开局良好，项目加快建设。\n\n### 培育新兴产业\n\n新兴产业加速成势，企业纷纷落户。\n"
+    raw = (
+        "# 乐山高新区奋力打造千亿级园区\n\n园区开局良好，项目加快建设。\n\n"
+        "### 培育新兴产业\n\n新兴产业加速成势，企业纷纷落户。\n"
+    )
     stories = read_article(write_article(tmp_path, raw))
     assert len(stories) == 1
     assert stories[0].title == "乐山高新区奋力打造千亿级园区"
-    assert stories[0].paragraphs == ["园区开局良好，项目加快建设。", "新兴产业加速成势，企业纷纷落户。"]
+    assert stories[0].paragraphs == [
+        "园区开局良好，项目加快建设。",
+        "新兴产业加速成势，企业纷纷落户。",
+    ]
 
 
 def test_several_level_two_headings_give_several_stories(tmp_path):
@@ -142,9 +148,9 @@ def test_word_split_across_page_break_joined(split, joined):
 
 
 def test_first_paragraph_split_across_page_break_is_joined_not_taken_for_a_subtitle():
-    raw = "# 标题\n\n乐山高新区将加快构建具有高新特色的现代化产\n\n业体系。锚定新质生产力园区发展方向。\n"
+    raw = "# 标题\n\n乐山高新区将加快构建具有高新特色的现代化产\n\n业体系。锚定新质生产力发展方向。"
     assert paragraphs(raw) == [
-        "乐山高新区将加快构建具有高新特色的现代化产业体系。锚定新质生产力园区发展方向。"
+        "乐山高新区将加快构建具有高新特色的现代化产业体系。锚定新质生产力发展方向。"
     ]
 
 
@@ -162,7 +168,10 @@ def test_caption_between_two_halves_of_a_paragraph_dropped():
 def test_standalone_caption_line_dropped():
     raw = OPENING + "俯瞰乐山高新区\n\n夹江县加快建设核技术应用产业园，成效明显。\n"
     texts = paragraphs(raw)
-    assert texts == ["乐山市召开会议，研究部署下一步工作。", "夹江县加快建设核技术应用产业园，成效明显。"]
+    assert texts == [
+        "乐山市召开会议，研究部署下一步工作。",
+        "夹江县加快建设核技术应用产业园，成效明显。",
+    ]
     assert all("俯瞰" not in text for _, text in headings(raw))
 
 
@@ -207,7 +216,9 @@ def test_missing_date_stays_empty(tmp_path):
 
 
 def test_no_masthead_leaves_publication_and_date_empty(tmp_path):
-    (story,) = read_article(write_article(tmp_path, "# 产业筑基\n\n连日来，全市上下掀起了学习热潮。\n"))
+    (story,) = read_article(
+        write_article(tmp_path, "# 产业筑基\n\n连日来，全市上下掀起了学习热潮。\n")
+    )
     assert (story.publication, story.date) == ("", "")
 
 

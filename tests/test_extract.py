@@ -71,7 +71,9 @@ def test_a_year_is_not_a_quantity():
 
 
 def test_month_range_period():
-    assert "2025年1-8月" in parse.periods("2025年1-8月，乐山高新区48家规模以上工业企业总产值37.2亿元")
+    assert "2025年1-8月" in parse.periods(
+        "2025年1-8月，乐山高新区48家规模以上工业企业总产值37.2亿元"
+    )
 
 
 def test_year_period():
@@ -116,7 +118,9 @@ PARAGRAPHS = [
 
 @pytest.fixture(scope="module")
 def extracted():
-    stories = [Story("001-1", "001_x.txt", "乐山高新区奋力打造千亿级产业园区", "乐山日报", "", PARAGRAPHS)]
+    stories = [
+        Story("001-1", "001_x.txt", "乐山高新区奋力打造千亿级产业园区", "乐山日报", "", PARAGRAPHS)
+    ]
     facts = make_facts(stories)
     entities = extract_entities(stories, facts)
     link_entities(facts, entities)

@@ -82,7 +82,12 @@ def test_plain_question_has_no_cues():
 
 @pytest.mark.parametrize(
     ("question", "unit"),
-    [("项目花了多少钱", "元"), ("园区有多少人", "人"), ("钒电池渗透率是多少", "%"), ("有几家企业", "家")],
+    [
+        ("项目花了多少钱", "元"),
+        ("园区有多少人", "人"),
+        ("钒电池渗透率是多少", "%"),
+        ("有几家企业", "家"),
+    ],
 )
 def test_unit_cues(question, unit):
     assert analyse(question).unit == unit

@@ -23,18 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botapi import ApiCall, FakeBotApi, server
+from botapi import ApiCall, FakeBotApi
 from telegram.ext import AIORateLimiter
 
 from bot.answer import Answerer, load_answerer
 from bot.config import Config, ConfigError
 from bot.telegram import app as bot_app
 from bot.telegram.state import STATE_KEY, BotState
-
-# The fake server keeps http.server's listen backlog of 5 and opens a connection per request
-# (HTTP/1.0), so a burst of 30 requests overflows the backlog and the kernel resets some.
-# api.telegram.org does not; drop this once tests/botapi/server.py raises it itself.
-server._Server.request_queue_size = max(server._Server.request_queue_size, 256)
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE_DIR = ROOT / "knowledge"

@@ -383,6 +383,7 @@ _PATH_RE = re.compile(r"/bot([^/]+)/([A-Za-z0-9_]+)")
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # a burst of bot requests must not overflow the listen backlog
     api: FakeBotApi
 
     def handle_error(self, request: Any, client_address: Any) -> None:
