@@ -10,7 +10,14 @@ from pathlib import Path
 
 from bot.answer.index import Index, build_index
 from bot.answer.question import analyse
-from bot.answer.rank import FOUND_THRESHOLD, STRICT_THRESHOLD, SUGGESTION_FLOOR, Scored, rank
+from bot.answer.rank import (
+    FOUND_THRESHOLD,
+    STRICT_THRESHOLD,
+    SUGGESTION_FLOOR,
+    Scored,
+    find_entities,
+    rank,
+)
 from bot.answer.result import MAX_ANSWER_CHARS, Answer, Hit
 from bot.facts.model import FactBase
 from bot.facts.parse import NUMBER
@@ -46,7 +53,8 @@ class Answerer:
         parsed = analyse(question, known=self.known)
         if not parsed.text:
             return Answer(question=parsed.raw, normalised="", found=False, notice=EMPTY_NOTICE)
-        ranked = rank(parsed, self.index)
+        named = find_entities(parsed, self.index)
+        ranked = rank(parsed, self.index, named)
         threshold = STRICT_THRESHOLD if strict else FOUND_THRESHOLD
         found = bool(ranked) and ranked[0].score >= threshold
         hits = tuple(self.hit(s) for s in ranked)
@@ -58,6 +66,7 @@ class Answerer:
             hits=hits if found else (),
             suggestions=suggestions,
             notice=parsed.notice,
+            entities=tuple(sorted(named)),
         )
 
     def related(self, fact_id: str, limit: int = 3) -> list[Hit]:

@@ -200,11 +200,13 @@ def score_fact(
     )
 
 
-def rank(question: Question, index: Index, limit: int = 5) -> list[Scored]:
-    """The best facts for a question, best first, at most one per sentence text."""
+def rank(
+    question: Question, index: Index, named: set[str] | None = None, limit: int = 5
+) -> list[Scored]:
+    """The best facts for a question, best first; `named` are the entities it names."""
     if not question.tokens:
         return []
-    named = find_entities(question, index)
+    named = find_entities(question, index) if named is None else named
     weights = {
         t: index.idf(t) * (FOCUS_WEIGHT if t in question.focus else 1.0) for t in question.tokens
     }

@@ -285,10 +285,13 @@ def link_entities(facts: list[Fact], entities: list[Entity]) -> None:
     )
     for fact in facts:
         remaining = fact.text
-        linked: list[str] = []
+        linked: list[str] = list(fact.entities)  # a curated entry names its entity itself
         for alias, canonical in names:
             if alias in remaining:
                 remaining = remaining.replace(alias, "\0")
                 if canonical not in linked:
                     linked.append(canonical)
-        fact.entities = sorted(linked, key=lambda n: fact.text.find(n) % 10_000)
+        named = [n for n in linked if n in fact.text or not fact.curated]
+        fact.entities = [n for n in linked if n not in named] + sorted(
+            named, key=lambda n: fact.text.find(n) % 10_000
+        )
