@@ -256,3 +256,20 @@ def test_load_answerer_without_facts_yaml_names_the_file(tmp_path):
     (folder / "facts.yaml").unlink()
     with pytest.raises(KnowledgeError, match=r"facts\.yaml"):
         load_answerer(folder)
+
+
+def test_answers_do_not_depend_on_what_was_asked_before():
+    """Per-word results are cached between questions; one question must not change another."""
+    questions = [
+        "组瑞持在夹江的基地是第几个",
+        "乐山高新区2023年全社会固定资产投资增长多少",
+        "尚维股份有多少专利",
+    ]
+    first = load_answerer(KNOWLEDGE)
+    fresh_answers = []
+    for question in questions:
+        fresh_answers.append(
+            [(h.fact_id, h.score) for h in load_answerer(KNOWLEDGE).ask(question).hits]
+        )
+    replayed = [[(h.fact_id, h.score) for h in first.ask(q).hits] for q in questions + questions]
+    assert replayed == fresh_answers + fresh_answers

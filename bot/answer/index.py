@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import jieba
 
@@ -13,6 +17,8 @@ from bot.text import normalise, sound_string
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 PLACE_WORD = re.compile(r"[\u4e00-\u9fff]{1,6}(?:省|市|县|区|镇|乡|村|河|岸|山|城区|路|街)")
+CACHE_SIZE = 20_000  # per-word results kept between questions
+T = TypeVar("T")
 COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing
 
 
@@ -36,21 +42,76 @@ class IndexedFact:
     units: set[str]
 
 
+DEPUTY = "副"  # 主任 is not found in 副主任: a deputy is a different role
+SEPARATOR = "\x00"
+
+
+@dataclass
+class Haystack:
+    """Many texts joined into one string, so one str.find pass finds a word in all of them.
+
+    The sound string is aligned with the text character for character (see sound_string).
+    """
+
+    text: str
+    sound: str
+    starts: list[int]  # where each text begins in the joined string
+    owners: list[list[int]]  # for each text, the indices of the facts it belongs to
+
+    @classmethod
+    def join(cls, texts: list[str], owners: list[list[int]]) -> Haystack:
+        starts, position = [], 0
+        for text in texts:
+            starts.append(position)
+            position += len(text) + 1
+        joined = SEPARATOR.join(texts)
+        return cls(joined, sound_string(joined), starts, owners)
+
+    def find(self, needle: str, in_sound: bool = False) -> set[int]:
+        """The texts that contain the needle, not preceded by 副."""
+        haystack = self.sound if in_sound else self.text
+        found: set[int] = set()
+        start = haystack.find(needle)
+        while start != -1:
+            if start > 0 and self.text[start - 1] == DEPUTY:
+                start = haystack.find(needle, start + 1)
+                continue
+            text = bisect.bisect_right(self.starts, start) - 1
+            found.add(text)
+            if text + 1 == len(self.starts):
+                break
+            start = haystack.find(needle, self.starts[text + 1])  # one hit per text is enough
+        return found
+
+
 @dataclass
 class Index:
     facts: list[IndexedFact]
     aliases: list[tuple[str, str, str]]  # (normalised alias, its sound, canonical entity name)
     common_entities: set[str]
     corpus: str  # every fact's normalised text, for "is this a word the articles use?"
-    _idf: dict[str, float] = field(default_factory=dict)
+    tiers: list[Haystack]  # fact texts, neighbours, paragraphs, stories: nearest first
+    _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Per-word results are the same for every question: keep the recent ones."""
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        value = self._cache[key] = compute()
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return value
 
     def idf(self, token: str) -> float:
         """Rarer words weigh more; a word the articles never use weighs most."""
-        if token not in self._idf:
+
+        def compute() -> float:
             sound = sound_string(token)
-            df = sum(1 for f in self.facts if token in f.text or sound in f.sound)
-            self._idf[token] = math.log((len(self.facts) + 1) / (df + 0.5))
-        return self._idf[token]
+            df = len(self.tiers[0].find(token) | self.tiers[0].find(sound, in_sound=True))
+            return math.log((len(self.facts) + 1) / (df + 0.5))
+
+        return self.remember(("idf", token), compute)
 
 
 def units_of(fact: Fact) -> set[str]:
@@ -135,5 +196,18 @@ def build_index(factbase: FactBase) -> Index:
             )
         )
     alias_rows = [(alias, sound_string(alias), name) for alias, name in aliases]
-    corpus = "\n".join(f.story for f in indexed)
-    return Index(facts=indexed, aliases=alias_rows, common_entities=common, corpus=corpus)
+    tiers = [
+        shared_haystack([f.text for f in indexed]),
+        shared_haystack([f.near for f in indexed]),
+        shared_haystack([f.context for f in indexed]),
+        shared_haystack([f.story for f in indexed]),
+    ]
+    return Index(indexed, alias_rows, common, tiers[3].text, tiers)
+
+
+def shared_haystack(per_fact: list[str]) -> Haystack:
+    """One entry per distinct text (a paragraph is shared by its sentences), with its facts."""
+    owners: dict[str, list[int]] = {}
+    for position, text in enumerate(per_fact):
+        owners.setdefault(text, []).append(position)
+    return Haystack.join(list(owners), list(owners.values()))

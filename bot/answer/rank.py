@@ -9,11 +9,12 @@ question a person, a year in the question wants a fact of that year.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
-from bot.answer.index import YEAR, Index, IndexedFact
+from bot.answer.index import YEAR, Haystack, Index, IndexedFact
 from bot.answer.question import SYNONYMS, Question
 from bot.text import sound_string
 
@@ -25,12 +26,14 @@ NEAR = 0.7  # a word found in the neighbouring sentences, which often name the s
 IN_CONTEXT = 0.5  # a word found only in the fact's paragraph or story title counts half
 IN_STORY = 0.3  # a word found elsewhere in the same story
 PART_OF_WORD = 0.6  # a word not found whole, credited by the share of its two-character parts
+NEAR_MISS = 0.6  # a word found only as a near-miss spelling (rapidfuzz)
+TIER_WEIGHTS = (1.0, NEAR, IN_CONTEXT, IN_STORY)  # in the order of Index.tiers
 FOCUS_WEIGHT = 2.5  # the word the question asks about (总投资 in 总投资多少) weighs more
 FOCUS_MISSING = 0.65
 NAMED_THING = re.compile(r"..(?:省|市|县|区|镇|乡|村|公司|集团|大学|医院)$")
 UNKNOWN_NAME = 0.5
-DEPUTY = "副"
 BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in full
+PROMISING = 60  # facts by plain word coverage that get the full score with all its factors
 FUZZY_CANDIDATES = 40  # facts rescored with rapidfuzz after a first, exact-only pass
 FUZZY_FLOOR = 75  # rapidfuzz partial_ratio for a near-miss word of three or more characters
 
@@ -47,80 +50,53 @@ def find_entities(question: Question, index: Index) -> set[str]:
     found: set[str] = set()
     text, sound = question.text, sound_string(question.text)
     for alias, alias_sound, name in index.aliases:
-        if (
-            alias in text
-            or (len(alias) >= 3 and alias_sound in sound)
-            or len(alias) >= 4
-            and fuzz.partial_ratio(alias, text) >= FUZZY_FLOOR
-        ):
+        if alias in text or (len(alias) >= 3 and alias_sound in sound):
             found.add(name)
-    return found
+    long_aliases = [alias for alias, _, _ in index.aliases if len(alias) >= 4]
+    near = process.extract(
+        text, long_aliases, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FLOOR, limit=None
+    )
+    names = {alias: name for alias, _, name in index.aliases}
+    return found | {names[alias] for alias, _, _ in near}
 
 
-def occurs(needle: str, haystack: str, original: str | None = None) -> bool:
-    """A substring match that is not a different role: 主任 is not found in 副主任.
+def word_matches(token: str, index: Index) -> dict[int, float]:
+    """For every fact that has it, how well one question word is found: in the fact itself,
+    around it (NEAR, IN_CONTEXT, IN_STORY), as a homophone (× BY_SOUND), or only in part."""
+    best: dict[int, float] = {}
 
-    `original` is the text a sound string was made from, to look at the character before.
-    """
-    original = original or haystack
-    start = haystack.find(needle)
-    while start != -1:
-        if not (start > 0 and original[start - 1] in DEPUTY):
-            return True
-        start = haystack.find(needle, start + 1)
-    return False
+    def offer(texts: set[int], haystack: Haystack, value: float) -> None:
+        for text in texts:
+            for fact in haystack.owners[text]:
+                if value > best.get(fact, 0.0):
+                    best[fact] = value
 
-
-def found_in(token: str, sound: str, text: str, text_sound: str) -> float:
-    """1 for the word itself, BY_SOUND for a homophone spelling, 0 when absent."""
-    if occurs(token, text):
-        return 1.0
-    if len(token) >= 2 and occurs(sound, text_sound, text):
-        return BY_SOUND
-    return 0.0
-
-
-class Matcher:
-    """Finds one question's words in facts, remembering answers for texts that facts share
-    (a paragraph, a story), so a question costs one look per text, not one per fact."""
-
-    def __init__(self, tokens: list[str]) -> None:
-        self.variants = {
-            t: [(v, sound_string(v)) for v in [t, *SYNONYMS.get(t, [])]] for t in tokens
-        }
-        self.seen: dict[tuple[str, int], float] = {}
-
-    def found(self, token: str, text: str, text_sound: str) -> float:
-        key = (token, id(text))
-        if key not in self.seen:
-            self.seen[key] = max(found_in(v, s, text, text_sound) for v, s in self.variants[token])
-        return self.seen[key]
-
-    def match(self, token: str, fact: IndexedFact, fuzzy: bool) -> float:
-        """How well one question word is found: in the fact, around it, or only in part."""
-        best = 0.0
-        for weight, text, text_sound in (
-            (1.0, fact.text, fact.sound),
-            (NEAR, fact.near, fact.near_sound),
-            (IN_CONTEXT, fact.context, fact.context_sound),
-            (IN_STORY, fact.story, fact.story_sound),
-        ):
-            if weight <= best:
-                break
-            best = max(best, weight * self.found(token, text, text_sound))
-        if best < PART_OF_WORD and len(token) >= 3:
-            parts = [token[i : i + 2] for i in range(len(token) - 1)]
-            share = sum(occurs(p, fact.text) for p in parts) / len(parts)
-            best = max(best, PART_OF_WORD * share)
-        near_miss = fuzzy and best < 0.6 and len(token) >= 3
-        if near_miss and fuzz.partial_ratio(token, fact.text) >= FUZZY_FLOOR:
-            best = 0.6
-        return best
+    for variant in [token, *SYNONYMS.get(token, [])]:
+        sound = sound_string(variant)
+        for weight, haystack in zip(TIER_WEIGHTS, index.tiers, strict=True):
+            offer(haystack.find(variant), haystack, weight)
+            if len(variant) >= 2:
+                offer(haystack.find(sound, in_sound=True), haystack, weight * BY_SOUND)
+    if len(token) >= 3:  # not found whole: credit the share of its two-character parts
+        facts = index.tiers[0]
+        parts = [token[i : i + 2] for i in range(len(token) - 1)]
+        holders = {p: {f for t in facts.find(p) for f in facts.owners[t]} for p in set(parts)}
+        shares = Counter(f for p in parts for f in holders[p])
+        for fact, count in shares.items():
+            best[fact] = max(best.get(fact, 0.0), PART_OF_WORD * count / len(parts))
+    return best
 
 
-def word_match(token: str, fact: IndexedFact) -> float:
-    """One word against one fact (for diagnostics; ranking uses a Matcher)."""
-    return Matcher([token]).match(token, fact, fuzzy=True)
+def add_near_misses(
+    token: str, found: dict[int, float], candidates: list[int], index: Index
+) -> None:
+    """rapidfuzz, for a longer word the likely facts hold only in a misspelt form."""
+    if len(token) < 3:
+        return
+    for fact in candidates:
+        weak = found.get(fact, 0.0) < NEAR_MISS
+        if weak and fuzz.partial_ratio(token, index.facts[fact].text) >= FUZZY_FLOOR:
+            found[fact] = NEAR_MISS
 
 
 def cue_factor(question: Question, fact: IndexedFact) -> float:
@@ -157,7 +133,7 @@ def entity_factor(named: set[str], fact: IndexedFact, index: Index) -> float:
         return 1.0
     if specific & fact.entities:
         return 1.1
-    if any(re.search(re.escape(n), fact.context) for n in specific):
+    if any(n in fact.context for n in specific):
         return 0.95
     return 0.6
 
@@ -179,16 +155,14 @@ def definition_factor(
 def score_fact(
     question: Question,
     fact: IndexedFact,
+    matches: dict[str, float],
     named: set[str],
     weights: dict[str, float],
     index: Index,
-    matcher: Matcher,
-    fuzzy: bool = False,
 ) -> float:
     total = sum(weights.values())
     if total <= 0:
         return 0.0
-    matches = {t: matcher.match(t, fact, fuzzy) for t in weights}
     score = 100 * sum(w * matches[t] for t, w in weights.items()) / total
     if any(matches[t] == 0 and NAMED_THING.search(t) for t in weights):
         score *= UNKNOWN_NAME  # 绵阳市…: the question is about something the articles never name
@@ -210,22 +184,36 @@ def rank(
     weights = {
         t: index.idf(t) * (FOCUS_WEIGHT if t in question.focus else 1.0) for t in question.tokens
     }
-    matcher = Matcher(question.tokens)
-    quick = sorted(
-        (
-            (score_fact(question, f, named, weights, index, matcher), i)
-            for i, f in enumerate(index.facts)
-        ),
-        reverse=True,
-    )
+    cached = {
+        t: index.remember(("matches", t), lambda t=t: word_matches(t, index)) for t in weights
+    }
+    found = cached
+
+    def score(i: int) -> float:
+        matches = {t: found[t].get(i, 0.0) for t in weights}
+        return score_fact(question, index.facts[i], matches, named, weights, index)
+
+    total = sum(weights.values()) or 1.0
+    coverage = Counter()
+    for token, hits in found.items():
+        for i, value in hits.items():
+            coverage[i] += weights[token] * value / total
+    promising = [i for i, _ in coverage.most_common(PROMISING)]  # factors cannot lift the rest
+    quick = sorted(((score(i), i) for i in promising), reverse=True)[:FUZZY_CANDIDATES]
+    likely = [i for _, i in quick]
+    found = {t: dict(hits) for t, hits in found.items()}  # the cached ones stay as they were
+    for token in weights:
+        add_near_misses(token, found[token], likely, index)
     scored = []
-    for _, i in quick[:FUZZY_CANDIDATES]:  # near-miss spellings only for the likely facts
+    for quick_value, i in quick:
         fact = index.facts[i]
-        score = score_fact(question, fact, named, weights, index, matcher, fuzzy=True)
-        if score > 0:
+        value = (
+            score(i) if any(found[t].get(i) != cached[t].get(i) for t in weights) else quick_value
+        )
+        if value > 0:
             shown = next((n for n in fact.fact.entities if n in named), None)
             entity = shown or (fact.fact.entities[0] if fact.fact.entities else None)
-            scored.append(Scored(fact, score, entity))
+            scored.append(Scored(fact, value, entity))
     scored.sort(key=lambda s: (-s.score, s.fact.fact.id))
     for s in scored[:limit]:
         s.score = round(min(s.score, 100.0), 1)  # factors above 1 only order, never exceed 100
