@@ -26,15 +26,11 @@ COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区)
 class IndexedFact:
     fact: Fact
     text: str  # normalised fact text
-    sound: str
     near: str  # normalised neighbouring sentences and the fact's entity names
-    near_sound: str
     context: str  # normalised paragraph and story title
-    context_sound: str
     story: str  # normalised whole story, with its title and publication
-    story_sound: str
     story_years: set[str]
-    has_place: bool
+    places: list[str]  # place-like words: 乐山市中心城区, 大渡河南岸
     years: set[str]
     entities: set[str]
     has_people: bool
@@ -156,9 +152,9 @@ def build_index(factbase: FactBase) -> Index:
         (s.file, s.title): normalise(" ".join([s.publication, s.title, *s.paragraphs]))
         for s in factbase.stories
     }
-    sounds: dict[str, str] = {}
     paragraphs: dict[tuple[str, str, int], str] = {}  # shared strings: one match per paragraph
     indexed = []
+    latest_year: dict[str, str] = {}  # per story: the last year the text named, for 今年
     for position, fact in enumerate(factbase.facts):
         paragraph = factbase.paragraph(fact.source)
         neighbours = [
@@ -174,20 +170,22 @@ def build_index(factbase: FactBase) -> Index:
         context = paragraphs[key]
         story = stories.get((fact.source.file, fact.source.title), context)
         text = normalise(fact.text if not fact.question else f"{fact.question} {fact.text}")
+        years = set(YEAR.findall(text)) | {p for p in fact.periods if p.startswith("十")}
+        story_key = f"{fact.source.file}|{fact.source.title}"
+        if "今年" in text and story_key in latest_year:
+            years.add(latest_year[story_key])  # "今年1-8月" after "2025年1-8月" is 2025
+        if YEAR.search(text):
+            latest_year[story_key] = YEAR.findall(text)[-1]
         indexed.append(
             IndexedFact(
                 fact=fact,
                 text=text,
-                sound=sound_string(text),
                 near=near,
-                near_sound=sound_string(near),
                 context=context,
-                context_sound=sounds.setdefault(context, sound_string(context)),
                 story=story,
-                story_sound=sounds.setdefault(story, sound_string(story)),
                 story_years=set(YEAR.findall(story)),
-                has_place=bool(PLACE_WORD.search(text)),
-                years=set(YEAR.findall(text)) | {p for p in fact.periods if p.startswith("十")},
+                places=PLACE_WORD.findall(text),
+                years=years,
                 entities=set(fact.entities),
                 has_people=bool(fact.people)
                 or any(names[n].type == "person" for n in fact.entities if n in names),

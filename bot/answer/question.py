@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jieba
 import jieba.posseg as pseg
@@ -15,6 +16,7 @@ from bot.facts import parse
 from bot.text import normalise
 
 MAX_QUESTION_CHARS = 300  # longer input is cut here; nobody asks a 10,000-character question
+OTHER_WORD_WEIGHT = 0.5  # verbs, adverbs, adjectives: see word_class_weight
 
 # Mixed-in English, mapped to the words the articles use.
 ENGLISH = {
@@ -215,15 +217,39 @@ STOPWORDS = set(
         "方面",
         "时候",
         "时间",
+        "起来",
+        "以后",
+        "之后",
+        "然后",
+        "全部",
+        "所有",
+        "那条",
+        "那篇",
+        "那家",
+        "这家",
+        "到底",
+        "究竟",
     ]
 )
+# Short forms readers type for the long forms the articles print.
+EXPANSIONS = {
+    "卫健委": "卫生健康委",
+    "固投": "固定资产投资",
+    "社零": "社会消费品零售总额",
+    "规上": "规模以上",
+    "发改委": "发展和改革委员会",
+}
+_EXPANSIONS = re.compile("|".join(EXPANSIONS))
 NUMBER_CUE = re.compile(
-    r"多少|几[个家项条次位年人万亿%]?|多大|多高|多长|多远|比例|占比|增速|增幅|排名|第几|规模"
+    r"多少|(?<!哪)几[个家项条次位年人万亿%]?|多大|多高|多长|多远|比例|占比|增速|增幅|排名|第几|规模"
 )
 DATE_CUE = re.compile(
     r"哪天|哪一天|何时|什么时候|啥时候|哪一年|哪年|几月|哪个月|几号|时间|日期|多久"
 )
-PERSON_CUE = re.compile(r"谁|哪位|叫什么|叫啥|姓名|名字")
+ROLE_WORDS = r"(?:经理|书记|主任|局长|部长|校长|院长|主席|市长|县长|区长|董事长|负责人|总监|老总)"
+# 叫什么 asks for a person only after a role: 副书记叫啥, not 行动方案叫什么.
+PERSON_CUE = re.compile(rf"谁|哪位|姓名|叫什么名字|{ROLE_WORDS}(?:是)?(?:叫什么|叫啥)")
+ROLE_CUE = re.compile(r"职务|职位|什么职|担任|身份|什么官")
 LIST_CUE = re.compile(r"哪些|哪几|哪两|哪三|哪四|都有|有哪|包括什么|分别")
 PLACE_CUE = re.compile(
     r"哪里|在哪|哪儿|哪个(?:镇|县|区|市|乡|村|城市|地方|位置|省)|什么地方|位置|地点"
@@ -266,6 +292,7 @@ class Question:
     wants_person: bool = False
     wants_list: bool = False
     wants_place: bool = False
+    wants_role: bool = False  # "X是什么职务": a fact that names X with a role
     unit: str = ""  # the unit a number answer should carry, when the question says
     years: set[str] = field(default_factory=set)
     notice: str = ""
@@ -286,10 +313,21 @@ def clean_input(raw: str) -> tuple[str, str]:
     return text, notice
 
 
+def unglue(word: str, known: Callable[[str], bool]) -> str:
+    """jieba's guesser joins unknown words to function characters (健委是, 能交): cut them off."""
+    if len(word) < 2 or known(word) or word in jieba.dt.FREQ:
+        return word
+    while len(word) >= 2 and word[-1] in STOPWORDS:
+        word = word[:-1]
+    while len(word) >= 2 and word[0] in STOPWORDS:
+        word = word[1:]
+    return word
+
+
 def words(text: str, known: Callable[[str], bool]) -> list[str]:
     """jieba's words, with a stray single character glued to the neighbour it forms a known
     word with (总|投资 → 总投资, 孵化|圈 → 孵化圈) and dropped otherwise."""
-    raw = [w.strip() for w in jieba.cut(text) if w.strip()]
+    raw = [unglue(w.strip(), known) for w in jieba.cut(text) if w.strip()]
     merged: list[str] = []
     i = 0
     while i < len(raw):
@@ -314,6 +352,18 @@ def is_content(word: str) -> bool:
     if ASKING_ANYWHERE.search(word):
         return False  # 哪几个, 有多远: the asking is handled by the cues
     return len(word) >= 2 or word.isdigit() or word.isascii()
+
+
+@lru_cache(maxsize=20_000)
+def word_class_weight(word: str) -> float:
+    """Names and nouns carry a question's content; verbs and adverbs vary with phrasing
+    (加起来, 建起来, 懂得), so a missing one should not sink a paraphrase."""
+    if any(c.isdigit() for c in word) or word.isascii():
+        return 1.0
+    flags = [p.flag for p in pseg.lcut(word)]
+    if any(f.startswith(("n", "t", "s", "j")) for f in flags):
+        return 1.0
+    return 0.8 if "vn" in flags else OTHER_WORD_WEIGHT
 
 
 def is_noun(word: str) -> bool:
@@ -356,6 +406,7 @@ def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Ques
     cleaned, notice = clean_input(raw)
     text = normalise(cleaned)
     text = _ENGLISH.sub(lambda m: ENGLISH[m.group(1)], text)
+    text = _EXPANSIONS.sub(lambda m: EXPANSIONS[m.group(0)], text)
     question = Question(raw=cleaned, text=text, notice=notice)
     if not text:
         return question
@@ -368,6 +419,7 @@ def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Ques
     question.wants_person = bool(PERSON_CUE.search(text))
     question.wants_list = bool(LIST_CUE.search(text))
     question.wants_place = bool(PLACE_CUE.search(text))
+    question.wants_role = bool(ROLE_CUE.search(text))
     if question.wants_number:
         question.unit = next((unit for cue, unit in UNIT_CUES if cue.search(text)), "")
     question.years = set(YEAR_IN_QUESTION.findall(text))

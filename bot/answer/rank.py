@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.answer.index import YEAR, Haystack, Index, IndexedFact
-from bot.answer.question import SYNONYMS, Question
+from bot.answer.question import SYNONYMS, Question, word_class_weight
 from bot.text import sound_string
 
 # Calibrated on the development questions (bench/calibrate.py); see README "Answer quality".
-FOUND_THRESHOLD = 66.0
+FOUND_THRESHOLD = 72.0
 STRICT_THRESHOLD = 72.0  # groups: the lowest threshold abstaining on >= 0.97 of dev oos questions
 SUGGESTION_FLOOR = 20.0
 NEAR = 0.7  # a word found in the neighbouring sentences, which often name the subject
@@ -36,6 +36,7 @@ BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in fu
 PROMISING = 60  # facts by plain word coverage that get the full score with all its factors
 FUZZY_CANDIDATES = 40  # facts rescored with rapidfuzz after a first, exact-only pass
 FUZZY_FLOOR = 75  # rapidfuzz partial_ratio for a near-miss word of three or more characters
+HEAD_FLOOR = 60  # a near-miss entity name must also match in its first half
 
 
 @dataclass
@@ -57,7 +58,11 @@ def find_entities(question: Question, index: Index) -> set[str]:
         text, long_aliases, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FLOOR, limit=None
     )
     names = {alias: name for alias, _, name in index.aliases}
-    return found | {names[alias] for alias, _, _ in near}
+    for alias, _, _ in near:
+        head = alias[: len(alias) // 2 + 1]  # 成都高新区 is not named by a bare 高新区
+        if fuzz.partial_ratio(head, text) >= HEAD_FLOOR:
+            found.add(names[alias])
+    return found
 
 
 def word_matches(token: str, index: Index) -> dict[int, float]:
@@ -113,7 +118,10 @@ def cue_factor(question: Question, fact: IndexedFact) -> float:
     if question.wants_list:
         factor *= 1.05 if fact.has_list else 0.9
     if question.wants_place:
-        factor *= 1.1 if fact.has_place else 0.85
+        new_place = any(place not in question.text for place in fact.places)
+        factor *= 1.1 if new_place else 0.85
+    if question.wants_role:
+        factor *= 1.2 if any(p.name in question.text for p in fact.fact.people) else 0.9
     return factor
 
 
@@ -182,7 +190,8 @@ def rank(
         return []
     named = find_entities(question, index) if named is None else named
     weights = {
-        t: index.idf(t) * (FOCUS_WEIGHT if t in question.focus else 1.0) for t in question.tokens
+        t: index.idf(t) * word_class_weight(t) * (FOCUS_WEIGHT if t in question.focus else 1.0)
+        for t in question.tokens
     }
     cached = {
         t: index.remember(("matches", t), lambda t=t: word_matches(t, index)) for t in weights
