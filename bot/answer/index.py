@@ -16,7 +16,8 @@ from bot.facts.model import Fact, FactBase
 from bot.text import normalise, sound_string
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
-PLACE_WORD = re.compile(r"[\u4e00-\u9fff]{1,6}(?:省|市|县|区|镇|乡|村|河|岸|山|城区|路|街)")
+PLACE_WORD = re.compile(r"[\u4e00-\u9fff]{1,6}(?:省|市|县|镇|乡|村|河|江|岸|城区|街道|路)")
+LOCATING = re.compile(r"位于|坐落|地处|落户|建在|选址|距离")  # "X坐落于此": where X is
 CACHE_SIZE = 20_000  # per-word results kept between questions
 T = TypeVar("T")
 COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing
@@ -31,6 +32,7 @@ class IndexedFact:
     story: str  # normalised whole story, with its title and publication
     story_years: set[str]
     places: list[str]  # place-like words: 乐山市中心城区, 大渡河南岸
+    locates: bool  # says where something is: 位于, 坐落
     years: set[str]
     entities: set[str]
     has_people: bool
@@ -54,6 +56,12 @@ class Haystack:
     starts: list[int]  # where each text begins in the joined string
     owners: list[list[int]]  # for each text, the indices of the facts it belongs to
 
+    def whole_number(self, start: int, length: int) -> bool:
+        """7 is not found in 2027 or 7.05: numbers match whole."""
+        before = self.text[start - 1] if start > 0 else ""
+        after = self.text[start + length] if start + length < len(self.text) else ""
+        return not (before.isdigit() or before == "." or after.isdigit() or after == ".")
+
     @classmethod
     def join(cls, texts: list[str], owners: list[list[int]]) -> Haystack:
         starts, position = [], 0
@@ -67,9 +75,12 @@ class Haystack:
         """The texts that contain the needle, not preceded by 副."""
         haystack = self.sound if in_sound else self.text
         found: set[int] = set()
+        numeric = needle[0].isdigit() or needle[-1].isdigit()
         start = haystack.find(needle)
         while start != -1:
-            if start > 0 and self.text[start - 1] == DEPUTY:
+            if (start > 0 and self.text[start - 1] == DEPUTY) or (
+                numeric and not self.whole_number(start, len(needle))
+            ):
                 start = haystack.find(needle, start + 1)
                 continue
             text = bisect.bisect_right(self.starts, start) - 1
@@ -110,24 +121,18 @@ class Index:
         return self.remember(("idf", token), compute)
 
 
+# A number's unit, by how it ends, in the classes a question asks for (see UNIT_CUES).
+UNIT_CLASSES = [
+    ("%", "%"), ("美元", "元"), ("元", "元"), ("吨", "吨"), ("人", "人"), ("家", "家"),
+    ("户", "家"), ("项", "项"), ("亩", "亩"), ("平方米", "亩"), ("公里", "公里"), ("年", "年"),
+    ("件", "件"), ("个", "个"),
+]  # fmt: skip
+
+
 def units_of(fact: Fact) -> set[str]:
-    units = set()
-    for number in fact.numbers:
-        if number.endswith("%"):
-            units.add("%")
-        elif number.endswith("元") or number.endswith("美元"):
-            units.add("元")
-        elif number.endswith("吨"):
-            units.add("吨")
-        elif number.endswith("人"):
-            units.add("人")
-        elif number.endswith("家") or number.endswith("户"):
-            units.add("家")
-        elif number.endswith("项"):
-            units.add("项")
-        elif number.endswith("亩") or number.endswith("平方米"):
-            units.add("亩")
-    return units
+    return {
+        unit for number in fact.numbers for ending, unit in UNIT_CLASSES if number.endswith(ending)
+    }
 
 
 def build_index(factbase: FactBase) -> Index:
@@ -185,6 +190,7 @@ def build_index(factbase: FactBase) -> Index:
                 story=story,
                 story_years=set(YEAR.findall(story)),
                 places=PLACE_WORD.findall(text),
+                locates=bool(LOCATING.search(text)),
                 years=years,
                 entities=set(fact.entities),
                 has_people=bool(fact.people)

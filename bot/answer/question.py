@@ -249,6 +249,7 @@ DATE_CUE = re.compile(
 ROLE_WORDS = r"(?:经理|书记|主任|局长|部长|校长|院长|主席|市长|县长|区长|董事长|负责人|总监|老总)"
 # 叫什么 asks for a person only after a role: 副书记叫啥, not 行动方案叫什么.
 PERSON_CUE = re.compile(rf"谁|哪位|姓名|叫什么名字|{ROLE_WORDS}(?:是)?(?:叫什么|叫啥)")
+METHOD_CUE = re.compile(r"靠什么|什么方式|什么办法|什么途径|怎么推进|如何推进|通过什么|用什么")
 ROLE_CUE = re.compile(r"职务|职位|什么职|担任|身份|什么官")
 LIST_CUE = re.compile(r"哪些|哪几|哪两|哪三|哪四|都有|有哪|包括什么|分别")
 PLACE_CUE = re.compile(
@@ -265,6 +266,7 @@ UNIT_CUES = [
     (re.compile(r"多少亩|面积"), "亩"),
     (re.compile(r"多少户|几户"), "家"),
     (re.compile(r"多少年|几年"), "年"),
+    (re.compile(r"几个|多少个"), "个"),
     (re.compile(r"多远|距离|多少公里"), "公里"),
     (re.compile(r"多少件|几件"), "件"),
 ]
@@ -276,6 +278,8 @@ ASKING_ANYWHERE = re.compile(r"哪|几[个家项条次位年人]|多远|多久|�
 MEASURE_WORDS = set("年月日号家个项次位人元亿万吨条批种")
 PUNCTUATION = ",.;:!?，。；：！？、“”‘’\"'()（）《》[]【】 "
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
+MONTH_RANGE = re.compile(r"\d{1,2}-\d{1,2}月")
+YEAR_OR_RANGE = re.compile(r"(?<!\d)(?:19|20)\d{2}年?|\d{1,2}-\d{1,2}月")
 YEAR_IN_QUESTION = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _TAGS = re.compile(r"<[^>]{0,200}>")
 
@@ -293,6 +297,7 @@ class Question:
     wants_list: bool = False
     wants_place: bool = False
     wants_role: bool = False  # "X是什么职务": a fact that names X with a role
+    wants_method: bool = False  # "靠什么方式": a fact that says how (以…, 通过…)
     unit: str = ""  # the unit a number answer should carry, when the question says
     years: set[str] = field(default_factory=set)
     notice: str = ""
@@ -392,8 +397,9 @@ def focus_of(sequence: list[str]) -> set[str]:
 
 def content_tokens(text: str, known: Callable[[str], bool]) -> tuple[list[str], set[str]]:
     """Content words in order (quoted phrases whole), and the focus of the question."""
+    tokens: list[str] = [p for p in QUOTED.findall(text)] + MONTH_RANGE.findall(text)
+    text = YEAR_OR_RANGE.sub(" ", text)  # years go to the time preference, not to the words
     sequence = words(text, known)
-    tokens: list[str] = [p for p in QUOTED.findall(text)]
     for word in sequence:
         word = word.strip(PUNCTUATION)
         if is_content(word) and word not in tokens:
@@ -420,6 +426,7 @@ def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Ques
     question.wants_list = bool(LIST_CUE.search(text))
     question.wants_place = bool(PLACE_CUE.search(text))
     question.wants_role = bool(ROLE_CUE.search(text))
+    question.wants_method = bool(METHOD_CUE.search(text))
     if question.wants_number:
         question.unit = next((unit for cue, unit in UNIT_CUES if cue.search(text)), "")
     question.years = set(YEAR_IN_QUESTION.findall(text))

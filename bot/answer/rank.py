@@ -19,7 +19,7 @@ from bot.answer.question import SYNONYMS, Question, word_class_weight
 from bot.text import sound_string
 
 # Calibrated on the development questions (bench/calibrate.py); see README "Answer quality".
-FOUND_THRESHOLD = 72.0
+FOUND_THRESHOLD = 66.0
 STRICT_THRESHOLD = 72.0  # groups: the lowest threshold abstaining on >= 0.97 of dev oos questions
 SUGGESTION_FLOOR = 20.0
 NEAR = 0.7  # a word found in the neighbouring sentences, which often name the subject
@@ -28,10 +28,11 @@ IN_STORY = 0.3  # a word found elsewhere in the same story
 PART_OF_WORD = 0.6  # a word not found whole, credited by the share of its two-character parts
 NEAR_MISS = 0.6  # a word found only as a near-miss spelling (rapidfuzz)
 TIER_WEIGHTS = (1.0, NEAR, IN_CONTEXT, IN_STORY)  # in the order of Index.tiers
-FOCUS_WEIGHT = 2.5  # the word the question asks about (总投资 in 总投资多少) weighs more
 FOCUS_MISSING = 0.65
 NAMED_THING = re.compile(r"..(?:省|市|县|区|镇|乡|村|公司|集团|大学|医院)$")
 UNKNOWN_NAME = 0.5
+OTHER_ENTITY = 0.6  # the question names an entity this fact and its paragraph do not
+METHOD = re.compile(r"以“|通过|采取|采用|依托|靠")  # "以“道德评议+村规民约”推进…": how
 BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in full
 PROMISING = 60  # facts by plain word coverage that get the full score with all its factors
 FUZZY_CANDIDATES = 40  # facts rescored with rapidfuzz after a first, exact-only pass
@@ -119,31 +120,45 @@ def cue_factor(question: Question, fact: IndexedFact) -> float:
         factor *= 1.05 if fact.has_list else 0.9
     if question.wants_place:
         new_place = any(place not in question.text for place in fact.places)
-        factor *= 1.1 if new_place else 0.85
+        factor *= (1.1 if new_place else 0.85) * (1.1 if fact.locates else 1.0)
+    if question.wants_method:
+        factor *= 1.15 if METHOD.search(fact.text) else 1.0
     if question.wants_role:
         factor *= 1.2 if any(p.name in question.text for p in fact.fact.people) else 0.9
     return factor
 
 
 def time_factor(question: Question, fact: IndexedFact) -> float:
-    asked = question.years
-    if not asked:
-        return 1.0
-    stated = fact.years or set(YEAR.findall(fact.context))
-    if stated:
-        return 1.1 if asked & stated else 0.55
-    return 1.0 if asked & fact.story_years else 0.8
+    """A year (or plan period such as 十四五) in the question prefers facts of that time."""
+    factor = 1.0
+    for asked, stated, story in (
+        (
+            {y for y in question.years if y.isdigit()},
+            {y for y in fact.years if y.isdigit()} or set(YEAR.findall(fact.context)),
+            fact.story_years,
+        ),
+        (
+            {p for p in question.years if not p.isdigit()},
+            {p for p in fact.years if not p.isdigit()},
+            set(),
+        ),
+    ):
+        if not asked:
+            continue
+        if stated:
+            factor *= 1.1 if asked & stated else 0.55
+        else:
+            factor *= 1.0 if asked & story else 0.8
+    return factor
 
 
 def entity_factor(named: set[str], fact: IndexedFact, index: Index) -> float:
     specific = named - index.common_entities
     if not specific:
         return 1.0
-    if specific & fact.entities:
-        return 1.1
-    if any(n in fact.context for n in specific):
-        return 0.95
-    return 0.6
+    if specific & fact.entities or any(n in fact.context for n in specific):
+        return 1.0
+    return OTHER_ENTITY
 
 
 def definition_factor(
@@ -189,10 +204,7 @@ def rank(
     if not question.tokens:
         return []
     named = find_entities(question, index) if named is None else named
-    weights = {
-        t: index.idf(t) * word_class_weight(t) * (FOCUS_WEIGHT if t in question.focus else 1.0)
-        for t in question.tokens
-    }
+    weights = {t: index.idf(t) * word_class_weight(t) for t in question.tokens}
     cached = {
         t: index.remember(("matches", t), lambda t=t: word_matches(t, index)) for t in weights
     }

@@ -226,6 +226,10 @@ def extract_entities(stories: list[Story], facts: list[Fact]) -> list[Entity]:
         for long, short in ABBREVIATIONS.items():
             if long in entity.name:
                 add_alias(entity, entity.name.replace(long, short))
+        if entity.type == "place":  # 夹江县 → 夹江, when the text says 夹江 on its own
+            bare = entity.name[:-1]
+            if len(bare) >= 2 and stands_alone(bare, text, place=True):
+                add_alias(entity, bare)
         if entity.type in {"park", "organisation"}:
             bare = REGION_PREFIX.sub("", entity.name)
             if len(bare) >= 3 and bare != entity.name and bare in text:
