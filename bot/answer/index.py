@@ -98,6 +98,7 @@ class Index:
     common_entities: set[str]
     corpus: str  # every fact's normalised text, for "is this a word the articles use?"
     tiers: list[Haystack]  # fact texts, neighbours, paragraphs, stories: nearest first
+    names_of: dict[str, list[str]]  # entity name → its normalised name and aliases
     _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
@@ -206,7 +207,10 @@ def build_index(factbase: FactBase) -> Index:
         shared_haystack([f.context for f in indexed]),
         shared_haystack([f.story for f in indexed]),
     ]
-    return Index(indexed, alias_rows, common, tiers[3].text, tiers)
+    names_of: dict[str, list[str]] = {}
+    for alias, name in aliases:
+        names_of.setdefault(name, []).append(alias)
+    return Index(indexed, alias_rows, common, tiers[3].text, tiers, names_of)
 
 
 def shared_haystack(per_fact: list[str]) -> Haystack:

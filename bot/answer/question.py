@@ -24,7 +24,7 @@ ENGLISH = {
     "foreign investment": "外资",
     "output value": "产值",
     "investment": "投资",
-    "revenue": "营业收入",
+    "revenue": "营收",
     "income": "收入",
     "sales": "销售收入",
     "profit": "利润",

@@ -32,6 +32,7 @@ FOCUS_MISSING = 0.65
 NAMED_THING = re.compile(r"..(?:省|市|县|区|镇|乡|村|公司|集团|大学|医院)$")
 UNKNOWN_NAME = 0.5
 OTHER_ENTITY = 0.6  # the question names an entity this fact and its paragraph do not
+IN_STORY_ENTITY = 0.85  # …but the story around it does (德世堂's 3号厂房, two paragraphs up)
 METHOD = re.compile(r"以“|通过|采取|采用|依托|靠")  # "以“道德评议+村规民约”推进…": how
 BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in full
 PROMISING = 60  # facts by plain word coverage that get the full score with all its factors
@@ -158,6 +159,8 @@ def entity_factor(named: set[str], fact: IndexedFact, index: Index) -> float:
         return 1.0
     if specific & fact.entities or any(n in fact.context for n in specific):
         return 1.0
+    if any(alias in fact.story for n in specific for alias in index.names_of[n]):
+        return IN_STORY_ENTITY
     return OTHER_ENTITY
 
 

@@ -172,6 +172,11 @@ def best_name(candidate: str, text: str, suffix_len: int, place: bool = False) -
         name = candidate[start:]
         if stands_alone(name, text, place):
             return name
+    if candidate.endswith(("集团", "股份")):  # 酒企保乐力加集团: the text also says 保乐力加
+        core = candidate[:-2]
+        for start in range(max(0, len(core) - 2), -1, -1):
+            if stands_alone(core[start:], text) and not is_common_word(core[start:]):
+                return core[start:] + candidate[-2:]
     return None
 
 
