@@ -272,7 +272,7 @@ UNIT_CUES = [
 ]
 # Words that ask for something: the content word beside one is what the question is about.
 QUANTITY_ASKING = re.compile(r"^(?:多少|几|多大|多高|多远|多久|多长)")
-KIND_ASKING = re.compile(r"^(?:哪个|哪家|哪种|哪类|什么|啥)$")
+KIND_ASKING = re.compile(r"^(?:哪个|哪些|哪家|哪种|哪类|什么|啥)$")
 CUE_NOUNS = {"位置", "地方", "职务", "职位", "名字", "时间", "方式", "形式", "内容", "东西", "地点"}
 ASKING_ANYWHERE = re.compile(r"哪|几[个家项条次位年人]|多远|多久|多大|多少|什么|啥")
 MEASURE_WORDS = set("年月日号家个项次位人元亿万吨条批种")
