@@ -372,7 +372,8 @@ def word_class_weight(word: str) -> float:
 
 
 def is_noun(word: str) -> bool:
-    return any(p.flag.startswith("n") or p.flag == "vn" for p in pseg.lcut(word))
+    """Nouns, and words that name a kind (主任, 副): the things a question can ask about."""
+    return any(p.flag.startswith("n") or p.flag in {"vn", "b"} for p in pseg.lcut(word))
 
 
 def focus_of(sequence: list[str]) -> set[str]:
