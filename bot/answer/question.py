@@ -61,6 +61,7 @@ SYNONYMS = {
     "产能": ["年产"],
     "花了": ["投入"],
     "员工": ["人员", "就业"],
+    "工艺": ["技术", "工序"],
     "总经理": ["经理"],
     "外资": ["外资"],
 }
@@ -273,7 +274,11 @@ UNIT_CUES = [
 # Words that ask for something: the content word beside one is what the question is about.
 QUANTITY_ASKING = re.compile(r"^(?:多少|几|多大|多高|多远|多久|多长)")
 KIND_ASKING = re.compile(r"^(?:哪个|哪些|哪家|哪种|哪类|什么|啥)$")
-CUE_NOUNS = {"位置", "地方", "职务", "职位", "名字", "时间", "方式", "形式", "内容", "东西", "地点"}
+# Words that name the kind of answer wanted, not its content: 哪些单位, 哪个部门, 什么职务.
+CUE_NOUNS = {
+    "位置", "地方", "职务", "职位", "名字", "名称", "时间", "方式", "形式", "内容", "东西",
+    "地点", "单位", "部门", "机构",
+}  # fmt: skip
 ASKING_ANYWHERE = re.compile(r"哪|几[个家项条次位年人]|多远|多久|多大|多少|什么|啥")
 MEASURE_WORDS = set("年月日号家个项次位人元亿万吨条批种")
 PUNCTUATION = ",.;:!?，。；：！？、“”‘’\"'()（）《》[]【】 "

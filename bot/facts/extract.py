@@ -62,7 +62,9 @@ KIND_PATTERNS = [
 SHORT_NAME = re.compile(r"[（(](?:以下)?简称[“\"](?P<short>[^”\"]{2,12})[”\"][）)]")
 COMMON_WORD_FREQ = 20
 ADMIN_UNITS = {"省", "市", "县", "区", "乡", "镇"}  # 峨眉山市|高桥镇: a place name starts after one
-GENERIC_NAMES = re.compile(r"^(?:该|这|本|此|各|其|上述|相关|重点|重大|一批|多个|全市|全省|全国)")
+GENERIC_NAMES = re.compile(
+    r"^(?:该|这|本|此|各|其|上述|相关|重点|重大|一批|多个|全市|全省|全国|\d+个|[一二三四五六七八九十两]+个)"
+)
 
 
 def split_sentences(paragraph: str) -> list[str]:
