@@ -99,6 +99,7 @@ class Index:
     corpus: str  # every fact's normalised text, for "is this a word the articles use?"
     tiers: list[Haystack]  # fact texts, neighbours, paragraphs, stories: nearest first
     names_of: dict[str, list[str]]  # entity name → its normalised name and aliases
+    name_of: dict[str, str]  # normalised name or alias → entity name
     _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
@@ -210,7 +211,8 @@ def build_index(factbase: FactBase) -> Index:
     names_of: dict[str, list[str]] = {}
     for alias, name in aliases:
         names_of.setdefault(name, []).append(alias)
-    return Index(indexed, alias_rows, common, tiers[3].text, tiers, names_of)
+    name_of = {alias: name for alias, name in aliases}
+    return Index(indexed, alias_rows, common, tiers[3].text, tiers, names_of, name_of)
 
 
 def shared_haystack(per_fact: list[str]) -> Haystack:

@@ -221,8 +221,13 @@ def rank(
     }
     found = cached
 
+    named_by = {t: index.name_of[t] for t in weights if t in index.name_of}
+
     def score(i: int) -> float:
         matches = {t: found[t].get(i, 0.0) for t in weights}
+        for token, name in named_by.items():  # 市中医院 names the fact's 市中医医院
+            if name in index.facts[i].entities:
+                matches[token] = 1.0
         return score_fact(question, index.facts[i], matches, named, weights, index)
 
     total = sum(weights.values()) or 1.0
