@@ -277,7 +277,7 @@ KIND_ASKING = re.compile(r"^(?:哪个|哪些|哪家|哪种|哪类|什么|啥)$")
 # Words that name the kind of answer wanted, not its content: 哪些单位, 哪个部门, 什么职务.
 CUE_NOUNS = {
     "位置", "地方", "职务", "职位", "名字", "名称", "时间", "方式", "形式", "内容", "东西",
-    "地点", "单位", "部门", "机构",
+    "地点", "单位", "部门", "机构", "级别", "类型", "类别", "种类",
 }  # fmt: skip
 ASKING_ANYWHERE = re.compile(r"哪|几[个家项条次位年人]|多远|多久|多大|多少|什么|啥")
 MEASURE_WORDS = set("年月日号家个项次位人元亿万吨条批种")
