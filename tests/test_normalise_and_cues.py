@@ -107,7 +107,7 @@ def test_no_unit_without_a_number_cue():
 @pytest.mark.parametrize(
     ("question", "chinese"),
     [
-        ("伟力得 revenue 多少", "营业收入"),
+        ("伟力得 revenue 多少", "营收"),
         ("伟力得 GM 是谁", "总经理"),
         ("夹江核技术园 total investment 多少", "总投资"),
     ],
@@ -122,7 +122,7 @@ def test_english_between_spaces_mapped_to_chinese(question, chinese):
     ("question", "chinese"),
     [
         ("伟力得的GM是谁", "总经理"),
-        ("伟力得revenue多少", "营业收入"),
+        ("伟力得revenue多少", "营收"),
         ("夹江核技术园total investment多少", "总投资"),
     ],
 )
