@@ -31,6 +31,7 @@ class IndexedFact:
     context: str  # normalised paragraph and story title
     story: str  # normalised whole story, with its title and publication
     story_years: set[str]
+    paragraph_years: set[str]
     places: list[str]  # place-like words: 乐山市中心城区, 大渡河南岸
     locates: bool  # says where something is: 位于, 坐落
     years: set[str]
@@ -191,6 +192,7 @@ def build_index(factbase: FactBase) -> Index:
                 context=context,
                 story=story,
                 story_years=set(YEAR.findall(story)),
+                paragraph_years=set(YEAR.findall(context)),
                 places=PLACE_WORD.findall(text),
                 locates=bool(LOCATING.search(text)),
                 years=years,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import jieba
 from rapidfuzz import fuzz, process
 
-from bot.answer.index import YEAR, Haystack, Index, IndexedFact
+from bot.answer.index import Haystack, Index, IndexedFact
 from bot.answer.question import SYNONYMS, Question, word_class_weight
 from bot.text import sound_string
 
@@ -143,7 +143,7 @@ def time_factor(question: Question, fact: IndexedFact) -> float:
     for asked, stated, story in (
         (
             {y for y in question.years if y.isdigit()},
-            {y for y in fact.years if y.isdigit()} or set(YEAR.findall(fact.context)),
+            {y for y in fact.years if y.isdigit()} or fact.paragraph_years,
             fact.story_years,
         ),
         (
