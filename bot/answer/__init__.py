@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import jieba
+
 from bot.answer.index import Index, build_index
 from bot.answer.question import analyse
 from bot.answer.rank import (
@@ -25,6 +27,8 @@ from bot.facts.store import KnowledgeError, load_factbase
 
 __all__ = ["Answer", "Answerer", "Hit", "KnowledgeError", "load_answerer"]
 
+MID_SENTENCE = re.compile(r"[就对在为从将把被与和而其]|作为|通过|按照|围绕|同时|此外|目前")
+COUNTED = {"个", "家", "项", "条", "名", "位", "户", "批", "种"}  # 7个项目 → 多少个项目
 EMPTY_NOTICE = "问题是空的。请直接输入想问的问题，例如：伟力得的副总经理是谁？"
 
 
@@ -99,23 +103,31 @@ class Answerer:
             if len(examples) >= n or fact.source.title in stories_used:
                 continue
             question = question_about(fact.text, fact.entities)
-            if question and self.ask(question).top and self.ask(question).top.fact_id == fact.id:
+            top = self.ask(question).top if question else None
+            if top and top.fact_id == fact.id:
                 examples.append(question)
                 stories_used.add(fact.source.title)
         return examples
 
 
 def question_about(text: str, entities: list[str]) -> str | None:
-    """ "…产能将达5吉瓦…" → "伟力得产能将达多少？": the clause with a number, number asked for."""
+    """ "…已落地7个项目…" → "…已落地多少个项目？": a clause with a number, the number asked for."""
     for clause in re.split(r"[，。；：！？]", text):
         m = NUMBER.search(clause)
         if not m or not 8 <= len(clause) <= 30 or m["unit"] == "年":
             continue
         asked = clause[: m.start()].rstrip("约近超达突破")
-        if len(asked) < 4:
-            continue
-        subject = next((e for e in entities if e not in asked), "")
-        return f"{subject if len(subject) <= 8 else ''}{asked}多少？"
+        if len(asked) < 4 or MID_SENTENCE.match(asked):
+            continue  # a clause that starts mid-sentence makes no question
+        counted = m["unit"] if m["unit"] in COUNTED else ""
+        what = ""
+        for word in jieba.cut(clause[m.end() :]) if counted else ():
+            if not word.strip() or word in "、，的之" or len(what + word) > 8:
+                break
+            what += word
+        subject = next((e for e in entities if e not in asked and len(e) <= 8), "")
+        verb = "有" if asked in entities else ""
+        return f"{subject}{asked}{verb}多少{counted}{what}？"
     return None
 
 
