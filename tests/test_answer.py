@@ -3,7 +3,6 @@
 import shutil
 from pathlib import Path
 
-import jieba
 import pytest
 
 from bot.answer import Answerer, KnowledgeError, load_answerer
@@ -25,18 +24,6 @@ QUESTIONS = [
     "乐山高新区营业收入",
     *OUT_OF_CORPUS,
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def keep_jieba_dictionary():
-    """Loading an answerer adds words to jieba's global dictionary; put it back afterwards so
-    the extraction tests that run later in the session see the plain dictionary."""
-    jieba.initialize()
-    freq, total = dict(jieba.dt.FREQ), jieba.dt.total
-    yield
-    jieba.dt.FREQ.clear()
-    jieba.dt.FREQ.update(freq)
-    jieba.dt.total = total
 
 
 @pytest.fixture(scope="module")

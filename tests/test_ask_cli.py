@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import jieba
 import pytest
 
 from bot.answer import load_answerer
@@ -17,17 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 KEYS = {"id", "q", "found", "answer", "entity", "source", "score", "results", "suggestions"}
 SOURCE_KEYS = {"file", "title", "publication", "date"}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def keep_jieba_dictionary():
-    """Loading an answerer adds words to jieba's global dictionary; put it back afterwards."""
-    jieba.initialize()
-    freq, total = dict(jieba.dt.FREQ), jieba.dt.total
-    yield
-    jieba.dt.FREQ.clear()
-    jieba.dt.FREQ.update(freq)
-    jieba.dt.total = total
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ import yaml
 from bot.facts import parse
 from bot.facts.extract import fact_id
 from bot.facts.model import Entity, Fact, Source, Story
-from bot.facts.store import KnowledgeError
+from bot.facts.store import KnowledgeError, yaml_problem
 
 TEMPLATE = """\
 # Hand-made improvements to the fact base. `python -m bot build` merges this file and never
@@ -81,10 +81,7 @@ def read_curated(path: Path, stories: list[Story]) -> Curated:
     try:
         root = yaml.compose(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        reason = getattr(exc, "problem", exc)
-        raise KnowledgeError(f"{path}{line}: not valid YAML ({reason})") from None
+        raise yaml_problem(path, exc) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(f"{path}: cannot be read ({exc})") from exc
     curated = Curated()
