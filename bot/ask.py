@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from bot.answer import Answer, Answerer, Hit, KnowledgeError, load_answerer
-from bot.config import Config
+from bot.config import Config, ConfigError
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
@@ -19,7 +19,6 @@ def hit_json(hit: Hit) -> dict[str, Any]:
 
 def answer_json(answer: Answer, qid: Any = None) -> dict[str, Any]:
     top = answer.top
-    shown = top or (answer.suggestions[0] if answer.suggestions else None)
     return {
         "id": qid,
         "q": answer.question,
@@ -27,7 +26,7 @@ def answer_json(answer: Answer, qid: Any = None) -> dict[str, Any]:
         "answer": top.answer if top else "",
         "entity": top.entity if top else None,
         "source": asdict(top.source) if top else None,
-        "score": shown.score if shown else 0,
+        "score": answer.score,
         "results": [hit_json(h) for h in answer.hits[:5]],
         "suggestions": [h.label for h in answer.suggestions],
         "notice": answer.notice,
@@ -69,7 +68,7 @@ def main(argv: list[str]) -> int:
         parser.error("give a question, or --jsonl to read questions from stdin")
     try:
         answerer = load_answerer(Config.from_env().knowledge_dir)
-    except KnowledgeError as exc:
+    except (KnowledgeError, ConfigError) as exc:
         print(f"cannot answer: {exc}", file=sys.stderr)
         return 1
     if args.jsonl:

@@ -92,7 +92,7 @@ def not_found_html(answer: Answer, *, in_group: bool) -> str:
         quoted = escape(shorten(answer.question, MAX_QUOTED_QUESTION))
         lines = [f"抱歉，这些新闻文章里没有找到「{quoted}」的答案。"]
     else:
-        lines = ["请用一句话提出你的问题，例如某家企业、某个项目或某项数据。"]
+        lines = []  # an empty question: the engine's notice already asks for one
     if in_group:
         lines.append("可以私聊我再问一次，私聊时我会给出相近的内容。")
     elif answer.suggestions:
@@ -233,13 +233,12 @@ def query_record(
     the question named, so "top entities" counts what people asked about.
     """
     top = answer.top
-    best = answer.hits[0] if answer.hits else None
     return QueryRecord(
         surface=surface,
         raw_text=raw_text,
         normalised=answer.normalised,
         found=answer.found,
-        score=best.score if best else 0.0,
+        score=answer.score,
         latency_ms=latency_ms,
         user_id=user_id,
         chat_id=chat_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -15,6 +16,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e]")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
 _SPACES = re.compile(r"\s+")
 _SYLLABLE_CODES: dict[str, str] = {}
+_CODES_LOCK = threading.Lock()
 
 
 def normalise(text: str) -> str:
@@ -31,9 +33,10 @@ def _char_sound(char: str) -> str:
     if not "\u4e00" <= char <= "\u9fff":
         return char
     syllable = lazy_pinyin(char, style=Style.NORMAL)[0]
-    code = _SYLLABLE_CODES.get(syllable)
-    if code is None:  # one private-use character per syllable keeps positions aligned
-        code = _SYLLABLE_CODES[syllable] = chr(0xE000 + len(_SYLLABLE_CODES))
+    with _CODES_LOCK:  # /reload indexes in a worker thread while questions are answered
+        code = _SYLLABLE_CODES.get(syllable)
+        if code is None:  # one private-use character per syllable keeps positions aligned
+            code = _SYLLABLE_CODES[syllable] = chr(0xE000 + len(_SYLLABLE_CODES))
     return code
 
 

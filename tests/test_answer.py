@@ -260,3 +260,20 @@ def test_answers_do_not_depend_on_what_was_asked_before():
         )
     replayed = [[(h.fact_id, h.score) for h in first.ask(q).hits] for q in questions + questions]
     assert replayed == fresh_answers + fresh_answers
+
+
+def test_a_miss_still_reports_how_close_it_came(answerer):
+    answer = answerer.ask("乐山的天气怎么样")
+    assert not answer.found
+    assert 0 < answer.score < 100
+
+
+def test_a_fact_base_with_values_of_the_wrong_kind_is_a_knowledge_error(tmp_path):
+    broken = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, broken)
+    (broken / "entities.yaml").write_text(
+        "- {name: 伟力得, type: company, aliases: null}\n", encoding="utf-8"
+    )
+    with pytest.raises(KnowledgeError) as error:
+        load_answerer(broken)
+    assert str(broken) in str(error.value)

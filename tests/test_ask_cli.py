@@ -122,3 +122,16 @@ def test_ask_with_a_missing_knowledge_folder_fails_clearly(tmp_path, monkeypatch
     out, err = capsys.readouterr()
     assert "nowhere" in err
     assert out == ""
+
+
+def test_a_bad_setting_is_a_clear_message_not_a_traceback():
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "伟力得是做什么的"],
+        cwd=ROOT,
+        env={**os.environ, "PORT": "abc"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "PORT" in result.stderr and "Traceback" not in result.stderr

@@ -302,3 +302,10 @@ def test_no_reporter_line_left_in_seed_paragraphs(seed_stories):
 def test_seed_page_break_joined(seed_stories):
     (story,) = [s for s in seed_stories if s.title == "产业筑基"]
     assert any("构建具有高新特色的现代化产业体系。" in p for p in story.paragraphs)
+
+
+def test_a_sources_entry_that_is_not_a_mapping_is_a_corpus_error(tmp_path):
+    write_article(tmp_path, "# 标题\n\n正文一句话，说明情况。\n")
+    (tmp_path / "sources.yaml").write_text("007_test.txt: oops\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="sources.yaml"):
+        read_corpus(tmp_path)

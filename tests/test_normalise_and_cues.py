@@ -186,3 +186,8 @@ def test_very_long_question_truncated_with_a_notice():
 
 def test_normal_question_has_no_notice():
     assert analyse("伟力得的副总经理是谁").notice == ""
+
+
+def test_emoji_parts_leave_nothing_behind():
+    assert analyse("❤️").text == ""
+    assert analyse("👍🏽 伟力得").text == "伟力得"

@@ -32,7 +32,13 @@ def hit(answer: str = "夹江核技术应用产业园已落地7个项目、总�
 
 
 def found(question: str = "夹江产业园投资多少？", **changes) -> Answer:
-    fields = {"question": question, "normalised": question, "found": True, "hits": (hit(),)}
+    fields = {
+        "question": question,
+        "normalised": question,
+        "found": True,
+        "hits": (hit(),),
+        "score": 88.0,
+    }
     return Answer(**(fields | changes))
 
 
@@ -151,8 +157,7 @@ def test_query_record_of_a_found_answer_and_of_a_miss():
         "夹江核技术应用产业园",
         88.0,
     )
-    near = hit(score=41.0)
-    miss = Answer("足球", "足球", False, hits=(near,), entities=("乐山",))
+    miss = Answer("足球", "足球", False, entities=("乐山",), score=41.0)
     row = render.query_record("足球?", miss, surface="inline", latency_ms=1, chat_type="sender")
     assert (row.found, row.fact_id, row.answer, row.entity, row.score) == (
         False,

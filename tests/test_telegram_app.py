@@ -242,3 +242,18 @@ def test_run_without_token_explains_how_to_get_one(tmp_path: Path):
     assert "@BotFather" in result.stderr
     assert "python -m bot chat" in result.stderr
     assert not (tmp_path / "q.db").exists()
+
+
+def test_a_rejected_token_is_reported_without_printing_it(tmp_path: Path, botapi: FakeBotApi):
+    wrong = "987654:WRONG-secret-token"
+    result = run_cli(
+        "run",
+        env={
+            "TELEGRAM_BOT_TOKEN": wrong,
+            "TELEGRAM_API_BASE_URL": botapi.base_url,
+            "BOT_DB_PATH": str(tmp_path / "q.db"),
+        },
+    )
+    assert result.returncode == 1
+    assert "error:" in result.stderr
+    assert "WRONG-secret-token" not in result.stderr + result.stdout

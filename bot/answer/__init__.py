@@ -71,6 +71,7 @@ class Answerer:
             suggestions=suggestions,
             notice=parsed.notice,
             entities=tuple(sorted(named)),
+            score=ranked[0].score if ranked else 0.0,
         )
 
     def related(self, fact_id: str, limit: int = 3) -> list[Hit]:
@@ -133,4 +134,9 @@ def question_about(text: str, entities: list[str]) -> str | None:
 
 def load_answerer(knowledge_dir: Path) -> Answerer:
     """Load the fact base; raises KnowledgeError (file and reason) when it cannot be used."""
-    return Answerer(load_factbase(Path(knowledge_dir)))
+    factbase = load_factbase(Path(knowledge_dir))
+    try:
+        return Answerer(factbase)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        reason = f"a record has a value of the wrong kind ({exc})"
+        raise KnowledgeError(f"{knowledge_dir}: {reason}") from exc

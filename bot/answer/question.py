@@ -53,17 +53,12 @@ ENGLISH = {
 SYNONYMS = {
     "营收": ["营业收入"],
     "营业收入": ["营收"],
-    "规上": ["规模以上"],
-    "固投": ["固定资产投资"],
-    "社零": ["社会消费品零售总额"],
     "增速": ["增长"],
     "增幅": ["增长"],
     "产能": ["年产"],
     "花了": ["投入"],
     "员工": ["人员", "就业"],
     "工艺": ["技术", "工序"],
-    "总经理": ["经理"],
-    "外资": ["外资"],
 }
 _ENGLISH = re.compile(
     r"(?<![a-z])(" + "|".join(sorted(ENGLISH, key=len, reverse=True)) + r")(?![a-z])"
@@ -287,6 +282,8 @@ MONTH_RANGE = re.compile(r"\d{1,2}-\d{1,2}月")
 YEAR_OR_RANGE = re.compile(r"(?<!\d)(?:19|20)\d{2}年?|\d{1,2}-\d{1,2}月")
 YEAR_IN_QUESTION = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _TAGS = re.compile(r"<[^>]{0,200}>")
+# Parts of emoji that are not symbols themselves: variation selectors, joiners, skin tones.
+_EMOJI_JOINERS = re.compile(r"[\ufe00-\ufe0f\u200d\u20e3\U0001f3fb-\U0001f3ff]")
 
 
 @dataclass
@@ -311,7 +308,7 @@ class Question:
 def clean_input(raw: str) -> tuple[str, str]:
     """Text fit to match, and a notice for the user when the input had to be changed."""
     notice = ""
-    text = html.unescape(_TAGS.sub(" ", raw or ""))
+    text = _EMOJI_JOINERS.sub("", html.unescape(_TAGS.sub(" ", raw or "")))
     text = "".join(
         " " if unicodedata.category(c) in {"So", "Cs", "Co", "Cn", "Cc"} and c not in "\n" else c
         for c in text

@@ -32,6 +32,7 @@ class Answer:
     hits: tuple[Hit, ...] = ()  # ranked; hits[0] is the answer when found
     suggestions: tuple[Hit, ...] = ()  # up to three, offered when not found
     notice: str = ""  # a message about the input itself: empty, truncated, …
+    score: float = 0.0  # the best candidate's score, also when not found: how close it came
     entities: tuple[str, ...] = field(default=())  # entities the question named
 
     @property

@@ -33,6 +33,9 @@ def read_sources(seeds_dir: Path) -> dict[str, dict[str, str]]:
         raise CorpusError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise CorpusError(f"{path}: expected a mapping of file name → metadata")
+    for name, meta in data.items():
+        if meta is not None and not isinstance(meta, dict):
+            raise CorpusError(f"{path}: the entry for {name} must be a mapping such as {{date: …}}")
     return {
         str(name): {k: str(v) for k, v in (meta or {}).items() if v not in (None, "")}
         for name, meta in data.items()

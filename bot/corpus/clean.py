@@ -128,7 +128,6 @@ def clean_page(raw: str) -> CleanPage:
             blocks.append(Block("heading", line, 4))  # a bare title before the first paragraph
             continue
         if not looks_like_sentence(line):
-            nxt = lines[i + 1] if i + 1 < len(lines) else ""
             if open_paragraph:
                 continue  # a caption inside a paragraph cut by the layout
             if nxt and not HEADING.match(nxt) and spans_word(line, nxt):

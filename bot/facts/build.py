@@ -52,12 +52,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seeds", type=Path, default=Path("seeds"), help="articles folder")
     parser.add_argument("--out", type=Path, default=None, help="knowledge folder")
     args = parser.parse_args(argv)
-    from bot.config import Config
+    from bot.config import Config, ConfigError
 
-    out = args.out or Config.from_env().knowledge_dir
     try:
-        build(args.seeds, out)
-    except (CorpusError, KnowledgeError) as exc:
+        build(args.seeds, args.out or Config.from_env().knowledge_dir)
+    except (CorpusError, KnowledgeError, ConfigError) as exc:
         print(f"build failed, nothing written: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -180,5 +180,5 @@ def apply_curated(
 
 def unknown_ids(curated: Curated, facts: list[Fact]) -> list[str]:
     """Fact ids the curated file names that the build no longer produces (worth a warning)."""
-    ids = {f.id for f in facts}
+    ids = {f.id for f in facts} | {e.id for e in curated.entries}
     return sorted((set(curated.corrections) | curated.suppress) - ids)

@@ -60,11 +60,6 @@ def periods(text: str) -> list[str]:
     return sorted(set(found), key=lambda p: (text.find(p.rstrip("年")), p))
 
 
-def years(text: str) -> set[str]:
-    """Bare years ("2023") a text mentions, for comparing a question's time with a fact's."""
-    return {m.group(0) for m in YEAR.finditer(text)}
-
-
 def people(text: str) -> list[Person]:
     found: dict[str, Person] = {}
     for m in PERSON.finditer(text):

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
@@ -191,5 +192,9 @@ def main(argv: list[str]) -> int:
     webhook_secret = secrets.token_urlsafe(32) if config.webhook_url else None
     if webhook_secret:
         redactor.add(webhook_secret)
-    serve(application, config, webhook_secret=webhook_secret)
+    try:
+        serve(application, config, webhook_secret=webhook_secret)
+    except TelegramError as error:  # e.g. a rejected token: say so without printing the token
+        print(f"error: {redactor.redact(str(error))}", file=sys.stderr)
+        return 1
     return 0
