@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TextIO
@@ -48,19 +49,28 @@ def main(argv: list[str]) -> int:
     except KnowledgeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    asyncio.run(chat(answerer, config.db_path, sys.stdin, sys.stdout))
+    try:
+        asyncio.run(chat(answerer, config.db_path, sys.stdin, sys.stdout))
+    except KeyboardInterrupt:  # Ctrl-C: the query log was flushed on the way out
+        print(file=sys.stdout)
+        return 130
     return 0
 
 
 async def chat(answerer: Answerer, db_path: Path, stdin: TextIO, stdout: TextIO) -> None:
     """The read-answer-print loop; the prompt is shown only to a person at a terminal."""
     interactive = stdin.isatty()
+    lines: asyncio.Queue[str] = asyncio.Queue()
+    reader = threading.Thread(
+        target=feed_lines, args=(stdin, asyncio.get_running_loop(), lines), daemon=True
+    )
     async with QueryLog(db_path) as querylog:
         print(GREETING, file=stdout, flush=True)
+        reader.start()
         while True:
             if interactive:
                 print(PROMPT, end="", file=stdout, flush=True)
-            line = await asyncio.to_thread(stdin.readline)
+            line = await lines.get()
             question = line.strip()
             if not line or question.casefold() in EXIT_WORDS:
                 break
@@ -71,6 +81,16 @@ async def chat(answerer: Answerer, db_path: Path, stdin: TextIO, stdout: TextIO)
             else:
                 reply = answer(answerer, querylog, question)
             print(render.to_plain(reply), end="\n\n", file=stdout, flush=True)
+
+
+def feed_lines(stdin: TextIO, loop: asyncio.AbstractEventLoop, lines: asyncio.Queue) -> None:
+    """Read stdin in a daemon thread, so a blocked read never holds up Ctrl-C or exit."""
+    try:
+        for line in iter(stdin.readline, ""):
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+        loop.call_soon_threadsafe(lines.put_nowait, "")  # end of input
+    except RuntimeError:  # the loop closed first: the chat is over
+        return
 
 
 def answer(answerer: Answerer, querylog: QueryLog, question: str) -> str:
