@@ -18,7 +18,7 @@ from typing import TextIO
 from bot import render
 from bot.answer import Answerer, KnowledgeError, load_answerer
 from bot.config import Config, ConfigError
-from bot.querylog import QueryLog
+from bot.querylog import QueryLog, query_record
 
 EXIT_WORDS = {"exit", "quit", "退出"}
 HELP_WORDS = {"help", "/help", "帮助"}
@@ -101,5 +101,5 @@ def answer(answerer: Answerer, querylog: QueryLog, question: str) -> str:
     if not result.found and result.suggestions:
         reply += "\n" + render.suggestions_html(result.suggestions)
     latency_ms = round((time.perf_counter() - started) * 1000)
-    querylog.record(render.query_record(question, result, surface="chat", latency_ms=latency_ms))
+    querylog.record(query_record(question, result, surface="chat", latency_ms=latency_ms))
     return reply

@@ -34,6 +34,7 @@ import aiosqlite
 from rapidfuzz import fuzz, process
 
 from bot.answer.rank import FOUND_THRESHOLD
+from bot.answer.result import Answer
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +209,38 @@ class QueryRecord:
             self.entity,
             int(self.latency_ms),
         )
+
+
+def query_record(
+    raw_text: str,
+    answer: Answer,
+    *,
+    surface: str,
+    latency_ms: int,
+    user_id: int | None = None,
+    chat_id: int | None = None,
+    chat_type: str | None = None,
+) -> QueryRecord:
+    """The query-log row that goes with a reply, the same on every surface.
+
+    A miss keeps the best candidate's score (how close it came) but no fact, and the entity
+    the question named, so "top entities" counts what people asked about.
+    """
+    top = answer.top
+    return QueryRecord(
+        surface=surface,
+        raw_text=raw_text,
+        normalised=answer.normalised,
+        found=answer.found,
+        score=answer.score,
+        latency_ms=latency_ms,
+        user_id=user_id,
+        chat_id=chat_id,
+        chat_type=chat_type,
+        fact_id=top.fact_id if top else None,
+        answer=top.answer if top else None,
+        entity=top.entity if top else next(iter(answer.entities), None),
+    )
 
 
 @dataclass(frozen=True)

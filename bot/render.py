@@ -14,7 +14,6 @@ from itertools import groupby
 
 from bot.answer.result import Answer, Hit
 from bot.facts.model import Fact, Source, Story
-from bot.querylog import QueryRecord
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message's text, in UTF-16 code units
 MAX_QUOTED_QUESTION = 60  # a question echoed back in a reply is cut to this many characters
@@ -212,38 +211,3 @@ def _cut_line(line: str, limit: int) -> list[str]:
         length += size
     pieces.append(current)
     return pieces
-
-
-# -- the query-log row that goes with a reply -------------------------------------------
-
-
-def query_record(
-    raw_text: str,
-    answer: Answer,
-    *,
-    surface: str,
-    latency_ms: int,
-    user_id: int | None = None,
-    chat_id: int | None = None,
-    chat_type: str | None = None,
-) -> QueryRecord:
-    """The query-log row that goes with a reply, the same on every surface.
-
-    A miss keeps the best candidate's score (how close it came) but no fact, and the entity
-    the question named, so "top entities" counts what people asked about.
-    """
-    top = answer.top
-    return QueryRecord(
-        surface=surface,
-        raw_text=raw_text,
-        normalised=answer.normalised,
-        found=answer.found,
-        score=answer.score,
-        latency_ms=latency_ms,
-        user_id=user_id,
-        chat_id=chat_id,
-        chat_type=chat_type,
-        fact_id=top.fact_id if top else None,
-        answer=top.answer if top else None,
-        entity=top.entity if top else next(iter(answer.entities), None),
-    )

@@ -11,6 +11,7 @@ import jieba
 import opencc
 from pypinyin import Style, lazy_pinyin
 
+CJK = r"\u4e00-\u9fff"  # the range of Chinese characters, for regular expressions
 _T2S = opencc.OpenCC("t2s")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e]")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.answer.result import Answer, Hit
+from bot.facts.model import Source
 from bot.querylog import (
     MIGRATIONS,
     QUERY_COLUMNS,
@@ -20,6 +22,7 @@ from bot.querylog import (
     QueryRecord,
     SchemaTooNew,
     iso,
+    query_record,
 )
 
 NOW = datetime(2024, 5, 8, 12, 0, tzinfo=UTC)
@@ -316,3 +319,28 @@ async def test_export_csv_to_a_file_has_a_bom(qlog: QueryLog, tmp_path: Path) ->
     assert len(rows) == 1501
     assert rows[1][QUERY_COLUMNS.index("raw_text")] == "问题0"
     assert rows[-1][QUERY_COLUMNS.index("raw_text")] == "问题1499"
+
+
+def test_query_record_of_a_found_answer_and_of_a_miss():
+    source = Source("000_x.txt", "标题", "人民日报", "2024-12-26", 1)
+    top = Hit(
+        "dc3021f99e26", "夹江核技术应用产业园已落地7个项目。", "夹江核技术应用产业园", source, 88.0
+    )
+    found = Answer("问", "问", True, hits=(top,), score=88.0)
+    row = query_record("问", found, surface="private", latency_ms=3, user_id=7)
+    assert (row.found, row.fact_id, row.entity, row.score) == (
+        True,
+        "dc3021f99e26",
+        "夹江核技术应用产业园",
+        88.0,
+    )
+    miss = Answer("足球", "足球", False, entities=("乐山",), score=41.0)
+    row = query_record("足球?", miss, surface="inline", latency_ms=1, chat_type="sender")
+    assert (row.found, row.fact_id, row.answer, row.entity, row.score) == (
+        False,
+        None,
+        None,
+        "乐山",
+        41.0,
+    )
+    assert row.raw_text == "足球?" and row.chat_type == "sender"

@@ -147,23 +147,3 @@ def test_plain_text_for_the_terminal_has_no_markup():
     plain = render.to_plain(render.answer_html(found(hits=(hit(answer=NASTY),))))
     assert NASTY in plain
     assert "<b>夹江" not in plain
-
-
-def test_query_record_of_a_found_answer_and_of_a_miss():
-    row = render.query_record("问", found(), surface="private", latency_ms=3, user_id=7)
-    assert (row.found, row.fact_id, row.entity, row.score) == (
-        True,
-        "dc3021f99e26",
-        "夹江核技术应用产业园",
-        88.0,
-    )
-    miss = Answer("足球", "足球", False, entities=("乐山",), score=41.0)
-    row = render.query_record("足球?", miss, surface="inline", latency_ms=1, chat_type="sender")
-    assert (row.found, row.fact_id, row.answer, row.entity, row.score) == (
-        False,
-        None,
-        None,
-        "乐山",
-        41.0,
-    )
-    assert row.raw_text == "足球?" and row.chat_type == "sender"

@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 import jieba
 
 from bot.facts.model import Fact, FactBase
+from bot.facts.parse import BARE_YEAR
 from bot.text import normalise, sound_string
 
-YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 PLACE_WORD = re.compile(r"[\u4e00-\u9fff]{1,6}(?:省|市|县|镇|乡|村|河|江|岸|城区|街道|路)")
 LOCATING = re.compile(r"位于|坐落|地处|落户|建在|选址|距离")  # "X坐落于此": where X is
 CACHE_SIZE = 20_000  # per-word results kept between questions
@@ -178,12 +178,12 @@ def build_index(factbase: FactBase) -> Index:
         context = paragraphs[key]
         story = stories.get((fact.source.file, fact.source.title), context)
         text = normalise(fact.text if not fact.question else f"{fact.question} {fact.text}")
-        years = set(YEAR.findall(text)) | {p for p in fact.periods if p.startswith("十")}
+        years = set(BARE_YEAR.findall(text)) | {p for p in fact.periods if p.startswith("十")}
         story_key = f"{fact.source.file}|{fact.source.title}"
         if "今年" in text and story_key in latest_year:
             years.add(latest_year[story_key])  # "今年1-8月" after "2025年1-8月" is 2025
-        if YEAR.search(text):
-            latest_year[story_key] = YEAR.findall(text)[-1]
+        if BARE_YEAR.search(text):
+            latest_year[story_key] = BARE_YEAR.findall(text)[-1]
         indexed.append(
             IndexedFact(
                 fact=fact,
@@ -191,8 +191,8 @@ def build_index(factbase: FactBase) -> Index:
                 near=near,
                 context=context,
                 story=story,
-                story_years=set(YEAR.findall(story)),
-                paragraph_years=set(YEAR.findall(context)),
+                story_years=set(BARE_YEAR.findall(story)),
+                paragraph_years=set(BARE_YEAR.findall(context)),
                 places=PLACE_WORD.findall(text),
                 locates=bool(LOCATING.search(text)),
                 years=years,

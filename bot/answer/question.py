@@ -280,7 +280,6 @@ PUNCTUATION = ",.;:!?，。；：！？、“”‘’\"'()（）《》[]【】 
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
 MONTH_RANGE = re.compile(r"\d{1,2}-\d{1,2}月")
 YEAR_OR_RANGE = re.compile(r"(?<!\d)(?:19|20)\d{2}年?|\d{1,2}-\d{1,2}月")
-YEAR_IN_QUESTION = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _TAGS = re.compile(r"<[^>]{0,200}>")
 # Parts of emoji that are not symbols themselves: variation selectors, joiners, skin tones.
 _EMOJI_JOINERS = re.compile(r"[\ufe00-\ufe0f\u200d\u20e3\U0001f3fb-\U0001f3ff]")
@@ -432,6 +431,6 @@ def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Ques
     question.wants_method = bool(METHOD_CUE.search(text))
     if question.wants_number:
         question.unit = next((unit for cue, unit in UNIT_CUES if cue.search(text)), "")
-    question.years = set(YEAR_IN_QUESTION.findall(text))
+    question.years = set(parse.BARE_YEAR.findall(text))
     question.years |= {p for p in parse.periods(text) if p.startswith("十")}
     return question

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 import jieba
 from rapidfuzz import fuzz
 
-from bot.text import plain_jieba
+from bot.text import CJK, plain_jieba
 
 jieba.setLogLevel(60)
 
-CJK = r"\u4e00-\u9fff"
 SENTENCE_END = "。！？!?…"
 CLOSING = "”」』）)’"
 # Half-width punctuation next to a Chinese character is layout noise: print it full-width.

@@ -30,8 +30,9 @@ def build(seeds_dir: Path, knowledge_dir: Path, say=print) -> FactBase:
     entities = extract_entities(stories, facts)
     curated_path = knowledge_dir / CURATED_FILE
     curated = read_curated(curated_path, stories)
+    stale_ids = unknown_ids(curated, facts)
     entities, facts = apply_curated(curated, entities, facts)
-    for stale in unknown_ids(curated, make_facts(stories)):
+    for stale in stale_ids:
         say(f"  warning: {CURATED_FILE} names fact {stale}, which the articles no longer give")
     link_entities(facts, entities)
     factbase = FactBase(stories=stories, entities=entities, facts=facts)

@@ -14,9 +14,8 @@ from collections.abc import Iterable
 
 from bot.facts import parse
 from bot.facts.model import Entity, Fact, Source, Story
-from bot.text import pinyin_key, plain_jieba
+from bot.text import CJK, pinyin_key, plain_jieba
 
-CJK = r"\u4e00-\u9fff"
 MAX_FACT_CHARS = 250
 MIN_FACT_CHARS = 12  # a shorter sentence is joined to the next one: "向高端，筑高地。"
 SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+[”’」』）)]*|$)")

@@ -22,7 +22,8 @@ NUMBER = re.compile(
 WORD_NUMBER = re.compile(rf"[{CJK_NUM}]{{1,3}}(?:个|家|项|大|条|批|种|位|名|次)")
 FULL_DATE = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}日")
 MONTH = re.compile(r"\d{4}年\d{1,2}(?:[-—]\d{1,2})?月(?!\d{1,2}日)")
-YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?=年|全国|乐山|世界)")
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?=年|全国|乐山|世界)")  # a year in running text
+BARE_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")  # any four-digit year, as people type
 PLAN_PERIOD = re.compile(r"[“\"]?(十[一二三四五六七八九]?五)[”\"]?")
 ROLE_WORDS = (
     "副总经理|总经理|董事长|副董事长|项目经理|经理|副主任|主任|副书记|书记|局长|副局长|部长|"

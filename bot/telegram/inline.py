@@ -16,6 +16,7 @@ from telegram.ext import Application, ContextTypes, InlineQueryHandler
 from bot import render
 from bot.answer import Answerer
 from bot.answer.result import Answer, Hit
+from bot.querylog import query_record
 from bot.telegram.keyboards import start_parameter
 from bot.telegram.state import bot_state, example_questions
 
@@ -43,7 +44,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             )
         latency_ms = round((time.perf_counter() - started) * 1000)
         state.querylog.record(
-            render.query_record(
+            query_record(
                 text,
                 answer,
                 surface="inline",

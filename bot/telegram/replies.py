@@ -15,6 +15,7 @@ from telegram.error import NetworkError
 from telegram.ext import ContextTypes
 
 from bot import render
+from bot.querylog import query_record
 from bot.telegram.keyboards import answer_keyboard, ask_privately_keyboard, suggestions_keyboard
 from bot.telegram.ratelimit import Verdict
 from bot.telegram.state import bot_state
@@ -88,7 +89,7 @@ async def answer_question(
     # logged latency: from the question arriving to the reply being ready to send
     latency_ms = round((time.perf_counter() - started) * 1000)
     query_id = state.querylog.record(
-        render.query_record(
+        query_record(
             question,
             answer,
             surface=surface,
