@@ -15,12 +15,12 @@ from telegram.ext import Application, ContextTypes, InlineQueryHandler
 
 from bot import render
 from bot.answer import Answerer
+from bot.answer.rank import FOUND_THRESHOLD
 from bot.answer.result import Answer, Hit
 from bot.querylog import query_record
 from bot.telegram.keyboards import start_parameter
 from bot.telegram.state import bot_state, example_questions
 
-MAX_RESULTS = 10  # Telegram allows 50; more than ten answers is noise
 CACHE_SECONDS = 10  # short, so a /reload shows up quickly
 
 
@@ -35,8 +35,9 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         results = example_results(answerer)
     else:
         answer = answerer.ask(text)
-        if answer.found:
-            results = [hit_result(n, text, hit) for n, hit in enumerate(answer.hits[:MAX_RESULTS])]
+        if answer.found:  # every result sent is one the bot would give as an answer
+            sure = [hit for hit in answer.hits if hit.score >= FOUND_THRESHOLD]
+            results = [hit_result(n, text, hit) for n, hit in enumerate(sure)]
         else:
             results = [not_found_result(answer)]
             button = InlineQueryResultsButton(
