@@ -32,6 +32,7 @@ class IndexedFact:
     story: str  # normalised whole story, with its title and publication
     story_years: set[str]
     paragraph_years: set[str]
+    digit_years: set[str]  # the four-digit ones of `years`
     places: list[str]  # place-like words: 乐山市中心城区, 大渡河南岸
     locates: bool  # says where something is: 位于, 坐落
     years: set[str]
@@ -193,6 +194,7 @@ def build_index(factbase: FactBase) -> Index:
                 story=story,
                 story_years=set(BARE_YEAR.findall(story)),
                 paragraph_years=set(BARE_YEAR.findall(context)),
+                digit_years={y for y in years if y.isdigit()},
                 places=PLACE_WORD.findall(text),
                 locates=bool(LOCATING.search(text)),
                 years=years,

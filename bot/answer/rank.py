@@ -114,98 +114,92 @@ def add_near_misses(
             found[fact] = NEAR_MISS
 
 
-def cue_factor(question: Question, fact: IndexedFact) -> float:
-    factor = 1.0
-    f = fact.fact
-    if question.wants_number:
-        factor *= 1.0 if f.numbers else 0.7
-        if question.unit:
-            factor *= 1.1 if question.unit in fact.units else UNIT_MISSING
-    if question.wants_date:
-        factor *= 1.0 if (f.dates or fact.years) else 0.7
-    if question.wants_person:
-        factor *= 1.05 if fact.has_people else 0.7
-    if question.wants_list:
-        factor *= 1.05 if fact.has_list else 0.9
-    if question.wants_place:
-        new_place = any(place not in question.text for place in fact.places)
-        factor *= (1.1 if new_place else 0.85) * (1.1 if fact.locates else 1.0)
-    if question.wants_method:
-        factor *= 1.15 if METHOD.search(fact.text) else 1.0
-    if question.wants_role:
-        factor *= 1.2 if any(p.name in question.text for p in fact.fact.people) else 0.9
-    return factor
+class Scorer:
+    """Scores facts for one question: what depends only on the question is worked out once."""
 
+    def __init__(
+        self, question: Question, named: set[str], weights: dict[str, float], index: Index
+    ) -> None:
+        self.question = question
+        self.weights = weights
+        self.total = sum(weights.values())
+        self.name_like = [t for t in weights if NAMED_THING.search(t)]
+        self.specific = named - index.common_entities
+        self.specific_names = [a for n in self.specific for a in index.names_of[n]]
+        self.asked_years = {y for y in question.years if y.isdigit()}
+        self.asked_plans = question.years - self.asked_years
+        names = [alias for alias, _, name in index.aliases if name in named]
+        self.describes = (
+            re.compile(
+                "|".join(
+                    rf"(?:商|企业|公司|机构|平台){n}|{n}(?:是|为)" for n in map(re.escape, names)
+                )
+            )
+            if question.wants_definition and names
+            else None
+        )
 
-def time_factor(question: Question, fact: IndexedFact) -> float:
-    """A year (or plan period such as 十四五) in the question prefers facts of that time."""
-    factor = 1.0
-    for asked, stated, story in (
-        (
-            {y for y in question.years if y.isdigit()},
-            {y for y in fact.years if y.isdigit()} or fact.paragraph_years,
-            fact.story_years,
-        ),
-        (
-            {p for p in question.years if not p.isdigit()},
-            {p for p in fact.years if not p.isdigit()},
-            set(),
-        ),
-    ):
-        if not asked:
-            continue
-        if stated:
-            factor *= 1.1 if asked & stated else 0.55
-        else:
-            factor *= 1.0 if asked & story else 0.8
-    return factor
+    def __call__(self, fact: IndexedFact, matches: dict[str, float]) -> float:
+        if self.total <= 0:
+            return 0.0
+        score = 100 * sum(w * matches[t] for t, w in self.weights.items()) / self.total
+        if any(matches[t] == 0 for t in self.name_like):
+            score *= UNKNOWN_NAME  # 绵阳市…: about something the articles never name
+        focus = self.question.focus
+        if focus and max(matches.get(t, 0.0) for t in focus) < NEAR:
+            score *= FOCUS_MISSING  # the very thing asked about is not stated with this fact
+        return score * self.cues(fact) * self.time(fact) * self.entity(fact) * self.definition(fact)
 
+    def cues(self, fact: IndexedFact) -> float:
+        """What kind of answer the question wants: a number, a date, a person, a list …"""
+        question, factor, f = self.question, 1.0, fact.fact
+        if question.wants_number:
+            factor *= 1.0 if f.numbers else 0.7
+            if question.unit:
+                factor *= 1.1 if question.unit in fact.units else UNIT_MISSING
+        if question.wants_date:
+            factor *= 1.0 if (f.dates or fact.years) else 0.7
+        if question.wants_person:
+            factor *= 1.05 if fact.has_people else 0.7
+        if question.wants_list:
+            factor *= 1.05 if fact.has_list else 0.9
+        if question.wants_place:
+            new_place = any(place not in question.text for place in fact.places)
+            factor *= (1.1 if new_place else 0.85) * (1.1 if fact.locates else 1.0)
+        if question.wants_method:
+            factor *= 1.15 if METHOD.search(fact.text) else 1.0
+        if question.wants_role:
+            factor *= 1.2 if any(p.name in question.text for p in f.people) else 0.9
+        return factor
 
-def entity_factor(named: set[str], fact: IndexedFact, index: Index) -> float:
-    specific = named - index.common_entities
-    if not specific:
-        return 1.0
-    if specific & fact.entities or any(n in fact.context for n in specific):
-        return 1.0
-    if any(alias in fact.story for n in specific for alias in index.names_of[n]):
-        return IN_STORY_ENTITY
-    return OTHER_ENTITY
+    def time(self, fact: IndexedFact) -> float:
+        """A year (or plan period such as 十四五) in the question prefers facts of that time."""
+        factor = 1.0
+        for asked, stated, story in (
+            (self.asked_years, fact.digit_years or fact.paragraph_years, fact.story_years),
+            (self.asked_plans, fact.years - fact.digit_years, set()),
+        ):
+            if not asked:
+                continue
+            if stated:
+                factor *= 1.1 if asked & stated else 0.55
+            else:
+                factor *= 1.0 if asked & story else 0.8
+        return factor
 
+    def entity(self, fact: IndexedFact) -> float:
+        """A fact about another entity than the one the question names is likely wrong."""
+        if not self.specific:
+            return 1.0
+        if self.specific & fact.entities or any(n in fact.context for n in self.specific):
+            return 1.0
+        if any(alias in fact.story for alias in self.specific_names):
+            return IN_STORY_ENTITY
+        return OTHER_ENTITY
 
-def definition_factor(
-    question: Question, named: set[str], fact: IndexedFact, index: Index
-) -> float:
-    """ "X是做什么的" prefers a fact that describes X: "…电缆制造商尚纬股份", "X是…"."""
-    if not question.wants_definition or not named:
-        return 1.0
-    names = [alias for alias, _, name in index.aliases if name in named]
-    for name in names:
-        pattern = rf"(?:商|企业|公司|机构|平台){re.escape(name)}|{re.escape(name)}(?:是|为)"
-        if re.search(pattern, fact.text):
-            return 1.2
-    return 1.0
-
-
-def score_fact(
-    question: Question,
-    fact: IndexedFact,
-    matches: dict[str, float],
-    named: set[str],
-    weights: dict[str, float],
-    index: Index,
-) -> float:
-    total = sum(weights.values())
-    if total <= 0:
-        return 0.0
-    score = 100 * sum(w * matches[t] for t, w in weights.items()) / total
-    if any(matches[t] == 0 and NAMED_THING.search(t) for t in weights):
-        score *= UNKNOWN_NAME  # 绵阳市…: the question is about something the articles never name
-    if question.focus and max(matches.get(t, 0.0) for t in question.focus) < NEAR:
-        score *= FOCUS_MISSING  # the very thing asked about is not stated with this fact
-    score *= cue_factor(question, fact) * time_factor(question, fact)
-    return (
-        score * entity_factor(named, fact, index) * definition_factor(question, named, fact, index)
-    )
+    def definition(self, fact: IndexedFact) -> float:
+        """ "X是做什么的" prefers a fact that describes X: "…电缆制造商尚纬股份", "X是…"."""
+        return 1.2 if self.describes and self.describes.search(fact.text) else 1.0
 
 
 def rank(
@@ -223,12 +217,14 @@ def rank(
 
     named_by = {t: index.name_of[t] for t in weights if t in index.name_of}
 
+    scorer = Scorer(question, named, weights, index)
+
     def score(i: int) -> float:
         matches = {t: found[t].get(i, 0.0) for t in weights}
         for token, name in named_by.items():  # 市中医院 names the fact's 市中医医院
             if name in index.facts[i].entities:
                 matches[token] = 1.0
-        return score_fact(question, index.facts[i], matches, named, weights, index)
+        return scorer(index.facts[i], matches)
 
     total = sum(weights.values()) or 1.0
     coverage = Counter()
