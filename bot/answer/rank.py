@@ -37,8 +37,8 @@ OTHER_ENTITY = 0.6  # the question names an entity this fact and its paragraph d
 IN_STORY_ENTITY = 0.85  # …but the story around it does (德世堂's 3号厂房, two paragraphs up)
 METHOD = re.compile(r"以“|通过|采取|采用|依托|靠")  # "以“道德评议+村规民约”推进…": how
 BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in full
-PROMISING = 60  # facts by plain word coverage that get the full score with all its factors
-FUZZY_CANDIDATES = 40  # facts rescored with rapidfuzz after a first, exact-only pass
+PROMISING = 30  # facts by plain word coverage that get the full score with all its factors
+FUZZY_CANDIDATES = 20  # facts rescored with rapidfuzz after a first, exact-only pass
 FUZZY_FLOOR = 75  # rapidfuzz partial_ratio for a near-miss word of three or more characters
 HEAD_FLOOR = 60  # a near-miss entity name must also match in its first half
 
