@@ -33,6 +33,8 @@ FOCUS_MISSING = 0.65  # the word asked about (总投资 in 总投资多少) is n
 UNIT_MISSING = 0.85  # the question implies a unit (投资 → 元) this fact gives no amount in
 NAMED_THING = re.compile(r"..(?:省|市|县|区|镇|乡|村|公司|集团|大学|医院)$")
 UNKNOWN_NAME = 0.5
+PHASE = re.compile(r"(第?[一二三四五六七八九十\d]+)(期|号|批|届|次)")
+OTHER_PHASE = 0.6  # the question asks about 二期, the fact states 一期
 OTHER_ENTITY = 0.6  # the question names an entity this fact and its paragraph do not
 IN_STORY_ENTITY = 0.85  # …but the story around it does (德世堂's 3号厂房, two paragraphs up)
 METHOD = re.compile(r"以“|通过|采取|采用|依托|靠")  # "以“道德评议+村规民约”推进…": how
@@ -127,6 +129,7 @@ class Scorer:
         self.specific = named - index.common_entities
         self.specific_names = [a for n in self.specific for a in index.names_of[n]]
         self.asked_years = {y for y in question.years if y.isdigit()}
+        self.phases = [(m[0], m[2]) for m in PHASE.finditer(question.text)]
         self.asked_plans = question.years - self.asked_years
         names = [alias for alias, _, name in index.aliases if name in named]
         self.describes = (
@@ -148,7 +151,22 @@ class Scorer:
         focus = self.question.focus
         if focus and max(matches.get(t, 0.0) for t in focus) < NEAR:
             score *= FOCUS_MISSING  # the very thing asked about is not stated with this fact
-        return score * self.cues(fact) * self.time(fact) * self.entity(fact) * self.definition(fact)
+        return (
+            score
+            * self.cues(fact)
+            * self.time(fact)
+            * self.entity(fact)
+            * self.definition(fact)
+            * self.phase(fact)
+        )
+
+    def phase(self, fact: IndexedFact) -> float:
+        """二期 is not 一期, 3号 is not 5号: a fact about another phase answers another question."""
+        for wanted, kind in self.phases:
+            stated = {m[0] for m in PHASE.finditer(fact.text) if m[2] == kind}
+            if stated and wanted not in stated:
+                return OTHER_PHASE
+        return 1.0
 
     def cues(self, fact: IndexedFact) -> float:
         """What kind of answer the question wants: a number, a date, a person, a list …"""

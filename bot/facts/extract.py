@@ -18,6 +18,8 @@ from bot.text import CJK, pinyin_key, plain_jieba
 
 MAX_FACT_CHARS = 250
 MIN_FACT_CHARS = 12  # a shorter sentence is joined to the next one: "向高端，筑高地。"
+QUOTE_CHARS = 30  # …and so is one this short when the next begins by pointing back at it
+POINTS_BACK = re.compile(r"这是|这些|这就是|此举|此次")
 SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+[”’」』）)]*|$)")
 # Where a name cannot continue to the left: punctuation and function words.
 LEFT_STOP = re.compile(
@@ -71,11 +73,15 @@ def split_sentences(paragraph: str) -> list[str]:
     raw = [s.strip() for s in SENTENCE.findall(paragraph) if s.strip()]
     merged: list[str] = []
     carry = ""
-    for sentence in raw:
+    for position, sentence in enumerate(raw):
         sentence = carry + sentence
         carry = ""
-        if len(sentence) < MIN_FACT_CHARS and len(raw) > 1:
-            carry = sentence
+        following = raw[position + 1] if position + 1 < len(raw) else ""
+        short = len(sentence) < MIN_FACT_CHARS
+        if (short and len(raw) > 1) or (
+            len(sentence) < QUOTE_CHARS and POINTS_BACK.match(following)
+        ):
+            carry = sentence  # "“2亿粒胶囊……”这是德世堂…": the next sentence says what it is
             continue
         merged.extend(cut_long(sentence))
     if carry:
