@@ -277,3 +277,33 @@ def test_a_fact_base_with_values_of_the_wrong_kind_is_a_knowledge_error(tmp_path
     with pytest.raises(KnowledgeError) as error:
         load_answerer(broken)
     assert str(broken) in str(error.value)
+
+
+def test_numbers_match_whole_not_inside_other_numbers():
+    from bot.answer.index import Haystack
+
+    haystack = Haystack.join(["2027年产值", "已落地7个项目", "增长7.05亿元"], [[0], [1], [2]])
+    assert haystack.find("7") == {1}
+    assert haystack.find("2027") == {0}
+
+
+def test_a_deputy_is_not_the_role_asked_for(answerer):
+    # The articles name only a 副主任 of the 卫生健康委, so its 主任 is not known.
+    assert not answerer.ask("乐山市卫生健康委主任是谁？").found
+
+
+def test_a_fact_about_another_phase_does_not_answer(answerer):
+    # The articles give the 一期 output of 德世堂's project, nothing about a 二期.
+    assert answerer.ask("德世堂现代中药项目一期达产后每年能生产多少支口服液？").found
+    assert not answerer.ask("德世堂现代中药项目二期达产后每年能生产多少支口服液？").found
+
+
+def test_questions_are_cut_like_the_articles(answerer):
+    # jieba alone cuts 榜单排第几 as 榜|单排|第几; the articles' own words win.
+    answer = answerer.ask("米兰诺集团在全国陶瓷产能榜单排第几？")
+    assert answer.found and "第11位" in answer.top.answer
+
+
+def test_this_year_in_a_fact_takes_the_year_the_story_last_named(answerer):
+    (fact,) = [f for f in answerer.index.facts if f.fact.text.startswith("数据显示，今年1-8月")]
+    assert "2025" in fact.years

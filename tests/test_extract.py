@@ -243,3 +243,18 @@ def test_seed_people_have_roles(seed_facts):
     assert len(people) >= 5
     assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,3}", p.name) and p.role for p in people)
     assert {"朱晓星", "柳芳"} <= {p.name for p in people}
+
+
+def test_a_short_quote_joins_the_sentence_that_says_what_it_is():
+    paragraph = (
+        "“2亿粒胶囊，2000万支口服液。”这是德世堂项目一期达产后每年的产能。另一句话在这里结束。"
+    )
+    sentences = split_sentences(paragraph)
+    assert sentences[0].startswith("“2亿粒胶囊") and "德世堂" in sentences[0]
+    assert sentences[1] == "另一句话在这里结束。"
+
+
+def test_a_county_is_also_known_without_its_suffix(seed_facts):
+    _, _, entities = seed_facts
+    county = next(e for e in entities if e.name == "夹江县")
+    assert "夹江" in county.aliases
