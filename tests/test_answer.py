@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Answerer, KnowledgeError, load_answerer
-from bot.answer.rank import SUGGESTION_FLOOR
+from bot.answer.question import analyse
+from bot.answer.rank import OTHER_PHASE, SUGGESTION_FLOOR, Scorer
 from bot.answer.result import MAX_ANSWER_CHARS
 from bot.facts.extract import extract_entities, link_entities, make_facts
 from bot.facts.model import Fact, FactBase, Source, Story
@@ -298,9 +299,21 @@ def test_a_fact_about_another_phase_does_not_answer(answerer):
     assert not answerer.ask("德世堂现代中药项目二期达产后每年能生产多少支口服液？").found
 
 
+def test_the_phase_a_fact_states_must_be_the_one_asked_about(answerer):
+    phase_two = analyse("项目二期什么时候开工", answerer.known)
+    scorer = Scorer(phase_two, set(), {"项目": 1.0}, answerer.index)
+    by_text = {f.fact.text: f for f in answerer.index.facts}
+    (phase_one,) = [f for t, f in by_text.items() if "一期工程达产后" in t]
+    (no_phase,) = [f for t, f in by_text.items() if t.startswith("项目建设“加速跑”")]
+    assert scorer.phase(phase_one) == OTHER_PHASE < 1.0
+    assert scorer.phase(no_phase) == 1.0
+
+
 def test_questions_are_cut_like_the_articles(answerer):
     # jieba alone cuts 榜单排第几 as 榜|单排|第几; the articles' own words win.
-    answer = answerer.ask("米兰诺集团在全国陶瓷产能榜单排第几？")
+    question = "米兰诺集团在全国陶瓷产能榜单排第几？"
+    assert "榜单" in analyse(question, answerer.known).tokens
+    answer = answerer.ask(question)
     assert answer.found and "第11位" in answer.top.answer
 
 
