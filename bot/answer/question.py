@@ -254,7 +254,7 @@ PLACE_CUE = re.compile(
 # Which unit a "how much" question wants, by the words next to it.
 UNIT_CUES = [
     (re.compile(r"增长|增速|增幅|比例|占比|渗透率|份额|百分"), "%"),
-    (re.compile(r"多少钱|投资|资金|产值|营收|收入|金额|税|融资|营业额|销售额|规模.*亿"), "元"),
+    (re.compile(r"多少钱|投资|资金|产值|营收|收入|金额|税|融资|营业额|销售额|价|规模.*亿"), "元"),
     (re.compile(r"多少人|几人|人数|员工|就业|从业|号人|人才"), "人"),
     (re.compile(r"多少家|几家|企业数"), "家"),
     (re.compile(r"多少吨|几吨|吨"), "吨"),

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 
 from bot.answer.index import Haystack, Index, IndexedFact
 from bot.answer.question import SYNONYMS, Question, word_class_weight
+from bot.facts.extract import is_common_word
 from bot.text import sound_string
 
 # Calibrated on the development questions (bench/calibrate.py); see README "Answer quality".
@@ -35,6 +36,7 @@ NAMED_THING = re.compile(r"..(?:省|市|县|区|镇|乡|村|公司|集团|大学
 UNKNOWN_NAME = 0.5
 PHASE = re.compile(r"(第?[一二三四五六七八九十\d]+)(期|号|批|届|次)")
 OTHER_PHASE = 0.6  # the question asks about 二期, the fact states 一期
+OTHER_TIME = 0.45  # the question asks about 2022, the fact states 2023
 OTHER_ENTITY = 0.6  # the question names an entity this fact and its paragraph do not
 IN_STORY_ENTITY = 0.85  # …but the story around it does (德世堂's 3号厂房, two paragraphs up)
 METHOD = re.compile(r"以“|通过|采取|采用|依托|靠")  # "以“道德评议+村规民约”推进…": how
@@ -84,9 +86,12 @@ def word_matches(token: str, index: Index) -> dict[int, float]:
 
     for variant in [token, *SYNONYMS.get(token, [])]:
         sound = sound_string(variant)
+        # Two characters sound alike too often: a real word (大佛) is meant as written, while a
+        # non-word (蝶川, 曲钢) is likely a name typed by sound.
+        by_sound = len(variant) >= 3 or (len(variant) == 2 and not is_common_word(variant))
         for weight, haystack in zip(TIER_WEIGHTS, index.tiers, strict=True):
             offer(haystack.find(variant), haystack, weight)
-            if len(variant) >= 2:
+            if by_sound:
                 offer(haystack.find(sound, in_sound=True), haystack, weight * BY_SOUND)
     if len(token) >= 3:  # not found whole: credit the share of its parts found in the fact
         facts = index.tiers[0]
@@ -200,7 +205,7 @@ class Scorer:
             if not asked:
                 continue
             if stated:
-                factor *= 1.1 if asked & stated else 0.55
+                factor *= 1.1 if asked & stated else OTHER_TIME
             else:
                 factor *= 1.0 if asked & story else 0.8
         return factor
