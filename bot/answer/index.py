@@ -36,7 +36,7 @@ class IndexedFact:
     digit_years: set[str]  # the four-digit ones of `years`
     places: list[str]  # place-like words: 乐山市中心城区, 大渡河南岸
     locates: bool  # says where something is: 位于, 坐落
-    years: set[str]
+    years: set[str]  # the years and plan periods (十四五) the fact speaks of
     entities: set[str]
     has_people: bool
     has_list: bool

@@ -223,6 +223,7 @@ def word_class_weight(word: str) -> float:
     return 0.8 if "vn" in flags else OTHER_WORD_WEIGHT
 
 
+@lru_cache(maxsize=20_000)
 def is_noun(word: str) -> bool:
     """Nouns, and words that name a kind (主任, 副): the things a question can ask about."""
     return any(p.flag.startswith("n") or p.flag in {"vn", "b"} for p in pseg.lcut(word))

@@ -27,13 +27,13 @@ SUGGESTION_FLOOR = 20.0
 NEAR = 0.7  # a word found in the neighbouring sentences, which often name the subject
 IN_CONTEXT = 0.5  # a word found only in the fact's paragraph or story title counts half
 IN_STORY = 0.3  # a word found elsewhere in the same story
-PART_OF_WORD = 0.6  # a word not found whole, credited by the share of its two-character parts
+PART_OF_WORD = 0.6  # a word not found whole, credited by the share of its parts (投资|规模)
 NEAR_MISS = 0.6  # a word found only as a near-miss spelling (rapidfuzz)
 TIER_WEIGHTS = (1.0, NEAR, IN_CONTEXT, IN_STORY)  # in the order of Index.tiers
 FOCUS_MISSING = 0.65  # the word asked about (总投资 in 总投资多少) is not with this fact
 UNIT_MISSING = 0.85  # the question implies a unit (投资 → 元) this fact gives no amount in
 NAMED_THING = re.compile(r"..(?:省|市|县|区|镇|乡|村|公司|集团|大学|医院)$")
-UNKNOWN_NAME = 0.5
+UNKNOWN_NAME = 0.5  # the question names a place or body (绵阳市) the articles never mention
 PHASE = re.compile(r"(第?[一二三四五六七八九十\d]+)(期|号|批|届|次)")
 OTHER_PHASE = 0.6  # the question asks about 二期, the fact states 一期
 OTHER_TIME = 0.45  # the question asks about 2022, the fact states 2023
@@ -65,11 +65,10 @@ def find_entities(question: Question, index: Index) -> set[str]:
     near = process.extract(
         text, long_aliases, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FLOOR, limit=None
     )
-    names = {alias: name for alias, _, name in index.aliases}
     for alias, _, _ in near:
         head = alias[: len(alias) // 2 + 1]  # 成都高新区 is not named by a bare 高新区
         if fuzz.partial_ratio(head, text) >= HEAD_FLOOR:
-            found.add(names[alias])
+            found.add(index.name_of[alias])
     return found
 
 
