@@ -29,8 +29,8 @@ TEMPLATE = """\
 # aliases:                      # more names for an entity (the entity is created if unknown)
 #   四川伟力得能源股份有限公司: [伟力得公司]
 # entries:                      # extra question → answer pairs; a source is required
-#   - question: 伟力得的总部在哪里？
-#     answer: 伟力得已在全国范围内布局了以乐山为总部的五大基地。
+#   - question: 伟力得的电堆生产线用的什么技术？
+#     answer: 这条电堆生产线采用公司自主研发的激光全焊接密封技术，为全球首创。
 #     entity: 四川伟力得能源股份有限公司
 #     source:
 #       file: 000_f791c31033d50d22.txt
