@@ -56,7 +56,7 @@ SYNONYMS = {
     "增速": ["增长"],
     "增幅": ["增长"],
     "产能": ["年产"],
-    "花了": ["投入"],
+    "完工": ["完成", "竣工", "建成"],
     "员工": ["人员", "就业"],
     "工艺": ["技术", "工序"],
 }
@@ -75,7 +75,7 @@ STOPWORDS = frozenset(
     叫做 名字 情况 一共 总共 加起来 大概 大约 具体 现在 目前 来着 那个 这个
     那些 这些 能 能够 会 可以 可能 已经 曾经 一 些 所 嗯 呃 据说 听说 说 讲
     提到 提 主要 分别 各 各自 都有 还有 除了 之外 以外 其他 其余 另外 方面
-    时候 时间 起来 以后 之后 然后 全部 所有 那条 那篇 那家 这家 到底 究竟
+    时候 时间 起来 以后 之后 然后 那条 那篇 那家 这家 到底 究竟
     """.split()
 )
 # Short forms readers type for the long forms the articles print.
@@ -85,13 +85,15 @@ EXPANSIONS = {
     "社零": "社会消费品零售总额",
     "规上": "规模以上",
     "发改委": "发展和改革委员会",
+    "花了": "投入",
+    "花费": "投入",
 }
 _EXPANSIONS = re.compile("|".join(EXPANSIONS))
 NUMBER_CUE = re.compile(
-    r"多少|(?<!哪)几[个家项条次位年人万亿%]?|多大|多高|多长|多远|比例|占比|增速|增幅|排名|第几|规模"
-)
+    r"多少|好多|(?<!哪)几[个家项条次位年人万亿%]?|多大|多高|多长|多远|比例|占比|增速|增幅|排名|第几|规模"
+)  # 好多 asks "how many" in Sichuan speech: 营收好多, 花了好多钱
 DATE_CUE = re.compile(
-    r"哪天|哪一天|何时|什么时候|啥时候|哪一年|哪年|几月|哪个月|几号|时间|日期|多久"
+    r"哪天|哪一天|何时|什么时候|啥时候|啥子时候|哪一年|哪年|几月|哪个月|几号|时间|日期|多久|好久"
 )
 ROLE_WORDS = r"(?:经理|书记|主任|局长|部长|校长|院长|主席|市长|县长|区长|董事长|负责人|总监|老总)"
 # 叫什么 asks for a person only after a role: 副书记叫啥, not 行动方案叫什么.
@@ -105,7 +107,12 @@ PLACE_CUE = re.compile(
 # Which unit a "how much" question wants, by the words next to it.
 UNIT_CUES = [
     (re.compile(r"增长|增速|增幅|比例|占比|渗透率|份额|百分"), "%"),
-    (re.compile(r"多少钱|投资|资金|产值|营收|收入|金额|税|融资|营业额|销售额|价|规模.*亿"), "元"),
+    (
+        re.compile(
+            r"(?:多少|好多)钱|投资|资金|产值|营收|收入|金额|税|融资|营业额|销售额|价|规模.*亿"
+        ),
+        "元",
+    ),
     (re.compile(r"多少人|几人|人数|员工|就业|从业|号人|人才"), "人"),
     (re.compile(r"多少家|几家|企业数"), "家"),
     (re.compile(r"多少吨|几吨|吨"), "吨"),
@@ -118,14 +125,14 @@ UNIT_CUES = [
     (re.compile(r"多少件|几件"), "件"),
 ]
 # Words that ask for something: the content word beside one is what the question is about.
-QUANTITY_ASKING = re.compile(r"^(?:多少|几|多大|多高|多远|多久|多长)")
+QUANTITY_ASKING = re.compile(r"^(?:多少|好多|几|多大|多高|多远|多久|多长)")
 KIND_ASKING = re.compile(r"^(?:哪个|哪些|哪家|哪种|哪类|什么|啥)$")
 # Words that name the kind of answer wanted, not its content: 哪些单位, 哪个部门, 什么职务.
 CUE_NOUNS = {
     "位置", "地方", "职务", "职位", "名字", "名称", "时间", "方式", "形式", "内容", "东西",
     "地点", "单位", "部门", "机构", "级别", "类型", "类别", "种类",
 }  # fmt: skip
-ASKING_ANYWHERE = re.compile(r"哪|第几|几[个家项条次位年人]|多远|多久|多大|多少|什么|啥")
+ASKING_ANYWHERE = re.compile(r"哪|第几|几[个家项条次位年人]|多远|多久|多大|多少|好多|好久|什么|啥")
 MEASURE_WORDS = set("年月日号家个项次位人元亿万吨条批种")
 PUNCTUATION = ",.;:!?，。；：！？、“”‘’\"'()（）《》[]【】 "
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
