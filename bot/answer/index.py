@@ -103,6 +103,7 @@ class Index:
     tiers: list[Haystack]  # fact texts, neighbours, paragraphs, stories: nearest first
     names_of: dict[str, list[str]]  # entity name → its normalised name and aliases
     name_of: dict[str, str]  # normalised name or alias → entity name
+    types: dict[str, str]  # entity name → its type (company, person, …)
     _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
@@ -228,7 +229,8 @@ def build_index(factbase: FactBase) -> Index:
     for alias, name in aliases:
         names_of.setdefault(name, []).append(alias)
     name_of = {alias: name for alias, name in aliases}
-    return Index(indexed, alias_rows, common, tiers[3].text, tiers, names_of, name_of)
+    types = {e.name: e.type for e in factbase.entities}
+    return Index(indexed, alias_rows, common, tiers[3].text, tiers, names_of, name_of, types)
 
 
 def shared_haystack(per_fact: list[str]) -> Haystack:

@@ -98,7 +98,9 @@ DATE_CUE = re.compile(
 ROLE_WORDS = r"(?:经理|书记|主任|局长|部长|校长|院长|主席|市长|县长|区长|董事长|负责人|总监|老总)"
 # 叫什么 asks for a person only after a role: 副书记叫啥, not 行动方案叫什么.
 PERSON_CUE = re.compile(rf"谁|哪位|姓名|叫什么名字|{ROLE_WORDS}(?:是)?(?:叫什么|叫啥)")
-METHOD_CUE = re.compile(r"靠什么|什么方式|什么办法|什么途径|怎么推进|如何推进|通过什么|用什么")
+METHOD_CUE = re.compile(
+    r"靠(?:什么|啥)|(?:什么|啥子?|哪些)(?:方式|办法|途径|手段|措施)|怎么推进|如何推进|通过什么|用什么"
+)
 ROLE_CUE = re.compile(r"职务|职位|什么职|担任|身份|什么官")
 LIST_CUE = re.compile(r"哪些|哪几|哪两|哪三|哪四|都有|有哪|包括什么|分别")
 PLACE_CUE = re.compile(

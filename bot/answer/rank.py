@@ -38,6 +38,7 @@ PHASE = re.compile(r"(第?[一二三四五六七八九十\d]+)(期|号|批|届|�
 OTHER_PHASE = 0.6  # the question asks about 二期, the fact states 一期
 OTHER_TIME = 0.45  # the question asks about 2022, the fact states 2023
 OTHER_ENTITY = 0.6  # the question names an entity this fact and its paragraph do not
+REFERS_BACK = re.compile(r"该(?:项目|企业|公司|集团|联盟|园区|高新区|县|区|村)")
 IN_STORY_ENTITY = 0.85  # …but the story around it does (德世堂's 3号厂房, two paragraphs up)
 METHOD = re.compile(r"以“|通过|采取|采用|依托|靠")  # "以“道德评议+村规民约”推进…": how
 BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in full
@@ -132,6 +133,8 @@ class Scorer:
         self.name_like = [t for t in weights if NAMED_THING.search(t)]
         self.specific = named - index.common_entities
         self.specific_names = [a for n in self.specific for a in index.names_of[n]]
+        self.types = index.types
+        self.specific_types = {index.types[n] for n in self.specific}
         self.asked_years = {y for y in question.years if y.isdigit()}
         self.phases = [(m[0], m[2]) for m in PHASE.finditer(question.text)]
         self.asked_plans = question.years - self.asked_years
@@ -215,7 +218,9 @@ class Scorer:
             return 1.0
         if self.specific & fact.entities or any(n in fact.context for n in self.specific):
             return 1.0
-        if any(alias in fact.story for alias in self.specific_names):
+        rival = any(self.types.get(e) in self.specific_types for e in fact.entities)
+        refers_back = bool(REFERS_BACK.search(fact.text))  # 该项目: the story's subject
+        if (refers_back or not rival) and any(a in fact.story for a in self.specific_names):
             return IN_STORY_ENTITY
         return OTHER_ENTITY
 
