@@ -151,6 +151,7 @@ class Question:
     text: str  # normalised
     tokens: list[str] = field(default_factory=list)  # content words, in order, no duplicates
     focus: set[str] = field(default_factory=set)  # the words next to the asking word
+    kinds: set[str] = field(default_factory=set)  # focus words that name a kind: 哪些园区
     wants_definition: bool = False  # "X是做什么的": a fact that describes X
     wants_number: bool = False
     wants_date: bool = False
@@ -238,9 +239,11 @@ def is_noun(word: str) -> bool:
     return any(p.flag.startswith("n") or p.flag in {"vn", "b"} for p in pseg.lcut(word))
 
 
-def focus_of(sequence: list[str]) -> set[str]:
-    """What is asked about: the word before 多少/几/谁, or the noun after 哪个/什么/啥."""
+def focus_of(sequence: list[str]) -> tuple[set[str], set[str]]:
+    """What is asked about: the word before 多少/几/谁, or the noun after 哪个/什么/啥; and,
+    of those, the kind words (哪些园区 → 园区), which an answer names by example, not as such."""
     focus: set[str] = set()
+    kinds: set[str] = set()
     for i, word in enumerate(sequence):
         if QUANTITY_ASKING.search(word) or word in {"谁", "是谁"}:
             for j in (i - 1, i - 2):
@@ -255,10 +258,11 @@ def focus_of(sequence: list[str]) -> set[str]:
             and sequence[i + 1] not in CUE_NOUNS
         ):
             focus.add(sequence[i + 1])
-    return focus - CUE_NOUNS
+            kinds.add(sequence[i + 1])
+    return focus - CUE_NOUNS, kinds
 
 
-def content_tokens(text: str, known: Callable[[str], bool]) -> tuple[list[str], set[str]]:
+def content_tokens(text: str, known: Callable[[str], bool]) -> tuple[list[str], set[str], set[str]]:
     """Content words in order (quoted phrases whole), and the focus of the question."""
     tokens: list[str] = [p for p in QUOTED.findall(text)] + MONTH_RANGE.findall(text)
     text = YEAR_OR_RANGE.sub(" ", text)  # years go to the time preference, not to the words
@@ -267,7 +271,7 @@ def content_tokens(text: str, known: Callable[[str], bool]) -> tuple[list[str], 
         word = word.strip(PUNCTUATION)
         if is_content(word) and word not in tokens:
             tokens.append(word)
-    return tokens, focus_of(sequence)
+    return tokens, *focus_of(sequence)
 
 
 def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Question:
@@ -279,7 +283,7 @@ def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Ques
     question = Question(raw=cleaned, text=text, notice=notice)
     if not text:
         return question
-    question.tokens, question.focus = content_tokens(text, known)
+    question.tokens, question.focus, question.kinds = content_tokens(text, known)
     question.wants_definition = bool(
         re.search(r"是做什么|是干什么|做什么的|干什么的|是什么企业|是什么公司", text)
     )

@@ -45,6 +45,8 @@ BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in fu
 PROMISING = 30  # facts by plain word coverage that get the full score with all its factors
 FUZZY_CANDIDATES = 20  # facts rescored with rapidfuzz after a first, exact-only pass
 FUZZY_FLOOR = 75  # rapidfuzz partial_ratio for a near-miss word of three or more characters
+NAME_ENDINGS = set("园区市县镇村局院校厂馆站所司委会")  # characters names end in: 产业园, 教育局
+KIND_BY_HEAD = 0.8  # a kind word (园区) found as the end of listed names (…示范园、…产业园)
 HEAD_FLOOR = 60  # a near-miss entity name must also match in its first half
 
 
@@ -243,6 +245,11 @@ def rank(
     found = cached
 
     named_by = {t: index.name_of[t] for t in weights if t in index.name_of}
+    kinds = {
+        k: re.compile(re.escape(k[0]) + "[、，。；和及]")
+        for k in question.kinds
+        if k in weights and k[0] in NAME_ENDINGS
+    }
 
     scorer = Scorer(question, named, weights, index)
 
@@ -251,6 +258,9 @@ def rank(
         for token, name in named_by.items():  # 市中医院 names the fact's 市中医医院
             if name in index.facts[i].entities:
                 matches[token] = 1.0
+        for kind, listed in kinds.items():  # 哪些园区 is answered by 示范园、产业园
+            if matches[kind] < KIND_BY_HEAD and listed.search(index.facts[i].text):
+                matches[kind] = KIND_BY_HEAD
         return scorer(index.facts[i], matches)
 
     total = sum(weights.values()) or 1.0
