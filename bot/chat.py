@@ -17,7 +17,7 @@ from typing import TextIO
 
 from bot import render
 from bot.answer import Answerer, KnowledgeError, load_answerer
-from bot.config import Config, ConfigError
+from bot.config import load_config
 from bot.querylog import QueryLog, query_record
 
 EXIT_WORDS = {"exit", "quit", "退出"}
@@ -32,10 +32,8 @@ def main(argv: list[str]) -> int:
         description="Chat with the bot in this terminal. Reads BOT_KNOWLEDGE_DIR and "
         "BOT_DB_PATH from the environment.",
     ).parse_args(argv)
-    try:
-        config = Config.from_env()
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
+    config = load_config()
+    if config is None:
         return 2
     if not config.knowledge_dir.is_dir():
         print(

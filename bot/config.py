@@ -6,6 +6,7 @@ The names are fixed by the deployment contract; nothing else is read from the en
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,15 @@ class Config:
             webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
             port=parse_port(env.get("PORT", "")),
         )
+
+
+def load_config() -> Config | None:
+    """The settings, or None after telling the user on stderr which one is wrong."""
+    try:
+        return Config.from_env()
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
 
 
 def parse_admin_ids(raw: str) -> frozenset[int]:

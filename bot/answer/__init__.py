@@ -21,7 +21,7 @@ from bot.answer.rank import (
     rank,
 )
 from bot.answer.result import MAX_ANSWER_CHARS, Answer, Hit
-from bot.facts.model import FactBase
+from bot.facts.model import Fact, FactBase
 from bot.facts.parse import NUMBER
 from bot.facts.store import KnowledgeError, load_factbase
 
@@ -75,24 +75,25 @@ class Answerer:
         )
 
     def related(self, fact_id: str, limit: int = 3) -> list[Hit]:
-        """Other facts about the same entities, nearest in the article first."""
+        """Other facts about the same entities: most shared entities, then nearest in the story."""
         fact = self.factbase.fact(fact_id)
         if fact is None:
             return []
-        names = set(fact.entities)
-        candidates = []
-        for other in self.index.facts:
-            o = other.fact
-            shared = names & other.entities
-            if o.id == fact_id or not shared:
-                continue
-            same_story = o.source.file == fact.source.file and o.source.title == fact.source.title
-            distance = abs(o.source.paragraph - fact.source.paragraph) if same_story else 99
-            candidates.append((-len(shared), distance, o.id, other, sorted(shared)[0]))
-        candidates.sort(key=lambda c: c[:3])
+        story = (fact.source.file, fact.source.title)
+
+        def closeness(other: Fact) -> tuple[int, int, str]:
+            same_story = (other.source.file, other.source.title) == story
+            distance = abs(other.source.paragraph - fact.source.paragraph) if same_story else 99
+            return (-len(set(fact.entities) & set(other.entities)), distance, other.id)
+
+        others = [
+            o.fact
+            for o in self.index.facts
+            if o.fact.id != fact_id and set(fact.entities) & o.entities
+        ]
         return [
-            Hit(c[3].fact.id, trim(c[3].fact.text), c[4], c[3].fact.source, 0.0)
-            for c in candidates[:limit]
+            Hit(o.id, trim(o.text), min(set(fact.entities) & set(o.entities)), o.source, 0.0)
+            for o in sorted(others, key=closeness)[:limit]
         ]
 
     def examples(self, n: int = 3) -> list[str]:

@@ -20,7 +20,7 @@ import yaml
 from bot.facts import parse
 from bot.facts.extract import fact_id
 from bot.facts.model import Entity, Fact, Source, Story
-from bot.facts.store import KnowledgeError, yaml_problem
+from bot.facts.store import KnowledgeError, parse_yaml_file
 
 TEMPLATE = """\
 # Hand-made improvements to the fact base. `python -m bot build` merges this file and never
@@ -78,12 +78,7 @@ def read_curated(path: Path, stories: list[Story]) -> Curated:
     """Parse and check the curated file; a missing file is an empty one."""
     if not path.exists():
         return Curated()
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise yaml_problem(path, exc) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeError(f"{path}: cannot be read ({exc})") from exc
+    root = parse_yaml_file(path, yaml.compose)
     curated = Curated()
     if root is None:
         return curated

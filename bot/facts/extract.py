@@ -256,7 +256,7 @@ def add_alias(entity: Entity, alias: str) -> None:
 
 
 def merge_variants(entities: list[Entity], text: str) -> list[Entity]:
-    """尚伟股份 and 尚纬股份 are one company: same sound, same length, one character apart."""
+    """尚伟股份 and 尚纬股份 are one company: names of one type that sound the same."""
     counts = Counter({e.name: text.count(e.name) for e in entities})
     by_sound: dict[tuple[str, str], list[Entity]] = {}
     for e in entities:
@@ -279,7 +279,7 @@ def resolve_aliases(entities: list[Entity], counts: Counter[str]) -> list[Entity
     for e in sorted(entities, key=lambda e: -len(e.name)):
         for alias in list(e.aliases):
             twin = by_name.get(alias)
-            if twin is not None and twin is not e and twin.type == e.type and alias in by_name:
+            if twin is not None and twin is not e and twin.type == e.type:
                 for extra in twin.aliases:
                     add_alias(e, extra)
                 del by_name[alias]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -81,22 +82,23 @@ def save_factbase(directory: Path, factbase: FactBase) -> None:
         write_atomically(directory / name, GENERATED_HEADER + dump_yaml(data))
 
 
-def yaml_problem(path: Path, exc: yaml.YAMLError) -> KnowledgeError:
-    """The file, the line and the parser's reason, for a person to fix the file."""
-    mark = getattr(exc, "problem_mark", None)
-    line = f", line {mark.line + 1}" if mark else ""
-    return KnowledgeError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})")
+def parse_yaml_file(path: Path, parse: Callable[[str], Any] = yaml.safe_load) -> Any:
+    """The parsed file; a syntax error names the file, the line and the parser's reason."""
+    try:
+        return parse(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark else ""
+        reason = getattr(exc, "problem", exc)
+        raise KnowledgeError(f"{path}{line}: not valid YAML ({reason})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnowledgeError(f"{path}: cannot be read ({exc})") from exc
 
 
 def read_yaml_list(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         raise KnowledgeError(f"{path}: missing; run `python -m bot build` first")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise yaml_problem(path, exc) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeError(f"{path}: cannot be read ({exc})") from exc
+    data = parse_yaml_file(path)
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise KnowledgeError(f"{path}: expected a list of records")
     return data

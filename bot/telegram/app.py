@@ -21,7 +21,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from telegram.request import HTTPXRequest
 
 from bot.answer import Answerer, KnowledgeError, load_answerer
-from bot.config import Config, ConfigError
+from bot.config import Config, ConfigError, load_config
 from bot.querylog import QueryLog
 from bot.telegram import admin, buttons, errors, groups, inline, private
 from bot.telegram.ratelimit import QuestionRateLimiter
@@ -174,10 +174,8 @@ def main(argv: list[str]) -> int:
         "TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, BOT_ADMIN_IDS, BOT_DB_PATH, "
         "BOT_KNOWLEDGE_DIR, BOT_WEBHOOK_URL, PORT.",
     ).parse_args(argv)
-    try:
-        config = Config.from_env()
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
+    config = load_config()
+    if config is None:
         return 2
     if not config.token:
         print(NO_TOKEN_HELP, file=sys.stderr)
