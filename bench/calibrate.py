@@ -35,7 +35,7 @@ def main() -> None:
     rows = [json.loads(line) for line in args.questions.read_text("utf-8").splitlines() if line]
     results = []
     for row in rows:
-        ranked = rank(analyse(row["q"], answerer.known), answerer.index)
+        ranked = rank(analyse(row["q"], answerer.index.uses), answerer.index)
         top = ranked[0] if ranked else None
         right = bool(top) and any(norm(e) in norm(top.fact.fact.text) for e in row["expect"])
         results.append((row, ranked, top.score if top else 0.0, right))

@@ -300,7 +300,7 @@ def test_a_fact_about_another_phase_does_not_answer(answerer):
 
 
 def test_the_phase_a_fact_states_must_be_the_one_asked_about(answerer):
-    phase_two = analyse("项目二期什么时候开工", answerer.known)
+    phase_two = analyse("项目二期什么时候开工", answerer.index.uses)
     scorer = Scorer(phase_two, set(), {"项目": 1.0}, answerer.index)
     by_text = {f.fact.text: f for f in answerer.index.facts}
     (phase_one,) = [f for t, f in by_text.items() if "一期工程达产后" in t]
@@ -312,7 +312,7 @@ def test_the_phase_a_fact_states_must_be_the_one_asked_about(answerer):
 def test_questions_are_cut_like_the_articles(answerer):
     # jieba alone cuts 榜单排第几 as 榜|单排|第几; the articles' own words win.
     question = "米兰诺集团在全国陶瓷产能榜单排第几？"
-    assert "榜单" in analyse(question, answerer.known).tokens
+    assert "榜单" in analyse(question, answerer.index.uses).tokens
     answer = answerer.ask(question)
     assert answer.found and "第11位" in answer.top.answer
 

@@ -46,15 +46,12 @@ class Answerer:
         self.factbase = factbase
         self.index: Index = build_index(factbase)
 
-    def known(self, word: str) -> bool:
-        return word in self.index.corpus
-
     def hit(self, scored: Scored) -> Hit:
         fact = scored.fact.fact
         return Hit(fact.id, trim(fact.text), scored.entity, fact.source, scored.score)
 
     def ask(self, question: str, *, strict: bool = False) -> Answer:
-        parsed = analyse(question, known=self.known)
+        parsed = analyse(question, known=self.index.uses)
         if not parsed.text:
             return Answer(question=parsed.raw, normalised="", found=False, notice=EMPTY_NOTICE)
         named = find_entities(parsed, self.index)

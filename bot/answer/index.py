@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import jieba
+import numpy as np
 
 from bot.facts.model import Fact, FactBase
 from bot.facts.parse import BARE_YEAR
@@ -19,8 +20,10 @@ from bot.text import normalise, sound_string
 PLACE_WORD = re.compile(r"[\u4e00-\u9fff]{1,6}(?:省|市|县|镇|乡|村|河|江|岸|城区|街道|路)")
 LOCATING = re.compile(r"位于|坐落|地处|落户|建在|选址|距离")  # "X坐落于此": where X is
 CORPUS_WORD_BONUS = 1000  # how much more likely jieba finds a word the articles use
-CACHE_SIZE = 20_000  # per-word results kept between questions
+LONGEST_PIECE = 6  # substrings up to this long are kept in a set for Index.uses
+CACHE_SIZE = 5_000  # per-word results kept between questions
 T = TypeVar("T")
+LONG_ALIAS = 4  # aliases this long or longer are also found by a near-miss spelling
 COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing
 
 
@@ -49,15 +52,19 @@ SEPARATOR = "\x00"
 
 @dataclass
 class Haystack:
-    """Many texts joined into one string, so one str.find pass finds a word in all of them.
+    """Many texts joined into one string, searched with str.find.
 
-    The sound string is aligned with the text character for character (see sound_string).
+    A table of each text's characters and character pairs narrows a search to the texts that
+    could hold the word. The sound string is aligned with the text character for character
+    (see sound_string).
     """
 
     text: str
     sound: str
     starts: list[int]  # where each text begins in the joined string
-    owners: list[list[int]]  # for each text, the indices of the facts it belongs to
+    text_of: np.ndarray  # for each fact, the index of the text it belongs to
+    pieces: dict[str, set[int]]  # each character and character pair → the texts holding it
+    sound_pieces: dict[str, set[int]]
 
     def whole_number(self, start: int, length: int) -> bool:
         """7 is not found in 2027 or 7.05: numbers match whole."""
@@ -66,45 +73,142 @@ class Haystack:
         return not (before.isdigit() or before == "." or after.isdigit() or after == ".")
 
     @classmethod
-    def join(cls, texts: list[str], owners: list[list[int]]) -> Haystack:
+    def join(cls, texts: list[str], text_of: list[int]) -> Haystack:
         starts, position = [], 0
         for text in texts:
             starts.append(position)
             position += len(text) + 1
         joined = SEPARATOR.join(texts)
-        return cls(joined, sound_string(joined), starts, owners)
+        sound = sound_string(joined)
+        sounds = [sound_string(text) for text in texts]
+        return cls(joined, sound, starts, np.array(text_of), pieces_of(texts), pieces_of(sounds))
+
+    def facts_in(self, texts: set[int]) -> np.ndarray:
+        """For each fact, whether its text is one of `texts`."""
+        mask = np.zeros(len(self.starts), dtype=bool)
+        mask[list(texts)] = True
+        return mask[self.text_of]
+
+    def matching(self, pattern: re.Pattern[str]) -> set[int]:
+        """The texts in which the pattern matches."""
+        starts = self.starts
+        return {bisect.bisect_right(starts, m.start()) - 1 for m in pattern.finditer(self.text)}
 
     def find(self, needle: str, in_sound: bool = False) -> set[int]:
         """The texts that contain the needle, not preceded by 副."""
-        haystack = self.sound if in_sound else self.text
+        haystack, pieces = (self.sound, self.sound_pieces) if in_sound else (self.text, self.pieces)
+        postings = sorted((pieces.get(p, NOWHERE) for p in pieces_in(needle)), key=len)
         found: set[int] = set()
         numeric = needle[0].isdigit() or needle[-1].isdigit()
-        start = haystack.find(needle)
-        while start != -1:
-            if (start > 0 and self.text[start - 1] == DEPUTY) or (
-                numeric and not self.whole_number(start, len(needle))
-            ):
-                start = haystack.find(needle, start + 1)
-                continue
-            text = bisect.bisect_right(self.starts, start) - 1
-            found.add(text)
-            if text + 1 == len(self.starts):
+        for text in postings[0].intersection(*postings[1:]):
+            end = self.starts[text + 1] - 1 if text + 1 < len(self.starts) else len(haystack)
+            start = haystack.find(needle, self.starts[text], end)
+            while start != -1:
+                if (start > 0 and self.text[start - 1] == DEPUTY) or (
+                    numeric and not self.whole_number(start, len(needle))
+                ):
+                    start = haystack.find(needle, start + 1, end)
+                    continue
+                found.add(text)
                 break
-            start = haystack.find(needle, self.starts[text + 1])  # one hit per text is enough
         return found
+
+
+NOWHERE: set[int] = set()
+
+
+def pieces_in(text: str) -> set[str]:
+    """The character pairs of a text, or its one character."""
+    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
+
+
+def pieces_of(texts: list[str]) -> dict[str, set[int]]:
+    table: dict[str, set[int]] = {}
+    for position, text in enumerate(texts):
+        for piece in pieces_in(text) | set(text):
+            table.setdefault(piece, set()).add(position)
+    return table
+
+
+@dataclass
+class Aliases:
+    """Entity names and aliases, filed by their opening characters and by their letters, so
+    that finding the ones a question names takes a few lookups, not a pass over all of them."""
+
+    rows: list[tuple[str, str, str]]  # (normalised alias, its sound, canonical entity name)
+    by_opening: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    by_sound_opening: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    long: list[str] = field(default_factory=list)  # the aliases fuzzy matching tries
+    long_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    letter_counts: dict[str, np.ndarray] = field(default_factory=dict)  # per letter, per alias
+
+    def __post_init__(self) -> None:
+        for alias, sound, name in self.rows:
+            self.by_opening.setdefault(alias[:2], []).append((alias, name))
+            if len(alias) >= 3:
+                self.by_sound_opening.setdefault(sound[:2], []).append((sound, name))
+        self.long = [alias for alias, _, _ in self.rows if len(alias) >= LONG_ALIAS]
+        self.long_lengths = np.array([len(alias) for alias in self.long])
+        for position, alias in enumerate(self.long):
+            for letter in alias:
+                counts = self.letter_counts.setdefault(letter, np.zeros(len(self.long), int))
+                counts[position] += 1
+
+    def named_in(self, text: str, sound: str) -> set[str]:
+        """Entities whose alias the text contains, as written or (three letters or more) as
+        sounded."""
+        found: set[str] = set()
+        for i in range(len(text) - 1):
+            for alias, name in self.by_opening.get(text[i : i + 2], ()):
+                if text.startswith(alias, i):
+                    found.add(name)
+            for alias_sound, name in self.by_sound_opening.get(sound[i : i + 2], ()):
+                if sound.startswith(alias_sound, i):
+                    found.add(name)
+        return found
+
+    def could_resemble(self, text: str, floor: float) -> list[str]:
+        """The long aliases that rapidfuzz's partial_ratio could score at `floor` or more
+        against the text. A window sharing m of an alias's n letters scores at most
+        200m / (n + m), so at least m ≥ floor·n / (200 − floor) of them must occur in the text.
+        """
+        shared = np.zeros(len(self.long), int)
+        for letter in set(text):
+            if letter in self.letter_counts:
+                shared += self.letter_counts[letter]
+        possible = (self.long_lengths > len(text)) | (
+            shared * (200 - floor) >= floor * self.long_lengths
+        )
+        return [self.long[i] for i in np.flatnonzero(possible)]
 
 
 @dataclass
 class Index:
     facts: list[IndexedFact]
-    aliases: list[tuple[str, str, str]]  # (normalised alias, its sound, canonical entity name)
+    aliases: Aliases
     common_entities: set[str]
-    corpus: str  # every fact's normalised text, for "is this a word the articles use?"
+    corpus: str  # every story's normalised text, for "is this a word the articles use?"
     tiers: list[Haystack]  # fact texts, neighbours, paragraphs, stories: nearest first
     names_of: dict[str, list[str]]  # entity name → its normalised name and aliases
     name_of: dict[str, str]  # normalised name or alias → entity name
     types: dict[str, str]  # entity name → its type (company, person, …)
     _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
+    _pieces: set[str] = field(default_factory=set)  # the corpus's short substrings
+
+    def __post_init__(self) -> None:
+        text = self.corpus
+        for n in range(1, LONGEST_PIECE + 1):
+            self._pieces.update(text[i : i + n] for i in range(len(text) - n + 1))
+
+    def facts_of(self, name: str) -> np.ndarray:
+        """For every fact, whether it is linked to the entity."""
+        return self.remember(
+            ("facts of", name), lambda: np.array([name in f.entities for f in self.facts])
+        )
+
+    def uses(self, word: str) -> bool:
+        """Whether the articles contain the word: a set lookup, not a scan of the corpus."""
+        return word in self._pieces if len(word) <= LONGEST_PIECE else word in self.corpus
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Per-word results are the same for every question: keep the recent ones."""
@@ -218,7 +322,7 @@ def build_index(factbase: FactBase) -> Index:
                 units=units_of(fact),
             )
         )
-    alias_rows = [(alias, sound_string(alias), name) for alias, name in aliases]
+    alias_rows = Aliases([(alias, sound_string(alias), name) for alias, name in aliases])
     tiers = [
         shared_haystack([f.text for f in indexed]),
         shared_haystack([f.near for f in indexed]),
@@ -234,8 +338,7 @@ def build_index(factbase: FactBase) -> Index:
 
 
 def shared_haystack(per_fact: list[str]) -> Haystack:
-    """One entry per distinct text (a paragraph is shared by its sentences), with its facts."""
-    owners: dict[str, list[int]] = {}
-    for position, text in enumerate(per_fact):
-        owners.setdefault(text, []).append(position)
-    return Haystack.join(list(owners), list(owners.values()))
+    """One entry per distinct text: a paragraph is shared by its sentences."""
+    position: dict[str, int] = {}
+    text_of = [position.setdefault(text, len(position)) for text in per_fact]
+    return Haystack.join(list(position), text_of)

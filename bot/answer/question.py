@@ -15,6 +15,7 @@ import jieba.posseg as pseg
 from bot.facts import parse
 from bot.text import normalise
 
+TAGS = pseg.dt.word_tag_tab  # word → part of speech, as jieba's dictionary gives it
 MAX_QUESTION_CHARS = 300  # longer input is cut here; nobody asks a 10,000-character question
 OTHER_WORD_WEIGHT = 0.5  # verbs, adverbs, adjectives: see word_class_weight
 
@@ -221,13 +222,21 @@ def is_content(word: str) -> bool:
     return len(word) >= 2 or word.isdigit() or word.isascii()
 
 
+def word_flags(word: str) -> list[str]:
+    """Part-of-speech tags from jieba's dictionary: of the word, or else of its parts (坝|坝).
+    Guessing an unknown word's tag with jieba's HMM would cost milliseconds."""
+    if jieba.dt.FREQ.get(word):
+        return [TAGS.get(word, "x")]
+    return [p.flag for p in pseg.lcut(word, HMM=False)]
+
+
 @lru_cache(maxsize=20_000)
 def word_class_weight(word: str) -> float:
     """Names and nouns carry a question's content; verbs and adverbs vary with phrasing
     (加起来, 建起来, 懂得), so a missing one should not sink a paraphrase."""
     if any(c.isdigit() for c in word) or word.isascii():
         return 1.0
-    flags = [p.flag for p in pseg.lcut(word)]
+    flags = word_flags(word)
     if any(f.startswith(("n", "t", "s", "j")) for f in flags):
         return 1.0
     return 0.8 if "vn" in flags else OTHER_WORD_WEIGHT
@@ -236,7 +245,7 @@ def word_class_weight(word: str) -> float:
 @lru_cache(maxsize=20_000)
 def is_noun(word: str) -> bool:
     """Nouns, and words that name a kind (主任, 副): the things a question can ask about."""
-    return any(p.flag.startswith("n") or p.flag in {"vn", "b"} for p in pseg.lcut(word))
+    return any(f.startswith("n") or f in {"vn", "b"} for f in word_flags(word))
 
 
 def focus_of(sequence: list[str]) -> tuple[set[str], set[str]]:

@@ -9,13 +9,13 @@ question a person, a year in the question wants a fact of that year.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 import jieba
+import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.answer.index import Haystack, Index, IndexedFact
+from bot.answer.index import Index, IndexedFact
 from bot.answer.question import SYNONYMS, Question, word_class_weight
 from bot.facts.extract import is_common_word
 from bot.text import sound_string
@@ -59,12 +59,9 @@ class Scored:
 
 def find_entities(question: Question, index: Index) -> set[str]:
     """Entities the question names, by exact alias, by sound, or by a near-miss spelling."""
-    found: set[str] = set()
-    text, sound = question.text, sound_string(question.text)
-    for alias, alias_sound, name in index.aliases:
-        if alias in text or (len(alias) >= 3 and alias_sound in sound):
-            found.add(name)
-    long_aliases = [alias for alias, _, _ in index.aliases if len(alias) >= 4]
+    text = question.text
+    found = index.aliases.named_in(text, sound_string(text))
+    long_aliases = index.aliases.could_resemble(text, FUZZY_FLOOR)
     near = process.extract(
         text, long_aliases, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FLOOR, limit=None
     )
@@ -75,33 +72,26 @@ def find_entities(question: Question, index: Index) -> set[str]:
     return found
 
 
-def word_matches(token: str, index: Index) -> dict[int, float]:
-    """For every fact that has it, how well one question word is found: in the fact itself,
-    around it (NEAR, IN_CONTEXT, IN_STORY), as a homophone (× BY_SOUND), or only in part."""
-    best: dict[int, float] = {}
-
-    def offer(texts: set[int], haystack: Haystack, value: float) -> None:
-        for text in texts:
-            for fact in haystack.owners[text]:
-                if value > best.get(fact, 0.0):
-                    best[fact] = value
-
+def word_matches(token: str, index: Index) -> np.ndarray:
+    """For every fact, how well one question word is found: in the fact itself, around it
+    (NEAR, IN_CONTEXT, IN_STORY), as a homophone (× BY_SOUND), or only in part; 0 if not."""
+    best = np.zeros(len(index.facts))
     for variant in [token, *SYNONYMS.get(token, [])]:
         sound = sound_string(variant)
         # Two characters sound alike too often: a real word (大佛) is meant as written, while a
         # non-word (蝶川, 曲钢) is likely a name typed by sound.
         by_sound = len(variant) >= 3 or (len(variant) == 2 and not is_common_word(variant))
         for weight, haystack in zip(TIER_WEIGHTS, index.tiers, strict=True):
-            offer(haystack.find(variant), haystack, weight)
-            if by_sound:
-                offer(haystack.find(sound, in_sound=True), haystack, weight * BY_SOUND)
+            if texts := haystack.find(variant):
+                np.maximum(best, weight * haystack.facts_in(texts), out=best)
+            if by_sound and (texts := haystack.find(sound, in_sound=True)):
+                np.maximum(best, weight * BY_SOUND * haystack.facts_in(texts), out=best)
     if len(token) >= 3:  # not found whole: credit the share of its parts found in the fact
         facts = index.tiers[0]
         parts = word_parts(token)
-        holders = {p: {f for t in facts.find(p) for f in facts.owners[t]} for p in set(parts)}
-        shares = Counter(f for p in parts for f in holders[p])
-        for fact, count in shares.items():
-            best[fact] = max(best.get(fact, 0.0), PART_OF_WORD * count / len(parts))
+        holders = {p: facts.facts_in(facts.find(p)) for p in set(parts)}
+        shares = sum(holders[p] for p in parts)  # how many of the parts each fact holds
+        np.maximum(best, PART_OF_WORD * shares / len(parts), out=best)
     return best
 
 
@@ -111,14 +101,12 @@ def word_parts(token: str) -> list[str]:
     return parts or [token[i : i + 2] for i in range(len(token) - 1)]
 
 
-def add_near_misses(
-    token: str, found: dict[int, float], candidates: list[int], index: Index
-) -> None:
+def add_near_misses(token: str, found: np.ndarray, candidates: list[int], index: Index) -> None:
     """rapidfuzz, for a longer word the likely facts hold only in a misspelt form."""
     if len(token) < 3:
         return
     for fact in candidates:
-        weak = found.get(fact, 0.0) < NEAR_MISS
+        weak = found[fact] < NEAR_MISS
         if weak and fuzz.partial_ratio(token, index.facts[fact].text) >= FUZZY_FLOOR:
             found[fact] = NEAR_MISS
 
@@ -130,6 +118,7 @@ class Scorer:
         self, question: Question, named: set[str], weights: dict[str, float], index: Index
     ) -> None:
         self.question = question
+        self.facts = index.facts
         self.weights = weights
         self.total = sum(weights.values())
         self.name_like = [t for t in weights if NAMED_THING.search(t)]
@@ -140,7 +129,7 @@ class Scorer:
         self.asked_years = {y for y in question.years if y.isdigit()}
         self.phases = [(m[0], m[2]) for m in PHASE.finditer(question.text)]
         self.asked_plans = question.years - self.asked_years
-        names = [alias for alias, _, name in index.aliases if name in named]
+        names = [alias for name in named for alias in index.names_of[name]]
         self.describes = (
             re.compile(
                 "|".join(
@@ -151,18 +140,28 @@ class Scorer:
             else None
         )
 
-    def __call__(self, fact: IndexedFact, matches: dict[str, float]) -> float:
+    def coverage(self, matches: dict[str, np.ndarray]) -> np.ndarray:
+        """For every fact at once: how much of the question it covers, 0-100, lowered where the
+        thing asked about or a name the question gives is missing."""
         if self.total <= 0:
-            return 0.0
-        score = 100 * sum(w * matches[t] for t, w in self.weights.items()) / self.total
-        if any(matches[t] == 0 for t in self.name_like):
-            score *= UNKNOWN_NAME  # 绵阳市…: about something the articles never name
-        focus = self.question.focus
-        if focus and max(matches.get(t, 0.0) for t in focus) < NEAR:
-            score *= FOCUS_MISSING  # the very thing asked about is not stated with this fact
+            return np.zeros(len(self.facts))
+        covered = np.zeros(len(self.facts))
+        for token, weight in self.weights.items():
+            covered += weight * matches[token]
+        score = 100 * covered / self.total
+        if self.name_like:  # 绵阳市…: about something the articles never name
+            unnamed = np.any([matches[t] == 0 for t in self.name_like], axis=0)
+            score[unnamed] *= UNKNOWN_NAME
+        if focus := self.question.focus:  # the very thing asked about is not stated here
+            stated = [matches[t] for t in focus if t in matches]
+            asked = np.max(stated, axis=0) if stated else np.zeros(len(self.facts))
+            score[asked < NEAR] *= FOCUS_MISSING
+        return score
+
+    def factors(self, fact: IndexedFact) -> float:
+        """How well the fact fits the kind of answer wanted, its time, entity and phase."""
         return (
-            score
-            * self.cues(fact)
+            self.cues(fact)
             * self.time(fact)
             * self.entity(fact)
             * self.definition(fact)
@@ -239,10 +238,7 @@ def rank(
         return []
     named = find_entities(question, index) if named is None else named
     weights = {t: index.idf(t) * word_class_weight(t) for t in question.tokens}
-    cached = {
-        t: index.remember(("matches", t), lambda t=t: word_matches(t, index)) for t in weights
-    }
-    found = cached
+    found = {t: index.remember(("matches", t), lambda t=t: word_matches(t, index)) for t in weights}
 
     named_by = {t: index.name_of[t] for t in weights if t in index.name_of}
     kinds = {
@@ -252,34 +248,31 @@ def rank(
     }
 
     scorer = Scorer(question, named, weights, index)
-
-    def score(i: int) -> float:
-        matches = {t: found[t].get(i, 0.0) for t in weights}
-        for token, name in named_by.items():  # 市中医院 names the fact's 市中医医院
-            if name in index.facts[i].entities:
-                matches[token] = 1.0
-        for kind, listed in kinds.items():  # 哪些园区 is answered by 示范园、产业园
-            if matches[kind] < KIND_BY_HEAD and listed.search(index.facts[i].text):
-                matches[kind] = KIND_BY_HEAD
-        return scorer(index.facts[i], matches)
-
     total = sum(weights.values()) or 1.0
-    coverage = Counter()
+    coverage = np.zeros(len(index.facts))
     for token, hits in found.items():
-        for i, value in hits.items():
-            coverage[i] += weights[token] * value / total
-    promising = [i for i, _ in coverage.most_common(PROMISING)]  # factors cannot lift the rest
-    quick = sorted(((score(i), i) for i in promising), reverse=True)[:FUZZY_CANDIDATES]
-    likely = [i for _, i in quick]
-    found = {t: dict(hits) for t, hits in found.items()}  # the cached ones stay as they were
+        coverage += weights[token] * hits / total
+    by_coverage = np.argsort(-coverage, kind="stable")[:PROMISING]
+    promising = [int(i) for i in by_coverage if coverage[i] > 0]  # factors cannot lift the rest
+
+    matches = dict(found)  # the cached arrays stay as they were
+    for token, name in named_by.items():  # 市中医院 names the fact's 市中医医院
+        matches[token] = np.where(index.facts_of(name), 1.0, matches[token])
+    for kind, listed in kinds.items():  # 哪些园区 is answered by 示范园、产业园
+        lists = index.tiers[0].facts_in(index.tiers[0].matching(listed))
+        matches[kind] = np.where(lists, np.maximum(matches[kind], KIND_BY_HEAD), matches[kind])
+    factors = {i: scorer.factors(index.facts[i]) for i in promising}
+    quick_scores = scorer.coverage(matches)
+    quick = sorted(((quick_scores[i] * factors[i], i) for i in promising), reverse=True)
+    likely = [i for _, i in quick[:FUZZY_CANDIDATES]]
+    near_missed = {t: matches[t].copy() for t in weights}
     for token in weights:
-        add_near_misses(token, found[token], likely, index)
+        add_near_misses(token, near_missed[token], likely, index)
+    scores = scorer.coverage(near_missed)
     scored = []
-    for quick_value, i in quick:
+    for i in likely:
         fact = index.facts[i]
-        value = (
-            score(i) if any(found[t].get(i) != cached[t].get(i) for t in weights) else quick_value
-        )
+        value = float(scores[i] * factors[i])
         if value > 0:
             shown = next((n for n in fact.fact.entities if n in named), None)
             entity = shown or (fact.fact.entities[0] if fact.fact.entities else None)
