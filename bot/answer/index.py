@@ -42,6 +42,8 @@ class IndexedFact:
     years: set[str]  # the years and plan periods (十四五) the fact speaks of
     entities: set[str]
     has_people: bool
+    entity_types: set[str]  # company, person, …: of the entities it is linked to
+    letters: set[str]  # the characters of `text`, to skip hopeless fuzzy comparisons
     has_list: bool
     units: set[str]
 
@@ -98,9 +100,18 @@ class Haystack:
         """The texts that contain the needle, not preceded by 副."""
         haystack, pieces = (self.sound, self.sound_pieces) if in_sound else (self.text, self.pieces)
         postings = sorted((pieces.get(p, NOWHERE) for p in pieces_in(needle)), key=len)
-        found: set[int] = set()
+        candidates = postings[0].intersection(*postings[1:])
         numeric = needle[0].isdigit() or needle[-1].isdigit()
-        for text in postings[0].intersection(*postings[1:]):
+        if len(needle) <= 2 and not numeric:  # the pair's texts are the answer, bar a 副
+            after_deputy = DEPUTY if in_sound else DEPUTY + needle[0]
+            doubtful = candidates & self.pieces.get(after_deputy, NOWHERE)
+            return (candidates - doubtful) | self.search(needle, doubtful, haystack, numeric)
+        return self.search(needle, candidates, haystack, numeric)
+
+    def search(self, needle: str, texts: set[int], haystack: str, numeric: bool) -> set[int]:
+        """Those of the texts that contain the needle: not after 副, numbers whole."""
+        found: set[int] = set()
+        for text in texts:
             end = self.starts[text + 1] - 1 if text + 1 < len(self.starts) else len(haystack)
             start = haystack.find(needle, self.starts[text], end)
             while start != -1:
@@ -318,6 +329,8 @@ def build_index(factbase: FactBase) -> Index:
                 entities=set(fact.entities),
                 has_people=bool(fact.people)
                 or any(names[n].type == "person" for n in fact.entities if n in names),
+                entity_types={names[n].type for n in fact.entities if n in names},
+                letters=set(text),
                 has_list="、" in fact.text or "和" in fact.text,
                 units=units_of(fact),
             )

@@ -9,6 +9,7 @@ question a person, a year in the question wants a fact of that year.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import jieba
@@ -105,9 +106,13 @@ def add_near_misses(token: str, found: np.ndarray, candidates: list[int], index:
     """rapidfuzz, for a longer word the likely facts hold only in a misspelt form."""
     if len(token) < 3:
         return
+    enough = FUZZY_FLOOR * len(token) / (200 - FUZZY_FLOOR)  # letters, as in could_resemble
     for fact in candidates:
-        weak = found[fact] < NEAR_MISS
-        if weak and fuzz.partial_ratio(token, index.facts[fact].text) >= FUZZY_FLOOR:
+        if found[fact] >= NEAR_MISS:
+            continue
+        text = index.facts[fact].text
+        possible = sum(c in index.facts[fact].letters for c in token) >= enough
+        if possible and fuzz.partial_ratio(token, text) >= FUZZY_FLOOR:
             found[fact] = NEAR_MISS
 
 
@@ -124,7 +129,8 @@ class Scorer:
         self.name_like = [t for t in weights if NAMED_THING.search(t)]
         self.specific = named - index.common_entities
         self.specific_names = [a for n in self.specific for a in index.names_of[n]]
-        self.types = index.types
+        self.in_context: dict[str, bool] = {}  # paragraph → whether it names what is asked
+        self.in_story: dict[str, bool] = {}
         self.specific_types = {index.types[n] for n in self.specific}
         self.asked_years = {y for y in question.years if y.isdigit()}
         self.phases = [(m[0], m[2]) for m in PHASE.finditer(question.text)]
@@ -139,6 +145,20 @@ class Scorer:
             if question.wants_definition and names
             else None
         )
+        q = question
+        wants = q.wants_number or q.wants_date or q.wants_person or q.wants_list
+        wants = wants or q.wants_place or q.wants_method or q.wants_role
+        self.checks = [  # the ones that can give other than 1 for this question
+            check
+            for check, applies in [
+                (self.cues, wants),
+                (self.time, bool(question.years)),
+                (self.entity, bool(self.specific)),
+                (self.definition, self.describes is not None),
+                (self.phase, bool(self.phases)),
+            ]
+            if applies
+        ]
 
     def coverage(self, matches: dict[str, np.ndarray]) -> np.ndarray:
         """For every fact at once: how much of the question it covers, 0-100, lowered where the
@@ -150,23 +170,20 @@ class Scorer:
             covered += weight * matches[token]
         score = 100 * covered / self.total
         if self.name_like:  # 绵阳市…: about something the articles never name
-            unnamed = np.any([matches[t] == 0 for t in self.name_like], axis=0)
+            unnamed = np.logical_or.reduce([matches[t] == 0 for t in self.name_like])
             score[unnamed] *= UNKNOWN_NAME
         if focus := self.question.focus:  # the very thing asked about is not stated here
             stated = [matches[t] for t in focus if t in matches]
-            asked = np.max(stated, axis=0) if stated else np.zeros(len(self.facts))
+            asked = np.maximum.reduce(stated) if stated else np.zeros(len(self.facts))
             score[asked < NEAR] *= FOCUS_MISSING
         return score
 
     def factors(self, fact: IndexedFact) -> float:
         """How well the fact fits the kind of answer wanted, its time, entity and phase."""
-        return (
-            self.cues(fact)
-            * self.time(fact)
-            * self.entity(fact)
-            * self.definition(fact)
-            * self.phase(fact)
-        )
+        value = 1.0
+        for check in self.checks:
+            value *= check(fact)
+        return value
 
     def phase(self, fact: IndexedFact) -> float:
         """二期 is not 一期, 3号 is not 5号: a fact about another phase answers another question."""
@@ -217,13 +234,24 @@ class Scorer:
         """A fact about another entity than the one the question names is likely wrong."""
         if not self.specific:
             return 1.0
-        if self.specific & fact.entities or any(n in fact.context for n in self.specific):
+        if self.specific & fact.entities:
             return 1.0
-        rival = any(self.types.get(e) in self.specific_types for e in fact.entities)
+        if self.names(fact.context, self.specific, self.in_context):
+            return 1.0
+        rival = bool(fact.entity_types & self.specific_types)
         refers_back = bool(REFERS_BACK.search(fact.text))  # 该项目: the story's subject
-        if (refers_back or not rival) and any(a in fact.story for a in self.specific_names):
+        in_story = self.names(fact.story, self.specific_names, self.in_story)
+        if (refers_back or not rival) and in_story:
             return IN_STORY_ENTITY
         return OTHER_ENTITY
+
+    @staticmethod
+    def names(text: str, names: Collection[str], seen: dict[str, bool]) -> bool:
+        """Whether the text holds one of the names; `seen` remembers, since many facts share
+        their paragraph and story."""
+        if text not in seen:
+            seen[text] = any(name in text for name in names)
+        return seen[text]
 
     def definition(self, fact: IndexedFact) -> float:
         """ "X是做什么的" prefers a fact that describes X: "…电缆制造商尚纬股份", "X是…"."""
@@ -253,7 +281,7 @@ def rank(
     for token, hits in found.items():
         coverage += weights[token] * hits / total
     by_coverage = np.argsort(-coverage, kind="stable")[:PROMISING]
-    promising = [int(i) for i in by_coverage if coverage[i] > 0]  # factors cannot lift the rest
+    promising = by_coverage[coverage[by_coverage] > 0].tolist()  # factors cannot lift the rest
 
     matches = dict(found)  # the cached arrays stay as they were
     for token, name in named_by.items():  # 市中医院 names the fact's 市中医医院
