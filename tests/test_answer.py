@@ -1,5 +1,6 @@
 """The answer engine on the built fact base in knowledge/ (and on tiny hand-made ones)."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from bot.answer.rank import OTHER_PHASE, SUGGESTION_FLOOR, Scorer
 from bot.answer.result import MAX_ANSWER_CHARS
 from bot.facts.extract import extract_entities, link_entities, make_facts
 from bot.facts.model import Fact, FactBase, Source, Story
+from bot.text import normalise, sound_string
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 OUT_OF_CORPUS = ["麻婆豆腐怎么做", "绵阳市2023年GDP是多少？", "乐山明天会下雨吗？"]
@@ -320,3 +322,54 @@ def test_questions_are_cut_like_the_articles(answerer):
 def test_this_year_in_a_fact_takes_the_year_the_story_last_named(answerer):
     (fact,) = [f for f in answerer.index.facts if f.fact.text.startswith("数据显示，今年1-8月")]
     assert "2025" in fact.years
+
+
+def test_warming_up_changes_no_answer_and_keeps_the_articles_words():
+    cold, warmed = load_answerer(KNOWLEDGE), load_answerer(KNOWLEDGE)
+    warmed.warm_up()
+    assert ("matches", "投资") in warmed.index._kept  # a word the articles use often
+    for question in QUESTIONS:
+        expected = [(h.fact_id, h.score) for h in cold.ask(question).hits]
+        assert [(h.fact_id, h.score) for h in warmed.ask(question).hits] == expected
+
+
+def test_warming_up_stays_within_its_memory_budget(monkeypatch):
+    import bot.answer
+
+    answerer = load_answerer(KNOWLEDGE)
+    room = 50
+    monkeypatch.setattr(bot.answer, "WARM_UP_BYTES", room * 8 * len(answerer.index.facts))
+    answerer.warm_up()
+    kept_vectors = [key for key in answerer.index._kept if key[0] == "matches"]
+    assert len(kept_vectors) == room
+
+
+def test_a_word_is_found_in_every_text_that_has_it_and_only_there():
+    from bot.answer.index import Haystack
+
+    texts = ["伟力得的副总经理", "伟力得总经理朱晓星", "总投资3亿元", "尚纬股份", "经理"]
+    haystack = Haystack.join(texts, list(range(len(texts))))
+    for needle in ["总经理", "经理", "伟力得", "经", "3亿元", "纬股", "不在"]:
+        plain = {i for i, t in enumerate(texts) if needle in t.replace("副" + needle, "")}
+        assert haystack.find(needle) == plain, needle
+    assert haystack.find("尚维", in_sound=True) == set()  # 尚维 sounds like 尚纬 …
+    assert haystack.find(sound_string("尚维"), in_sound=True) == {3}  # … in the sound string
+
+
+def test_aliases_are_found_as_written_by_sound_and_by_a_near_miss(answerer):
+    aliases = answerer.index.aliases
+    text = normalise("尚维股份和伟力得")
+    assert {"四川伟力得能源股份有限公司", "尚伟股份"} <= aliases.named_in(
+        text, sound_string(text)
+    )
+    # could_resemble never drops an alias that rapidfuzz would score at the floor.
+    from rapidfuzz import fuzz
+
+    own = Path(__file__).parent / "data" / "own_questions.jsonl"
+    questions = [json.loads(line)["q"] for line in own.read_text("utf-8").splitlines() if line]
+    for question in QUESTIONS + questions:
+        text = normalise(question)
+        kept = set(aliases.could_resemble(text, 75))
+        for alias in aliases.long:
+            if fuzz.partial_ratio(text, alias) >= 75:
+                assert alias in kept, (question, alias)

@@ -102,18 +102,24 @@ def word_parts(token: str) -> list[str]:
     return parts or [token[i : i + 2] for i in range(len(token) - 1)]
 
 
-def add_near_misses(token: str, found: np.ndarray, candidates: list[int], index: Index) -> None:
-    """rapidfuzz, for a longer word the likely facts hold only in a misspelt form."""
+def near_misses(token: str, found: np.ndarray, candidates: list[int], index: Index) -> np.ndarray:
+    """`found`, raised to NEAR_MISS for the candidate facts that hold a longer word only in a
+    misspelt form (rapidfuzz); `found` itself when there are none."""
     if len(token) < 3:
-        return
+        return found
     enough = FUZZY_FLOOR * len(token) / (200 - FUZZY_FLOOR)  # letters, as in could_resemble
-    for fact in candidates:
-        if found[fact] >= NEAR_MISS:
-            continue
-        text = index.facts[fact].text
-        possible = sum(c in index.facts[fact].letters for c in token) >= enough
-        if possible and fuzz.partial_ratio(token, text) >= FUZZY_FLOOR:
-            found[fact] = NEAR_MISS
+    missed = [
+        fact
+        for fact in candidates
+        if found[fact] < NEAR_MISS
+        and sum(c in index.facts[fact].letters for c in token) >= enough
+        and fuzz.partial_ratio(token, index.facts[fact].text) >= FUZZY_FLOOR
+    ]
+    if not missed:
+        return found
+    raised = found.copy()
+    raised[missed] = NEAR_MISS
+    return raised
 
 
 class Scorer:
@@ -293,19 +299,20 @@ def rank(
     quick_scores = scorer.coverage(matches)
     quick = sorted(((quick_scores[i] * factors[i], i) for i in promising), reverse=True)
     likely = [i for _, i in quick[:FUZZY_CANDIDATES]]
-    near_missed = {t: matches[t].copy() for t in weights}
-    for token in weights:
-        add_near_misses(token, near_missed[token], likely, index)
-    scores = scorer.coverage(near_missed)
-    scored = []
-    for i in likely:
-        fact = index.facts[i]
-        value = float(scores[i] * factors[i])
-        if value > 0:
-            shown = next((n for n in fact.fact.entities if n in named), None)
-            entity = shown or (fact.fact.entities[0] if fact.fact.entities else None)
-            scored.append(Scored(fact, value, entity))
-    scored.sort(key=lambda s: (-s.score, s.fact.fact.id))
-    for s in scored[:limit]:
-        s.score = round(min(s.score, 100.0), 1)  # factors above 1 only order, never exceed 100
-    return scored[:limit]
+    near_missed = {t: near_misses(t, matches[t], likely, index) for t in weights}
+    changed = any(near_missed[t] is not matches[t] for t in weights)
+    scores = scorer.coverage(near_missed) if changed else quick_scores
+    values = {i: float(scores[i] * factors[i]) for i in likely}
+    best = sorted(
+        (i for i in likely if values[i] > 0), key=lambda i: (-values[i], index.facts[i].fact.id)
+    )
+    return [  # factors above 1 only order: a score never exceeds 100
+        Scored(index.facts[i], round(min(values[i], 100.0), 1), shown_entity(index.facts[i], named))
+        for i in best[:limit]
+    ]
+
+
+def shown_entity(fact: IndexedFact, named: set[str]) -> str | None:
+    """The entity an answer is shown as being about: one the question names, if it can."""
+    entities = fact.fact.entities
+    return next((n for n in entities if n in named), entities[0] if entities else None)

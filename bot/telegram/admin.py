@@ -21,7 +21,7 @@ from bot import render
 from bot.answer import Answerer, KnowledgeError, load_answerer
 from bot.logs import format_stats, format_unanswered
 from bot.telegram.replies import send_html
-from bot.telegram.state import BotState, bot_state, example_questions
+from bot.telegram.state import BotState, bot_state, prepare
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotS
     chat_id = update.effective_chat.id
     knowledge_dir = state.config.knowledge_dir
     try:
-        fresh = await asyncio.to_thread(load_with_examples, knowledge_dir)
+        fresh = await asyncio.to_thread(load_and_prepare, knowledge_dir)
     except KnowledgeError as error:
         log.warning("reload failed, keeping the old fact base: %s", error)
         text = f"❌ 重新加载失败，继续使用原来的知识库。\n原因：{render.escape(str(error))}"
@@ -106,10 +106,10 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotS
     await send_html(context.bot, chat_id, text)
 
 
-def load_with_examples(knowledge_dir: Path) -> Answerer:
-    """Load the fact base and find its example questions, both off the event loop."""
+def load_and_prepare(knowledge_dir: Path) -> Answerer:
+    """Load the fact base and do its start-up work, both off the event loop."""
     answerer = load_answerer(knowledge_dir)
-    example_questions(answerer)
+    prepare(answerer)
     return answerer
 
 

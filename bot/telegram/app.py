@@ -26,7 +26,7 @@ from bot.querylog import QueryLog
 from bot.telegram import admin, buttons, errors, groups, inline, private
 from bot.telegram.ratelimit import QuestionRateLimiter
 from bot.telegram.redact import configure_logging
-from bot.telegram.state import STATE_KEY, BotState, example_questions
+from bot.telegram.state import STATE_KEY, BotState, prepare
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ async def on_startup(application: Application) -> None:
     state: BotState = application.bot_data[STATE_KEY]
     await state.querylog.open()
     await application.bot.set_my_commands(COMMANDS)
-    await asyncio.to_thread(example_questions, state.answerer)
+    await asyncio.to_thread(prepare, state.answerer)
     log.info(
         "@%s is up: %d facts from %s, query log %s",
         application.bot.username,

@@ -39,3 +39,10 @@ def example_questions(answerer: Answerer) -> tuple[str, ...]:
     /reload fill the cache in a worker thread, so no update waits for it.
     """
     return tuple(answerer.examples(EXAMPLE_COUNT))
+
+
+def prepare(answerer: Answerer) -> None:
+    """Start-up work, run in a worker thread before the answerer serves anyone: the match
+    vectors of the articles' words (see Answerer.warm_up), then the example questions."""
+    answerer.warm_up()
+    example_questions(answerer)
