@@ -6,7 +6,7 @@ import bisect
 import math
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Set
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -48,6 +48,7 @@ class IndexedFact:
     units: set[str]
 
 
+NOWHERE: frozenset[int] = frozenset()  # no texts
 DEPUTY = "副"  # 主任 is not found in 副主任: a deputy is a different role
 SEPARATOR = "\x00"
 
@@ -85,7 +86,7 @@ class Haystack:
         sounds = [sound_string(text) for text in texts]
         return cls(joined, sound, starts, np.array(text_of), pieces_of(texts), pieces_of(sounds))
 
-    def facts_in(self, texts: set[int]) -> np.ndarray:
+    def facts_in(self, texts: Set[int]) -> np.ndarray:
         """For each fact, whether its text is one of `texts`."""
         mask = np.zeros(len(self.starts), dtype=bool)
         mask[list(texts)] = True
@@ -96,11 +97,11 @@ class Haystack:
         starts = self.starts
         return {bisect.bisect_right(starts, m.start()) - 1 for m in pattern.finditer(self.text)}
 
-    def find(self, needle: str, in_sound: bool = False) -> set[int]:
-        """The texts that contain the needle, not preceded by 副."""
+    def find(self, needle: str, in_sound: bool = False, besides: Set[int] = NOWHERE) -> Set[int]:
+        """The texts that contain the needle, not preceded by 副; other than `besides`."""
         haystack, pieces = (self.sound, self.sound_pieces) if in_sound else (self.text, self.pieces)
         postings = sorted((pieces.get(p, NOWHERE) for p in pieces_in(needle)), key=len)
-        candidates = postings[0].intersection(*postings[1:])
+        candidates = postings[0].intersection(*postings[1:]) - besides
         numeric = needle[0].isdigit() or needle[-1].isdigit()
         if len(needle) <= 2 and not numeric:  # the pair's texts are the answer, bar a 副
             after_deputy = DEPUTY if in_sound else DEPUTY + needle[0]
@@ -108,7 +109,7 @@ class Haystack:
             return (candidates - doubtful) | self.search(needle, doubtful, haystack, numeric)
         return self.search(needle, candidates, haystack, numeric)
 
-    def search(self, needle: str, texts: set[int], haystack: str, numeric: bool) -> set[int]:
+    def search(self, needle: str, texts: Set[int], haystack: str, numeric: bool) -> set[int]:
         """Those of the texts that contain the needle: not after 副, numbers whole."""
         found: set[int] = set()
         for text in texts:
@@ -123,9 +124,6 @@ class Haystack:
                 found.add(text)
                 break
         return found
-
-
-NOWHERE: set[int] = set()
 
 
 def pieces_in(text: str) -> set[str]:

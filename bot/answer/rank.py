@@ -85,12 +85,16 @@ def word_matches(token: str, index: Index) -> np.ndarray:
         for weight, haystack in zip(TIER_WEIGHTS, index.tiers, strict=True):
             if texts := haystack.find(variant):
                 np.maximum(best, weight * haystack.facts_in(texts), out=best)
-            if by_sound and (texts := haystack.find(sound, in_sound=True)):
-                np.maximum(best, weight * BY_SOUND * haystack.facts_in(texts), out=best)
+            # a homophone counts for less, so only texts without the word itself need a look
+            if by_sound and (homophones := haystack.find(sound, True, besides=texts)):
+                np.maximum(best, weight * BY_SOUND * haystack.facts_in(homophones), out=best)
     if len(token) >= 3:  # not found whole: credit the share of its parts found in the fact
         facts = index.tiers[0]
         parts = word_parts(token)
-        holders = {p: facts.facts_in(facts.find(p)) for p in set(parts)}
+        holders = {
+            p: index.remember(("in facts", p), lambda p=p: facts.facts_in(facts.find(p)))
+            for p in set(parts)
+        }
         shares = sum(holders[p] for p in parts)  # how many of the parts each fact holds
         np.maximum(best, PART_OF_WORD * shares / len(parts), out=best)
     return best
