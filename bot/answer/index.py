@@ -43,7 +43,6 @@ class IndexedFact:
     entities: set[str]
     has_people: bool
     entity_types: set[str]  # company, person, …: of the entities it is linked to
-    letters: set[str]  # the characters of `text`, to skip hopeless fuzzy comparisons
     has_list: bool
     units: set[str]
 
@@ -149,7 +148,8 @@ class Aliases:
     by_sound_opening: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     long: list[str] = field(default_factory=list)  # the aliases fuzzy matching tries
     long_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    letter_counts: dict[str, np.ndarray] = field(default_factory=dict)  # per letter, per alias
+    letter_rows: dict[str, int] = field(default_factory=dict)  # letter → its row in counts
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0))  # letters × long aliases
 
     def __post_init__(self) -> None:
         for alias, sound, name in self.rows:
@@ -158,10 +158,12 @@ class Aliases:
                 self.by_sound_opening.setdefault(sound[:2], []).append((sound, name))
         self.long = [alias for alias, _, _ in self.rows if len(alias) >= LONG_ALIAS]
         self.long_lengths = np.array([len(alias) for alias in self.long])
+        for letter in sorted({letter for alias in self.long for letter in alias}):
+            self.letter_rows[letter] = len(self.letter_rows)
+        self.counts = np.zeros((len(self.letter_rows), len(self.long)), int)
         for position, alias in enumerate(self.long):
             for letter in alias:
-                counts = self.letter_counts.setdefault(letter, np.zeros(len(self.long), int))
-                counts[position] += 1
+                self.counts[self.letter_rows[letter], position] += 1
 
     def named_in(self, text: str, sound: str) -> set[str]:
         """Entities whose alias the text contains, as written or (three letters or more) as
@@ -181,10 +183,8 @@ class Aliases:
         against the text. A window sharing m of an alias's n letters scores at most
         200m / (n + m), so at least m ≥ floor·n / (200 − floor) of them must occur in the text.
         """
-        shared = np.zeros(len(self.long), int)
-        for letter in set(text):
-            if letter in self.letter_counts:
-                shared += self.letter_counts[letter]
+        rows = [self.letter_rows[letter] for letter in set(text) if letter in self.letter_rows]
+        shared = self.counts[rows].sum(axis=0)
         possible = (self.long_lengths > len(text)) | (
             shared * (200 - floor) >= floor * self.long_lengths
         )
@@ -335,7 +335,6 @@ def build_index(factbase: FactBase) -> Index:
                 has_people=bool(fact.people)
                 or any(names[n].type == "person" for n in fact.entities if n in names),
                 entity_types={names[n].type for n in fact.entities if n in names},
-                letters=set(text),
                 has_list="、" in fact.text or "和" in fact.text,
                 units=units_of(fact),
             )

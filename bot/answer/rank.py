@@ -106,23 +106,24 @@ def word_parts(token: str) -> list[str]:
     return parts or [token[i : i + 2] for i in range(len(token) - 1)]
 
 
-def near_misses(token: str, found: np.ndarray, candidates: list[int], index: Index) -> np.ndarray:
-    """`found`, raised to NEAR_MISS for the candidate facts that hold a longer word only in a
-    misspelt form (rapidfuzz); `found` itself when there are none."""
-    if len(token) < 3:
-        return found
-    enough = FUZZY_FLOOR * len(token) / (200 - FUZZY_FLOOR)  # letters, as in could_resemble
-    missed = [
-        fact
-        for fact in candidates
-        if found[fact] < NEAR_MISS
-        and sum(c in index.facts[fact].letters for c in token) >= enough
-        and fuzz.partial_ratio(token, index.facts[fact].text) >= FUZZY_FLOOR
-    ]
-    if not missed:
-        return found
-    raised = found.copy()
-    raised[missed] = NEAR_MISS
+def with_near_misses(
+    matches: dict[str, np.ndarray], candidates: list[int], index: Index
+) -> dict[str, np.ndarray]:
+    """`matches`, with a longer word raised to NEAR_MISS in the candidate facts that hold it
+    only in a misspelt form (rapidfuzz, all pairs in one call); the same arrays where no
+    candidate does."""
+    longer = [t for t in matches if len(t) >= 3]
+    if not longer or not candidates:
+        return matches
+    texts = [index.facts[i].text for i in candidates]
+    ratios = process.cdist(longer, texts, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FLOOR)
+    facts = np.array(candidates)
+    raised = dict(matches)
+    for token, row in zip(longer, ratios, strict=True):  # a ratio under the floor reads 0
+        missed = facts[(row > 0) & (matches[token][facts] < NEAR_MISS)]
+        if len(missed):
+            raised[token] = matches[token].copy()
+            raised[token][missed] = NEAR_MISS
     return raised
 
 
@@ -136,6 +137,7 @@ class Scorer:
         self.facts = index.facts
         self.weights = weights
         self.total = sum(weights.values())
+        self.weight_row = np.array(list(weights.values()))
         self.name_like = [t for t in weights if NAMED_THING.search(t)]
         self.specific = named - index.common_entities
         self.specific_names = [a for n in self.specific for a in index.names_of[n]]
@@ -175,9 +177,7 @@ class Scorer:
         thing asked about or a name the question gives is missing."""
         if self.total <= 0:
             return np.zeros(len(self.facts))
-        covered = np.zeros(len(self.facts))
-        for token, weight in self.weights.items():
-            covered += weight * matches[token]
+        covered = self.weight_row @ np.array([matches[t] for t in self.weights])
         score = 100 * covered / self.total
         if self.name_like:  # 绵阳市…: about something the articles never name
             unnamed = np.logical_or.reduce([matches[t] == 0 for t in self.name_like])
@@ -286,10 +286,7 @@ def rank(
     }
 
     scorer = Scorer(question, named, weights, index)
-    total = sum(weights.values()) or 1.0
-    coverage = np.zeros(len(index.facts))
-    for token, hits in found.items():
-        coverage += weights[token] * hits / total
+    coverage = scorer.weight_row @ np.array([found[t] for t in weights])  # plain word coverage
     by_coverage = np.argsort(-coverage, kind="stable")[:PROMISING]
     promising = by_coverage[coverage[by_coverage] > 0].tolist()  # factors cannot lift the rest
 
@@ -303,7 +300,7 @@ def rank(
     quick_scores = scorer.coverage(matches)
     quick = sorted(((quick_scores[i] * factors[i], i) for i in promising), reverse=True)
     likely = [i for _, i in quick[:FUZZY_CANDIDATES]]
-    near_missed = {t: near_misses(t, matches[t], likely, index) for t in weights}
+    near_missed = with_near_misses(matches, likely, index)
     changed = any(near_missed[t] is not matches[t] for t in weights)
     scores = scorer.coverage(near_missed) if changed else quick_scores
     values = {i: float(scores[i] * factors[i]) for i in likely}
