@@ -110,20 +110,18 @@ def with_near_misses(
     matches: dict[str, np.ndarray], candidates: list[int], index: Index
 ) -> dict[str, np.ndarray]:
     """`matches`, with a longer word raised to NEAR_MISS in the candidate facts that hold it
-    only in a misspelt form (rapidfuzz, all pairs in one call); the same arrays where no
-    candidate does."""
-    longer = [t for t in matches if len(t) >= 3]
-    if not longer or not candidates:
-        return matches
-    texts = [index.facts[i].text for i in candidates]
-    ratios = process.cdist(longer, texts, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FLOOR)
-    facts = np.array(candidates)
+    only in a misspelt form (rapidfuzz); the same arrays where no candidate does."""
     raised = dict(matches)
-    for token, row in zip(longer, ratios, strict=True):  # a ratio under the floor reads 0
-        missed = facts[(row > 0) & (matches[token][facts] < NEAR_MISS)]
-        if len(missed):
-            raised[token] = matches[token].copy()
-            raised[token][missed] = NEAR_MISS
+    facts = np.array(candidates, dtype=int)
+    for token, found in matches.items():
+        weak = facts[found[facts] < NEAR_MISS] if len(token) >= 3 else facts[:0]
+        texts = [index.facts[i].text for i in weak]
+        near = process.extract(
+            token, texts, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FLOOR, limit=None
+        )
+        if near:
+            raised[token] = found.copy()
+            raised[token][[weak[position] for _, _, position in near]] = NEAR_MISS
     return raised
 
 
