@@ -114,7 +114,9 @@ def with_near_misses(
     raised = dict(matches)
     facts = np.array(candidates, dtype=int)
     for token, found in matches.items():
-        weak = facts[found[facts] < NEAR_MISS] if len(token) >= 3 else facts[:0]
+        if len(token) < 3 or index.uses(token):  # a word the articles print is not misspelt
+            continue
+        weak = facts[found[facts] < NEAR_MISS]
         texts = [index.facts[i].text for i in weak]
         near = process.extract(
             token, texts, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FLOOR, limit=None
