@@ -62,7 +62,11 @@ def find_entities(question: Question, index: Index) -> set[str]:
     """Entities the question names, by exact alias, by sound, or by a near-miss spelling."""
     text = question.text
     found = index.aliases.named_in(text, sound_string(text))
-    long_aliases = index.aliases.could_resemble(text, FUZZY_FLOOR)
+    long_aliases = [  # of the entities not already found
+        alias
+        for alias in index.aliases.could_resemble(text, FUZZY_FLOOR)
+        if index.name_of[alias] not in found
+    ]
     near = process.extract(
         text, long_aliases, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FLOOR, limit=None
     )
