@@ -204,17 +204,23 @@ class Index:
     _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
     _pieces: set[str] = field(default_factory=set)  # the corpus's short substrings
     _kept: dict[Hashable, Any] = field(default_factory=dict)  # worked out ahead (warm_up)
+    _linked: dict[str, np.ndarray] = field(default_factory=dict)  # entity → its facts
 
     def __post_init__(self) -> None:
         text = self.corpus
         for n in range(1, LONGEST_PIECE + 1):
             self._pieces.update(text[i : i + n] for i in range(len(text) - n + 1))
+        for name in self.names_of:
+            self._linked[name] = np.zeros(len(self.facts), dtype=bool)
+        for position, fact in enumerate(self.facts):
+            for name in fact.entities & self._linked.keys():
+                self._linked[name][position] = True
 
     def facts_of(self, name: str) -> np.ndarray:
         """For every fact, whether it is linked to the entity."""
-        return self.remember(
-            ("facts of", name), lambda: np.array([name in f.entities for f in self.facts])
-        )
+        if name not in self._linked:
+            self._linked[name] = np.array([name in f.entities for f in self.facts])
+        return self._linked[name]
 
     def uses(self, word: str) -> bool:
         """Whether the articles contain the word: a set lookup, not a scan of the corpus."""

@@ -46,7 +46,9 @@ BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in fu
 PROMISING = 30  # facts by plain word coverage that get the full score with all its factors
 FUZZY_CANDIDATES = 20  # facts rescored with rapidfuzz after a first, exact-only pass
 FUZZY_FLOOR = 75  # rapidfuzz partial_ratio for a near-miss word of three or more characters
-NAME_ENDINGS = set("园区市县镇村局院校厂馆站所司委会")  # characters names end in: 产业园, 教育局
+NAME_ENDINGS = "园区市县镇村局院校厂馆站所司委会"  # characters names end in: 产业园, 教育局
+LISTED = {end: re.compile(end + "[、，。；和及]") for end in NAME_ENDINGS}  # …产业园、…
+DESCRIBED_AS = ("商", "企业", "公司", "机构", "平台")  # 电缆制造商尚纬股份
 KIND_BY_HEAD = 0.8  # a kind word (园区) found as the end of listed names (…示范园、…产业园)
 HEAD_FLOOR = 60  # a near-miss entity name must also match in its first half
 
@@ -152,14 +154,11 @@ class Scorer:
         self.phases = [(m[0], m[2]) for m in PHASE.finditer(question.text)]
         self.asked_plans = question.years - self.asked_years
         names = [alias for name in named for alias in index.names_of[name]]
-        self.describes = (
-            re.compile(
-                "|".join(
-                    rf"(?:商|企业|公司|机构|平台){n}|{n}(?:是|为)" for n in map(re.escape, names)
-                )
-            )
-            if question.wants_definition and names
-            else None
+        self.descriptions = (  # 制造商尚纬股份, 尚纬股份是…: plain strings, no regex to compile
+            [f"{kind}{n}" for n in names for kind in DESCRIBED_AS]
+            + [f"{n}{v}" for n in names for v in "是为"]
+            if question.wants_definition
+            else []
         )
         q = question
         wants = q.wants_number or q.wants_date or q.wants_person or q.wants_list
@@ -170,7 +169,7 @@ class Scorer:
                 (self.cues, wants),
                 (self.time, bool(question.years)),
                 (self.entity, bool(self.specific)),
-                (self.definition, self.describes is not None),
+                (self.definition, bool(self.descriptions)),
                 (self.phase, bool(self.phases)),
             ]
             if applies
@@ -269,7 +268,7 @@ class Scorer:
 
     def definition(self, fact: IndexedFact) -> float:
         """ "X是做什么的" prefers a fact that describes X: "…电缆制造商尚纬股份", "X是…"."""
-        return 1.2 if self.describes and self.describes.search(fact.text) else 1.0
+        return 1.2 if any(d in fact.text for d in self.descriptions) else 1.0
 
 
 def rank(
@@ -283,11 +282,7 @@ def rank(
     found = {t: index.remember(("matches", t), lambda t=t: word_matches(t, index)) for t in weights}
 
     named_by = {t: index.name_of[t] for t in weights if t in index.name_of}
-    kinds = {
-        k: re.compile(re.escape(k[0]) + "[、，。；和及]")
-        for k in question.kinds
-        if k in weights and k[0] in NAME_ENDINGS
-    }
+    kinds = {k: LISTED[k[0]] for k in question.kinds if k in weights and k[0] in LISTED}
 
     scorer = Scorer(question, named, weights, index)
     coverage = scorer.weight_row @ np.array([found[t] for t in weights])  # plain word coverage
