@@ -359,9 +359,7 @@ def test_a_word_is_found_in_every_text_that_has_it_and_only_there():
 def test_aliases_are_found_as_written_by_sound_and_by_a_near_miss(answerer):
     aliases = answerer.index.aliases
     text = normalise("尚维股份和伟力得")
-    assert {"四川伟力得能源股份有限公司", "尚伟股份"} <= aliases.named_in(
-        text, sound_string(text)
-    )
+    assert {"四川伟力得能源股份有限公司", "尚伟股份"} <= aliases.named_in(text, sound_string(text))
     # could_resemble never drops an alias that rapidfuzz would score at the floor.
     from rapidfuzz import fuzz
 
