@@ -227,7 +227,7 @@ def word_flags(word: str) -> list[str]:
     Guessing an unknown word's tag with jieba's HMM would cost milliseconds."""
     if jieba.dt.FREQ.get(word):
         return [TAGS.get(word, "x")]
-    return [p.flag for p in pseg.lcut(word, HMM=False)]
+    return [TAGS.get(part, "x") for part in jieba.cut(word, HMM=False)]
 
 
 @lru_cache(maxsize=20_000)
