@@ -285,18 +285,16 @@ def rank(
     kinds = {k: LISTED[k[0]] for k in question.kinds if k in weights and k[0] in LISTED}
 
     scorer = Scorer(question, named, weights, index)
-    coverage = scorer.weight_row @ np.array([found[t] for t in weights])  # plain word coverage
-    by_coverage = np.argsort(-coverage, kind="stable")[:PROMISING]
-    promising = by_coverage[coverage[by_coverage] > 0].tolist()  # factors cannot lift the rest
-
     matches = dict(found)  # the cached arrays stay as they were
     for token, name in named_by.items():  # 市中医院 names the fact's 市中医医院
         matches[token] = np.where(index.facts_of(name), 1.0, matches[token])
     for kind, listed in kinds.items():  # 哪些园区 is answered by 示范园、产业园
         lists = index.tiers[0].facts_in(index.tiers[0].matching(listed))
         matches[kind] = np.where(lists, np.maximum(matches[kind], KIND_BY_HEAD), matches[kind])
-    factors = {i: scorer.factors(index.facts[i]) for i in promising}
     quick_scores = scorer.coverage(matches)
+    by_coverage = np.argsort(-quick_scores, kind="stable")[:PROMISING]
+    promising = by_coverage[quick_scores[by_coverage] > 0].tolist()  # factors cannot lift the rest
+    factors = {i: scorer.factors(index.facts[i]) for i in promising}
     quick = sorted(((quick_scores[i] * factors[i], i) for i in promising), reverse=True)
     likely = [i for _, i in quick[:FUZZY_CANDIDATES]]
     near_missed = with_near_misses(matches, likely, index)
