@@ -306,5 +306,5 @@ def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Ques
     if question.wants_number:
         question.unit = next((unit for cue, unit in UNIT_CUES if cue.search(text)), "")
     question.years = set(parse.BARE_YEAR.findall(text))
-    question.years |= {p for p in parse.periods(text) if p.startswith("十")}
+    question.years |= set(parse.PLAN_PERIOD.findall(text))  # 十四五
     return question
