@@ -371,3 +371,10 @@ def test_aliases_are_found_as_written_by_sound_and_by_a_near_miss(answerer):
         for alias in aliases.long:
             if fuzz.partial_ratio(text, alias) >= 75:
                 assert alias in kept, (question, alias)
+
+
+def test_an_empty_fact_base_answers_not_found():
+    engine = Answerer(FactBase([], [], []))
+    engine.warm_up()
+    answer = engine.ask("伟力得的副总经理是谁")
+    assert not answer.found and answer.hits == () and answer.suggestions == ()

@@ -83,7 +83,8 @@ class Haystack:
         joined = SEPARATOR.join(texts)
         sound = sound_string(joined)
         sounds = [sound_string(text) for text in texts]
-        return cls(joined, sound, starts, np.array(text_of), pieces_of(texts), pieces_of(sounds))
+        text_of_facts = np.array(text_of, dtype=int)
+        return cls(joined, sound, starts, text_of_facts, pieces_of(texts), pieces_of(sounds))
 
     def facts_in(self, texts: Set[int]) -> np.ndarray:
         """For each fact, whether its text is one of `texts`."""
