@@ -54,7 +54,7 @@ class Answerer:
         """Work out ahead how each word the articles use matches every fact, commonest first,
         within WARM_UP_BYTES, so a question finds most of its words ready. The words are the
         facts' own, their parts (德世堂 in 德世堂现代中药项目) and the entities' names.
-        Worth its half second in the bot; a one-off `ask` or a batch skips it."""
+        Worth its second in the bot; a one-off `ask` or a batch skips it."""
         index = self.index
         counts: Counter[str] = Counter()
         for fact in index.facts:
