@@ -150,7 +150,7 @@ class Aliases:
     long: list[str] = field(default_factory=list)  # the aliases fuzzy matching tries
     long_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0))
     letter_rows: dict[str, int] = field(default_factory=dict)  # letter → its row in counts
-    counts: np.ndarray = field(default_factory=lambda: np.zeros(0))  # letters × long aliases
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0))  # letters × long aliases, int16
 
     def __post_init__(self) -> None:
         for alias, sound, name in self.rows:
@@ -161,7 +161,7 @@ class Aliases:
         self.long_lengths = np.array([len(alias) for alias in self.long])
         for letter in sorted({letter for alias in self.long for letter in alias}):
             self.letter_rows[letter] = len(self.letter_rows)
-        self.counts = np.zeros((len(self.letter_rows), len(self.long)), int)
+        self.counts = np.zeros((len(self.letter_rows), len(self.long)), np.int16)
         for position, alias in enumerate(self.long):
             for letter in alias:
                 self.counts[self.letter_rows[letter], position] += 1
@@ -185,7 +185,7 @@ class Aliases:
         200m / (n + m), so at least m ≥ floor·n / (200 − floor) of them must occur in the text.
         """
         rows = [self.letter_rows[letter] for letter in set(text) if letter in self.letter_rows]
-        shared = self.counts[rows].sum(axis=0)
+        shared = self.counts[rows].sum(axis=0, dtype=np.int64)
         possible = (self.long_lengths > len(text)) | (
             shared * (200 - floor) >= floor * self.long_lengths
         )
