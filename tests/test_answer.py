@@ -328,6 +328,7 @@ def test_warming_up_changes_no_answer_and_keeps_the_articles_words():
     cold, warmed = load_answerer(KNOWLEDGE), load_answerer(KNOWLEDGE)
     warmed.warm_up()
     assert ("matches", "投资") in warmed.index._kept  # a word the articles use often
+
     def outcome(answer):
         shown = [(h.fact_id, h.score) for h in answer.hits + answer.suggestions]
         return answer.found, answer.score, shown
