@@ -197,7 +197,6 @@ class Index:
     facts: list[IndexedFact]
     aliases: Aliases
     common_entities: set[str]
-    corpus: str  # every story's normalised text, for "is this a word the articles use?"
     tiers: list[Haystack]  # fact texts, neighbours, paragraphs, stories: nearest first
     names_of: dict[str, list[str]]  # entity name → its normalised name and aliases
     name_of: dict[str, str]  # normalised name or alias → entity name
@@ -206,6 +205,11 @@ class Index:
     _pieces: set[str] = field(default_factory=set)  # the corpus's short substrings
     _kept: dict[Hashable, Any] = field(default_factory=dict)  # worked out ahead (warm_up)
     _linked: dict[str, np.ndarray] = field(default_factory=dict)  # entity → its facts
+
+    @property
+    def corpus(self) -> str:
+        """Every story's normalised text, for "is this a word the articles use?"."""
+        return self.tiers[-1].text
 
     def __post_init__(self) -> None:
         text = self.corpus
@@ -219,8 +223,6 @@ class Index:
 
     def facts_of(self, name: str) -> np.ndarray:
         """For every fact, whether it is linked to the entity."""
-        if name not in self._linked:
-            self._linked[name] = np.array([name in f.entities for f in self.facts])
         return self._linked[name]
 
     def uses(self, word: str) -> bool:
@@ -358,7 +360,7 @@ def build_index(factbase: FactBase) -> Index:
         names_of.setdefault(name, []).append(alias)
     name_of = {alias: name for alias, name in aliases}
     types = {e.name: e.type for e in factbase.entities}
-    return Index(indexed, alias_rows, common, tiers[3].text, tiers, names_of, name_of, types)
+    return Index(indexed, alias_rows, common, tiers, names_of, name_of, types)
 
 
 def shared_haystack(per_fact: list[str]) -> Haystack:

@@ -96,9 +96,11 @@ NUMBER_CUE = re.compile(
 DATE_CUE = re.compile(
     r"哪天|哪一天|何时|什么时候|啥时候|啥子时候|哪一年|哪年|几月|哪个月|几号|时间|日期|多久|好久"
 )
-ROLE_WORDS = r"(?:经理|书记|主任|局长|部长|校长|院长|主席|市长|县长|区长|董事长|负责人|总监|老总)"
-# 叫什么 asks for a person only after a role: 副书记叫啥, not 行动方案叫什么.
-PERSON_CUE = re.compile(rf"谁|哪位|姓名|叫什么名字|{ROLE_WORDS}(?:是)?(?:叫什么|叫啥)")
+# 叫什么 asks for a person only after a role (the roles facts name people by, and 老总):
+# 副书记叫啥, not 行动方案叫什么.
+PERSON_CUE = re.compile(
+    rf"谁|哪位|姓名|叫什么名字|(?:{parse.ROLE_WORDS}|老总)(?:是)?(?:叫什么|叫啥)"
+)
 METHOD_CUE = re.compile(
     r"靠(?:什么|啥)|(?:什么|啥子?|哪些)(?:方式|办法|途径|手段|措施)|怎么推进|如何推进|通过什么|用什么"
 )

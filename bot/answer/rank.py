@@ -46,8 +46,8 @@ BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in fu
 PROMISING = 30  # facts by plain word coverage that get the full score with all its factors
 FUZZY_CANDIDATES = 20  # facts rescored with rapidfuzz after a first, exact-only pass
 FUZZY_FLOOR = 75  # rapidfuzz partial_ratio for a near-miss word of three or more characters
-NAME_ENDINGS = "园区市县镇村局院校厂馆站所司委会"  # characters names end in: 产业园, 教育局
-LISTED = {end: re.compile(end + "[、，。；和及]") for end in NAME_ENDINGS}  # …产业园、…
+# Listed names end in one of these (…示范园、…产业园, 教育局): a pattern per ending.
+LISTED = {end: re.compile(end + "[、，。；和及]") for end in "园区市县镇村局院校厂馆站所司委会"}
 DESCRIBED_AS = ("商", "企业", "公司", "机构", "平台")  # 电缆制造商尚纬股份
 KIND_BY_HEAD = 0.8  # a kind word (园区) found as the end of listed names (…示范园、…产业园)
 HEAD_FLOOR = 60  # a near-miss entity name must also match in its first half
@@ -160,9 +160,9 @@ class Scorer:
             if question.wants_definition
             else []
         )
-        q = question
-        wants = q.wants_number or q.wants_date or q.wants_person or q.wants_list
-        wants = wants or q.wants_place or q.wants_method or q.wants_role
+        wants = question.wants_number or question.wants_date or question.wants_person
+        wants = wants or question.wants_list or question.wants_place
+        wants = wants or question.wants_method or question.wants_role
         self.checks = [  # the ones that can give other than 1 for this question
             check
             for check, applies in [
