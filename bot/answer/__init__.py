@@ -12,7 +12,7 @@ from pathlib import Path
 import jieba
 
 from bot.answer.index import Index, build_index
-from bot.answer.question import analyse, content_tokens
+from bot.answer.question import analyse, content_tokens, word_class_weight
 from bot.answer.rank import (
     FOUND_THRESHOLD,
     STRICT_THRESHOLD,
@@ -27,6 +27,7 @@ from bot.answer.result import MAX_ANSWER_CHARS, Answer, Hit
 from bot.facts.model import Fact, FactBase
 from bot.facts.parse import NUMBER
 from bot.facts.store import KnowledgeError, load_factbase
+from bot.text import warm_sounds
 
 __all__ = ["Answer", "Answerer", "Hit", "KnowledgeError", "load_answerer"]
 
@@ -53,8 +54,10 @@ class Answerer:
     def warm_up(self) -> None:
         """Work out ahead how each word the articles use matches every fact, commonest first,
         within WARM_UP_BYTES, so a question finds most of its words ready. The words are the
-        facts' own, their parts (德世堂 in 德世堂现代中药项目) and the entities' names.
-        Worth its second in the bot; a one-off `ask` or a batch skips it."""
+        facts' own, their parts (德世堂 in 德世堂现代中药项目) and the entities' names; and the
+        sounds of the common characters. Worth its second in the bot; a one-off `ask` or a
+        batch skips it."""
+        warm_sounds()
         index = self.index
         counts: Counter[str] = Counter()
         for fact in index.facts:
@@ -65,6 +68,7 @@ class Answerer:
         for word, _ in counts.most_common(room):
             index.keep(("idf", word), index.idf(word))
             index.keep(("matches", word), word_matches(word, index))
+            word_class_weight(word)  # cached by the function itself
 
     def hit(self, scored: Scored) -> Hit:
         fact = scored.fact.fact
