@@ -304,11 +304,12 @@ def test_a_fact_about_another_phase_does_not_answer(answerer):
 def test_the_phase_a_fact_states_must_be_the_one_asked_about(answerer):
     phase_two = analyse("项目二期什么时候开工", answerer.index.uses)
     scorer = Scorer(phase_two, set(), {"项目": 1.0}, answerer.index)
-    by_text = {f.fact.text: f for f in answerer.index.facts}
-    (phase_one,) = [f for t, f in by_text.items() if "一期工程达产后" in t]
-    (no_phase,) = [f for t, f in by_text.items() if t.startswith("项目建设“加速跑”")]
-    assert scorer.phase(phase_one) == OTHER_PHASE < 1.0
-    assert scorer.phase(no_phase) == 1.0
+    texts = [f.fact.text for f in answerer.index.facts]
+    (phase_one,) = [i for i, t in enumerate(texts) if "一期工程达产后" in t]
+    (no_phase,) = [i for i, t in enumerate(texts) if t.startswith("项目建设“加速跑”")]
+    factors = scorer.phase()
+    assert factors[phase_one] == OTHER_PHASE < 1.0
+    assert factors[no_phase] == 1.0
 
 
 def test_questions_are_cut_like_the_articles(answerer):
@@ -356,6 +357,8 @@ def test_a_word_is_found_in_every_text_that_has_it_and_only_there():
     for needle in ["总经理", "经理", "伟力得", "经", "3亿元", "纬股", "不在"]:
         plain = {i for i, t in enumerate(texts) if needle in t.replace("副" + needle, "")}
         assert haystack.find(needle) == plain, needle
+        assert haystack.holding(needle) == {i for i, t in enumerate(texts) if needle in t}
+    assert haystack.holding("总经理") == {0, 1}  # wherever it stands, after 副 too
     assert haystack.find("尚维", in_sound=True) == set()  # 尚维 sounds like 尚纬 …
     assert haystack.find(sound_string("尚维"), in_sound=True) == {3}  # … in the sound string
 
@@ -382,3 +385,29 @@ def test_an_empty_fact_base_answers_not_found():
     engine.warm_up()
     answer = engine.ask("伟力得的副总经理是谁")
     assert not answer.found and answer.hits == () and answer.suggestions == ()
+
+
+def test_each_facts_traits_are_what_its_record_says(answerer):
+    from bot.answer.traits import PHASE
+
+    index = answerer.index
+    traits = index.traits
+
+    def has(table, key, position):
+        return bool(table[key][position]) if key in table else False
+
+    for i, fact in enumerate(index.facts):
+        assert traits.numbers[i] == bool(fact.fact.numbers)
+        assert traits.people[i] == fact.has_people
+        stated = fact.digit_years or fact.paragraph_years
+        assert traits.dated[i] == bool(stated)
+        for year in {"2023", "2024", "2025"}:
+            assert has(traits.years, year, i) == (year in stated)
+            assert has(traits.story_years, year, i) == (year in fact.story_years)
+        phases = {(m[0], m[2]) for m in PHASE.finditer(fact.text)}
+        assert {key for key in traits.phases if traits.phases[key][i]} == phases
+        assert traits.place_counts[i] == len(set(fact.places))
+        for name, aliases in index.names_of.items():
+            assert has(traits.linked, name, i) == (name in fact.entities)
+            assert has(traits.in_context, name, i) == (name in fact.context)
+            assert has(traits.in_story, name, i) == any(a in fact.story for a in aliases)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import jieba
 import numpy as np
 
+from bot.answer.traits import Traits, traits_of
 from bot.facts.model import Fact, FactBase
 from bot.facts.parse import BARE_YEAR
 from bot.text import normalise, sound_string
@@ -97,11 +98,32 @@ class Haystack:
         starts = self.starts
         return {bisect.bisect_right(starts, m.start()) - 1 for m in pattern.finditer(self.text)}
 
+    def end(self, text: int) -> int:
+        """Where the text ends in the joined string."""
+        return self.starts[text + 1] - 1 if text + 1 < len(self.starts) else len(self.text)
+
+    def text_at(self, text: int) -> str:
+        return self.text[self.starts[text] : self.end(text)]
+
+    def could_hold(self, needle: str, in_sound: bool = False) -> Set[int]:
+        """The texts that hold every character pair of the needle."""
+        pieces = self.sound_pieces if in_sound else self.pieces
+        postings = []
+        for piece in pieces_in(needle):
+            if not (texts := pieces.get(piece)):
+                return NOWHERE  # a pair no text holds: the usual case for a new word
+            postings.append(texts)
+        postings.sort(key=len)
+        return postings[0].intersection(*postings[1:])
+
+    def holding(self, needle: str) -> set[int]:
+        """The texts that contain the needle, wherever it stands."""
+        return {t for t in self.could_hold(needle) if needle in self.text_at(t)}
+
     def find(self, needle: str, in_sound: bool = False, besides: Set[int] = NOWHERE) -> Set[int]:
         """The texts that contain the needle, not preceded by 副; other than `besides`."""
-        haystack, pieces = (self.sound, self.sound_pieces) if in_sound else (self.text, self.pieces)
-        postings = sorted((pieces.get(p, NOWHERE) for p in pieces_in(needle)), key=len)
-        candidates = postings[0].intersection(*postings[1:]) - besides
+        haystack = self.sound if in_sound else self.text
+        candidates = self.could_hold(needle, in_sound) - besides
         numeric = needle[0].isdigit() or needle[-1].isdigit()
         if len(needle) <= 2 and not numeric:  # the pair's texts are the answer, bar a 副
             after_deputy = DEPUTY if in_sound else DEPUTY + needle[0]
@@ -113,7 +135,7 @@ class Haystack:
         """Those of the texts that contain the needle: not after 副, numbers whole."""
         found: set[int] = set()
         for text in texts:
-            end = self.starts[text + 1] - 1 if text + 1 < len(self.starts) else len(haystack)
+            end = self.end(text)
             start = haystack.find(needle, self.starts[text], end)
             while start != -1:
                 if (start > 0 and self.text[start - 1] == DEPUTY) or (
@@ -201,10 +223,10 @@ class Index:
     names_of: dict[str, list[str]]  # entity name → its normalised name and aliases
     name_of: dict[str, str]  # normalised name or alias → entity name
     types: dict[str, str]  # entity name → its type (company, person, …)
+    traits: Traits  # what each fact is like, as arrays over the facts
     _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
     _pieces: set[str] = field(default_factory=set)  # the corpus's short substrings
     _kept: dict[Hashable, Any] = field(default_factory=dict)  # worked out ahead (warm_up)
-    _linked: dict[str, np.ndarray] = field(default_factory=dict)  # entity → its facts
 
     @property
     def corpus(self) -> str:
@@ -215,15 +237,6 @@ class Index:
         text = self.corpus
         for n in range(1, LONGEST_PIECE + 1):
             self._pieces.update(text[i : i + n] for i in range(len(text) - n + 1))
-        for name in self.names_of:
-            self._linked[name] = np.zeros(len(self.facts), dtype=bool)
-        for position, fact in enumerate(self.facts):
-            for name in fact.entities & self._linked.keys():
-                self._linked[name][position] = True
-
-    def facts_of(self, name: str) -> np.ndarray:
-        """For every fact, whether it is linked to the entity."""
-        return self._linked[name]
 
     def uses(self, word: str) -> bool:
         """Whether the articles contain the word: a set lookup, not a scan of the corpus."""
@@ -360,7 +373,8 @@ def build_index(factbase: FactBase) -> Index:
         names_of.setdefault(name, []).append(alias)
     name_of = {alias: name for alias, name in aliases}
     types = {e.name: e.type for e in factbase.entities}
-    return Index(indexed, alias_rows, common, tiers, names_of, name_of, types)
+    traits = traits_of(indexed, names_of)
+    return Index(indexed, alias_rows, common, tiers, names_of, name_of, types, traits)
 
 
 def shared_haystack(per_fact: list[str]) -> Haystack:

@@ -9,7 +9,6 @@ question a person, a year in the question wants a fact of that year.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from dataclasses import dataclass
 
 import jieba
@@ -18,6 +17,7 @@ from rapidfuzz import fuzz, process
 
 from bot.answer.index import Index, IndexedFact
 from bot.answer.question import SYNONYMS, Question, word_class_weight
+from bot.answer.traits import PHASE
 from bot.facts.extract import is_common_word
 from bot.text import sound_string
 
@@ -35,13 +35,10 @@ FOCUS_MISSING = 0.65  # the word asked about (总投资 in 总投资多少) is n
 UNIT_MISSING = 0.85  # the question implies a unit (投资 → 元) this fact gives no amount in
 NAMED_THING = re.compile(r"..(?:省|市|县|区|镇|乡|村|公司|集团|大学|医院)$")
 UNKNOWN_NAME = 0.5  # the question names a place or body (绵阳市) the articles never mention
-PHASE = re.compile(r"(第?[一二三四五六七八九十\d]+)(期|号|批|届|次)")
 OTHER_PHASE = 0.6  # the question asks about 二期, the fact states 一期
 OTHER_TIME = 0.45  # the question asks about 2022, the fact states 2023
 OTHER_ENTITY = 0.6  # the question names an entity this fact and its paragraph do not
-REFERS_BACK = re.compile(r"该(?:项目|企业|公司|集团|联盟|园区|高新区|县|区|村)")
 IN_STORY_ENTITY = 0.85  # …but the story around it does (德世堂's 3号厂房, two paragraphs up)
-METHOD = re.compile(r"以“|通过|采取|采用|依托|靠")  # "以“道德评议+村规民约”推进…": how
 BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in full
 PROMISING = 30  # facts by plain word coverage that get the full score with all its factors
 FUZZY_CANDIDATES = 20  # facts rescored with rapidfuzz after a first, exact-only pass
@@ -134,29 +131,29 @@ def with_near_misses(
 
 
 class Scorer:
-    """Scores facts for one question: what depends only on the question is worked out once."""
+    """Scores facts for one question: what depends only on the question is worked out once,
+    and every step covers all facts at once."""
 
     def __init__(
         self, question: Question, named: set[str], weights: dict[str, float], index: Index
     ) -> None:
         self.question = question
-        self.facts = index.facts
+        self.size = len(index.facts)
+        self.traits = index.traits
+        self.facts_text = index.tiers[0]
         self.weights = weights
         self.total = sum(weights.values())
         self.weight_row = np.array(list(weights.values()))
         self.name_like = [t for t in weights if NAMED_THING.search(t)]
         self.specific = named - index.common_entities
-        self.specific_names = [a for n in self.specific for a in index.names_of[n]]
-        self.in_context: dict[str, bool] = {}  # paragraph → whether it names what is asked
-        self.in_story: dict[str, bool] = {}
         self.specific_types = {index.types[n] for n in self.specific}
         self.asked_years = {y for y in question.years if y.isdigit()}
         self.phases = [(m[0], m[2]) for m in PHASE.finditer(question.text)]
         self.asked_plans = question.years - self.asked_years
-        names = [alias for name in named for alias in index.names_of[name]]
-        self.descriptions = (  # 制造商尚纬股份, 尚纬股份是…: plain strings, no regex to compile
-            [f"{kind}{n}" for n in names for kind in DESCRIBED_AS]
-            + [f"{n}{v}" for n in names for v in "是为"]
+        self.names = [alias for name in named for alias in index.names_of[name]]
+        self.descriptions = (  # 制造商尚纬股份, 尚纬股份是…
+            [f"{kind}{n}" for n in self.names for kind in DESCRIBED_AS]
+            + [f"{n}{v}" for n in self.names for v in "是为"]
             if question.wants_definition
             else []
         )
@@ -176,10 +173,10 @@ class Scorer:
         ]
 
     def coverage(self, matches: dict[str, np.ndarray]) -> np.ndarray:
-        """For every fact at once: how much of the question it covers, 0-100, lowered where the
-        thing asked about or a name the question gives is missing."""
+        """How much of the question each fact covers, 0-100, lowered where the thing asked
+        about or a name the question gives is missing."""
         if self.total <= 0:
-            return np.zeros(len(self.facts))
+            return np.zeros(self.size)
         covered = self.weight_row @ np.array([matches[t] for t in self.weights])
         score = 100 * covered / self.total
         if self.name_like:  # 绵阳市…: about something the articles never name
@@ -187,88 +184,83 @@ class Scorer:
             score[unnamed] *= UNKNOWN_NAME
         if focus := self.question.focus:  # the very thing asked about is not stated here
             stated = [matches[t] for t in focus if t in matches]
-            asked = np.maximum.reduce(stated) if stated else np.zeros(len(self.facts))
+            asked = np.maximum.reduce(stated) if stated else np.zeros(self.size)
             score[asked < NEAR] *= FOCUS_MISSING
         return score
 
-    def factors(self, fact: IndexedFact) -> float:
-        """How well the fact fits the kind of answer wanted, its time, entity and phase."""
-        value = 1.0
+    def factors(self) -> np.ndarray:
+        """How well each fact fits the kind of answer wanted, its time, entity and phase."""
+        value = np.ones(self.size)
         for check in self.checks:
-            value *= check(fact)
+            value *= check()
         return value
 
-    def phase(self, fact: IndexedFact) -> float:
+    def phase(self) -> np.ndarray:
         """二期 is not 一期, 3号 is not 5号: a fact about another phase answers another question."""
+        traits = self.traits
+        other = np.zeros(self.size, dtype=bool)
         for wanted, kind in self.phases:
-            stated = {m[0] for m in PHASE.finditer(fact.text) if m[2] == kind}
-            if stated and wanted not in stated:
-                return OTHER_PHASE
-        return 1.0
+            if kind in traits.phase_kinds:
+                other |= traits.phase_kinds[kind] & ~traits.any_of(traits.phases, [(wanted, kind)])
+        return np.where(other, OTHER_PHASE, 1.0)
 
-    def cues(self, fact: IndexedFact) -> float:
+    def cues(self) -> np.ndarray:
         """What kind of answer the question wants: a number, a date, a person, a list …"""
-        question, factor, f = self.question, 1.0, fact.fact
+        question, traits = self.question, self.traits
+        factor = np.ones(self.size)
         if question.wants_number:
-            factor *= 1.0 if f.numbers else 0.7
+            factor *= np.where(traits.numbers, 1.0, 0.7)
             if question.unit:
-                factor *= 1.1 if question.unit in fact.units else UNIT_MISSING
+                has_unit = traits.any_of(traits.units, [question.unit])
+                factor *= np.where(has_unit, 1.1, UNIT_MISSING)
         if question.wants_date:
-            factor *= 1.0 if (f.dates or fact.years) else 0.7
+            factor *= np.where(traits.dates, 1.0, 0.7)
         if question.wants_person:
-            factor *= 1.05 if fact.has_people else 0.7
+            factor *= np.where(traits.people, 1.05, 0.7)
         if question.wants_list:
-            factor *= 1.05 if fact.has_list else 0.9
-        if question.wants_place:
-            new_place = any(place not in question.text for place in fact.places)
-            factor *= (1.1 if new_place else 0.85) * (1.1 if fact.locates else 1.0)
+            factor *= np.where(traits.lists, 1.05, 0.9)
+        if question.wants_place:  # a place the question does not already name
+            asked = [place for place in traits.places if place in question.text]
+            named = sum((traits.places[place] for place in asked), np.zeros(self.size, int))
+            new_place = traits.place_counts > named
+            factor *= np.where(new_place, 1.1, 0.85) * np.where(traits.locates, 1.1, 1.0)
         if question.wants_method:
-            factor *= 1.15 if METHOD.search(fact.text) else 1.0
+            factor *= np.where(traits.methods, 1.15, 1.0)
         if question.wants_role:
-            factor *= 1.2 if any(p.name in question.text for p in f.people) else 0.9
+            people = [name for name in traits.people_names if name in question.text]
+            factor *= np.where(traits.any_of(traits.people_names, people), 1.2, 0.9)
         return factor
 
-    def time(self, fact: IndexedFact) -> float:
-        """A year (or plan period such as 十四五) in the question prefers facts of that time."""
-        factor = 1.0
-        for asked, stated, story in (
-            (self.asked_years, fact.digit_years or fact.paragraph_years, fact.story_years),
-            (self.asked_plans, fact.years - fact.digit_years, set()),
-        ):
-            if not asked:
-                continue
-            if stated:
-                factor *= 1.1 if asked & stated else OTHER_TIME
-            else:
-                factor *= 1.0 if asked & story else 0.8
+    def time(self) -> np.ndarray:
+        """A year (or plan period such as 十四五) in the question prefers facts of that time;
+        a fact that states no year may still belong to its story's."""
+        traits = self.traits
+        factor = np.ones(self.size)
+        if asked := self.asked_years:
+            stated = np.where(traits.any_of(traits.years, asked), 1.1, OTHER_TIME)
+            in_story = np.where(traits.any_of(traits.story_years, asked), 1.0, 0.8)
+            factor *= np.where(traits.dated, stated, in_story)
+        if asked := self.asked_plans:
+            stated = np.where(traits.any_of(traits.plans, asked), 1.1, OTHER_TIME)
+            factor *= np.where(traits.planned, stated, 0.8)
         return factor
 
-    def entity(self, fact: IndexedFact) -> float:
-        """A fact about another entity than the one the question names is likely wrong."""
-        if not self.specific:
-            return 1.0
-        if self.specific & fact.entities:
-            return 1.0
-        if self.names(fact.context, self.specific, self.in_context):
-            return 1.0
-        rival = bool(fact.entity_types & self.specific_types)
-        refers_back = bool(REFERS_BACK.search(fact.text))  # 该项目: the story's subject
-        in_story = self.names(fact.story, self.specific_names, self.in_story)
-        if (refers_back or not rival) and in_story:
-            return IN_STORY_ENTITY
-        return OTHER_ENTITY
+    def entity(self) -> np.ndarray:
+        """A fact about another entity than the one the question names is likely wrong, unless
+        its paragraph names it, or its story does and the fact is about no rival of it."""
+        traits, specific = self.traits, self.specific
+        about = traits.any_of(traits.linked, specific) | traits.any_of(traits.in_context, specific)
+        rival = traits.any_of(traits.entity_types, self.specific_types)
+        in_story = traits.any_of(traits.in_story, specific) & (traits.refers_back | ~rival)
+        return np.where(about, 1.0, np.where(in_story, IN_STORY_ENTITY, OTHER_ENTITY))
 
-    @staticmethod
-    def names(text: str, names: Collection[str], seen: dict[str, bool]) -> bool:
-        """Whether the text holds one of the names; `seen` remembers, since many facts share
-        their paragraph and story."""
-        if text not in seen:
-            seen[text] = any(name in text for name in names)
-        return seen[text]
-
-    def definition(self, fact: IndexedFact) -> float:
+    def definition(self) -> np.ndarray:
         """ "X是做什么的" prefers a fact that describes X: "…电缆制造商尚纬股份", "X是…"."""
-        return 1.2 if any(d in fact.text for d in self.descriptions) else 1.0
+        facts = self.facts_text
+        with_name = {text for name in self.names for text in facts.holding(name)}
+        bodies = {text: facts.text_at(text) for text in with_name}
+        described = {t for t, body in bodies.items() if any(d in body for d in self.descriptions)}
+        return np.where(facts.facts_in(described), 1.2, 1.0)
 
 
 def rank(
@@ -282,21 +274,21 @@ def rank(
     found = {t: index.remember(("matches", t), lambda t=t: word_matches(t, index)) for t in weights}
 
     named_by = {t: index.name_of[t] for t in weights if t in index.name_of}
-    kinds = {k: LISTED[k[0]] for k in question.kinds if k in weights and k[0] in LISTED}
+    kinds = [k for k in question.kinds if k in weights and k[0] in LISTED]
 
     scorer = Scorer(question, named, weights, index)
     matches = dict(found)  # the cached arrays stay as they were
     for token, name in named_by.items():  # 市中医院 names the fact's 市中医医院
-        matches[token] = np.where(index.facts_of(name), 1.0, matches[token])
-    for kind, listed in kinds.items():  # 哪些园区 is answered by 示范园、产业园
-        lists = index.tiers[0].facts_in(index.tiers[0].matching(listed))
+        linked = index.traits.any_of(index.traits.linked, [name])
+        matches[token] = np.where(linked, 1.0, matches[token])
+    for kind in kinds:  # 哪些园区 is answered by 示范园、产业园
+        lists = index.remember(("listed", kind[0]), lambda k=kind[0]: listing(k, index))
         matches[kind] = np.where(lists, np.maximum(matches[kind], KIND_BY_HEAD), matches[kind])
+    factors = scorer.factors()
     quick_scores = scorer.coverage(matches)
-    by_coverage = np.argsort(-quick_scores, kind="stable")[:PROMISING]
-    promising = by_coverage[quick_scores[by_coverage] > 0].tolist()  # factors cannot lift the rest
-    factors = {i: scorer.factors(index.facts[i]) for i in promising}
-    quick = sorted(((quick_scores[i] * factors[i], i) for i in promising), reverse=True)
-    likely = [i for _, i in quick[:FUZZY_CANDIDATES]]
+    quick = quick_scores * factors
+    by_quick = np.argsort(-quick, kind="stable")[:FUZZY_CANDIDATES]
+    likely = by_quick[quick[by_quick] > 0].tolist()
     near_missed = with_near_misses(matches, likely, index)
     changed = any(near_missed[t] is not matches[t] for t in weights)
     scores = scorer.coverage(near_missed) if changed else quick_scores
@@ -308,6 +300,12 @@ def rank(
         Scored(index.facts[i], round(min(values[i], 100.0), 1), shown_entity(index.facts[i], named))
         for i in best[:limit]
     ]
+
+
+def listing(ending: str, index: Index) -> np.ndarray:
+    """For every fact, whether it lists names with the ending (…示范园、…产业园)."""
+    facts = index.tiers[0]
+    return facts.facts_in(facts.matching(LISTED[ending]))
 
 
 def shown_entity(fact: IndexedFact, named: set[str]) -> str | None:

@@ -1,0 +1,109 @@
+"""What each fact is like, as arrays over all facts: what it states (a number, a date, a list,
+a person), its years, phases, places and the entities around it. A question's preferences then
+weigh every fact at once, in a few array operations, instead of fact by fact in Python."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from bot.answer.index import IndexedFact
+
+PHASE = re.compile(r"(第?[一二三四五六七八九十\d]+)(期|号|批|届|次)")  # 二期, 3号, 第二批
+METHOD = re.compile(r"以“|通过|采取|采用|依托|靠")  # "以“道德评议+村规民约”推进…": how
+# 该项目, 该企业: about the story's subject
+REFERS_BACK = re.compile(r"该(?:项目|企业|公司|集团|联盟|园区|高新区|县|区|村)")
+K = TypeVar("K", bound=Hashable)
+Mask = np.ndarray  # one bool per fact
+
+
+@dataclass
+class Traits:
+    size: int  # how many facts
+    numbers: Mask
+    dates: Mask  # a date or a year
+    people: Mask  # names a person, or is linked to one
+    lists: Mask  # 、 or 和: names several things
+    locates: Mask  # says where something is: 位于, 坐落
+    methods: Mask  # says how
+    refers_back: Mask  # 该项目: about its story's subject
+    units: dict[str, Mask]  # unit class (元, 人, %…) → facts that give an amount in it
+    dated: Mask  # states a year; or, if it states none, its paragraph does
+    years: dict[str, Mask]  # a four-digit year → facts that state it, in that sense
+    story_years: dict[str, Mask]  # a year → facts whose story names it
+    planned: Mask  # states a plan period
+    plans: dict[str, Mask]  # 十四五 → facts that state it
+    phase_kinds: dict[str, Mask]  # 期 → facts that state a phase of that kind
+    phases: dict[tuple[str, str], Mask]  # (二期, 期) → facts that state that phase
+    place_counts: np.ndarray  # how many different places each fact names
+    places: dict[str, Mask]  # a place word → facts that name it
+    people_names: dict[str, Mask]  # a person's name → facts that name them with a role
+    entity_types: dict[str, Mask]  # company, person… → facts linked to an entity of the type
+    linked: dict[str, Mask]  # entity → facts linked to it
+    in_context: dict[str, Mask]  # entity → facts whose paragraph or title prints its name
+    in_story: dict[str, Mask]  # entity → facts whose story prints its name or an alias
+
+    def any_of(self, table: dict[K, Mask], keys: Iterable[K]) -> Mask:
+        """The facts that have at least one of the keys."""
+        found = np.zeros(self.size, dtype=bool)
+        for key in keys:
+            if key in table:
+                found |= table[key]
+        return found
+
+
+def traits_of(facts: list[IndexedFact], names_of: dict[str, list[str]]) -> Traits:
+    def mask(holds: Callable[[IndexedFact], bool]) -> Mask:
+        return np.array([bool(holds(fact)) for fact in facts], dtype=bool)
+
+    def table(keys_of: Callable[[IndexedFact], Iterable[K]]) -> dict[K, Mask]:
+        found: dict[K, Mask] = {}
+        for position, fact in enumerate(facts):
+            for key in set(keys_of(fact)):
+                found.setdefault(key, np.zeros(len(facts), dtype=bool))[position] = True
+        return found
+
+    def stated_years(fact: IndexedFact) -> set[str]:
+        return fact.digit_years or fact.paragraph_years
+
+    def phases_of(fact: IndexedFact) -> set[tuple[str, str]]:
+        return {(m[0], m[2]) for m in PHASE.finditer(fact.text)}
+
+    # a paragraph or story is shared by many facts: look for the names once in each
+    named_in_context = {
+        context: {n for n in names_of if n in context} for context in {f.context for f in facts}
+    }
+    named_in_story = {
+        story: {n for n, aliases in names_of.items() if any(a in story for a in aliases)}
+        for story in {f.story for f in facts}
+    }
+    return Traits(
+        size=len(facts),
+        numbers=mask(lambda f: f.fact.numbers),
+        dates=mask(lambda f: f.fact.dates or f.years),
+        people=mask(lambda f: f.has_people),
+        lists=mask(lambda f: f.has_list),
+        locates=mask(lambda f: f.locates),
+        methods=mask(lambda f: METHOD.search(f.text)),
+        refers_back=mask(lambda f: REFERS_BACK.search(f.text)),
+        units=table(lambda f: f.units),
+        dated=mask(stated_years),
+        years=table(stated_years),
+        story_years=table(lambda f: f.story_years),
+        planned=mask(lambda f: f.years - f.digit_years),
+        plans=table(lambda f: f.years - f.digit_years),
+        phase_kinds=table(lambda f: {kind for _, kind in phases_of(f)}),
+        phases=table(phases_of),
+        place_counts=np.array([len(set(f.places)) for f in facts], dtype=int),
+        places=table(lambda f: f.places),
+        people_names=table(lambda f: {person.name for person in f.fact.people}),
+        entity_types=table(lambda f: f.entity_types),
+        linked=table(lambda f: f.entities),
+        in_context=table(lambda f: named_in_context[f.context]),
+        in_story=table(lambda f: named_in_story[f.story]),
+    )
