@@ -15,7 +15,7 @@ import jieba
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.answer.index import Index, IndexedFact
+from bot.answer.index import NOWHERE, Index, IndexedFact
 from bot.answer.question import SYNONYMS, Question, word_class_weight
 from bot.answer.traits import PHASE
 from bot.facts.extract import is_common_word
@@ -86,11 +86,14 @@ def word_matches(token: str, index: Index) -> np.ndarray:
         # non-word (蝶川, 曲钢) is likely a name typed by sound.
         by_sound = len(variant) >= 3 or (len(variant) == 2 and not is_common_word(variant))
         for weight, haystack in zip(TIER_WEIGHTS, index.tiers, strict=True):
-            if texts := haystack.find(variant):
-                np.maximum(best, weight * haystack.facts_in(texts), out=best)
+            texts = haystack.find(variant)
             # a homophone counts for less, so only texts without the word itself need a look
-            if by_sound and (homophones := haystack.find(sound, True, besides=texts)):
-                np.maximum(best, weight * BY_SOUND * haystack.facts_in(homophones), out=best)
+            homophones = haystack.find(sound, True, besides=texts) if by_sound else NOWHERE
+            if texts or homophones:
+                by_text = np.zeros(len(haystack.starts))
+                by_text[list(homophones)] = weight * BY_SOUND
+                by_text[list(texts)] = weight
+                np.maximum(best, by_text[haystack.text_of], out=best)
     if len(token) >= 3:  # not found whole: credit the share of its parts found in the fact
         facts = index.tiers[0]
         parts = word_parts(token)
