@@ -288,13 +288,13 @@ def rank(
         lists = index.remember(("listed", kind[0]), lambda k=kind[0]: listing(k, index))
         matches[kind] = np.where(lists, np.maximum(matches[kind], KIND_BY_HEAD), matches[kind])
     factors = scorer.factors()
-    quick_scores = scorer.coverage(matches)
-    quick = quick_scores * factors
-    by_quick = np.argsort(-quick, kind="stable")[:FUZZY_CANDIDATES]
-    likely = by_quick[quick[by_quick] > 0].tolist()
+    coverage = scorer.coverage(matches)
+    exact_scores = coverage * factors  # before near-miss spellings are looked for
+    by_score = np.argsort(-exact_scores, kind="stable")[:FUZZY_CANDIDATES]
+    likely = by_score[exact_scores[by_score] > 0].tolist()
     near_missed = with_near_misses(matches, likely, index)
     changed = any(near_missed[t] is not matches[t] for t in weights)
-    scores = scorer.coverage(near_missed) if changed else quick_scores
+    scores = scorer.coverage(near_missed) if changed else coverage
     values = {i: float(scores[i] * factors[i]) for i in likely}
     best = sorted(
         (i for i in likely if values[i] > 0), key=lambda i: (-values[i], index.facts[i].fact.id)
