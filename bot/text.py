@@ -8,6 +8,7 @@ import unicodedata
 from functools import lru_cache
 
 import jieba
+import jieba.posseg
 import opencc
 from pypinyin import Style, lazy_pinyin
 
@@ -71,6 +72,13 @@ def plain_jieba() -> jieba.Tokenizer:
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     return tokenizer
+
+
+@lru_cache(maxsize=1)
+def plain_tags() -> dict[str, str]:
+    """The part of speech jieba's general dictionary gives each word (v verb, d adverb, n noun…),
+    read from the dictionary file, so words added to the global jieba never change it."""
+    return jieba.posseg.POSTokenizer(plain_jieba()).word_tag_tab
 
 
 def pinyin_key(text: str) -> str:

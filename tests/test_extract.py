@@ -10,6 +10,7 @@ from bot.facts import parse
 from bot.facts.extract import (
     MAX_FACT_CHARS,
     MIN_FACT_CHARS,
+    candidate_names,
     extract_entities,
     link_entities,
     make_facts,
@@ -185,6 +186,25 @@ def test_story_title_is_a_fact(extracted):
     assert title.text == "乐山高新区奋力打造千亿级产业园区"
 
 
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("为此，高新区更加重视项目质量，签订招商引资项目10个。", set()),  # adverb + verb
+        ("紧盯千亿产业园区建设目标。努力向着千亿创新型产业园区迈进。", set()),
+        ("选举产生新委员；选举市总工会第八届委员会。近年来，市总工会作用明显。", {"市总工会"}),
+        ("吸引有创业意愿的在校大学生到基地创业。", set()),  # 大学生 is one word
+        ("打好制造业招商引资大会战。", set()),
+        ("大家畅谈村里发生的变化。金口河区永胜乡前进村，村民正忙着。", {"永胜乡", "前进村"}),
+        ("当前，夹江全县共有40家企业。市农业农村局党组书记介绍。", {"市农业农村局"}),
+        ("加快建设“创新驱动发展示范区”，", {"创新驱动发展示范区"}),
+        ("截至目前，夹江核技术应用产业园已落地7个项目。", {"夹江核技术应用产业园"}),
+        ("建立服务专员制度，不断完善项目要素保障。", set()),
+    ],
+)
+def test_a_name_does_not_swallow_the_verb_phrase_before_it(text, names):
+    assert {name for _, name in candidate_names(text)} == names
+
+
 # Facts from the real seeds
 
 
@@ -256,3 +276,13 @@ def test_a_county_is_also_known_without_its_suffix(seed_facts):
     _, _, entities = seed_facts
     county = next(e for e in entities if e.name == "夹江县")
     assert "夹江" in county.aliases
+
+
+def test_seed_names_without_the_clause_before_them(seed_facts):
+    _, _, entities = seed_facts
+    names = {e.name for e in entities}
+    good = {"夹江核技术应用产业园", "乐山沐川现代竹产业园", "福建钜能10GW高效异质结电池片项目"}
+    assert good <= names
+    assert {"民主村", "马村镇", "乐山市总工会", "市委八届九次全会", "创新驱动发展示范区"} <= names
+    junk = {"紧盯千亿产业园区", "更加重视项目", "目前全县", "选举市总工会", "校大学"}
+    assert not junk & names

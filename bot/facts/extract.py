@@ -11,10 +11,11 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 from bot.facts import parse
 from bot.facts.model import Entity, Fact, Source, Story
-from bot.text import CJK, pinyin_key, plain_jieba
+from bot.text import CJK, pinyin_key, plain_jieba, plain_tags
 
 MAX_FACT_CHARS = 250
 MIN_FACT_CHARS = 12  # a shorter sentence is joined to the next one: "向高端，筑高地。"
@@ -45,6 +46,7 @@ ABBREVIATIONS = {
     "中医医院": "中医院",
 }
 NAME = rf"[{CJK}A-Za-z0-9]"
+NAME_CHAR = re.compile(NAME)
 KIND_PATTERNS = [
     ("company", re.compile(rf"{NAME}{{2,24}}?(?P<suffix>股份有限公司|有限责任公司|有限公司)")),
     ("company", re.compile(rf"[{CJK}]{{2,6}}?(?P<suffix>集团|股份)(?![{CJK}]*有限)")),
@@ -63,8 +65,17 @@ KIND_PATTERNS = [
 SHORT_NAME = re.compile(r"[（(](?:以下)?简称[“\"](?P<short>[^”\"]{2,12})[”\"][）)]")
 COMMON_WORD_FREQ = 20
 ADMIN_UNITS = {"省", "市", "县", "区", "乡", "镇"}  # 峨眉山市|高桥镇: a place name starts after one
+# jieba's tags of words that open or join a clause and never sit inside a name: prepositions,
+# conjunctions, pronouns, particles, status words (紧盯), set phrases (贯彻落实).
+CLAUSE_TAGS = ("p", "c", "r", "u", "z", "i")
+# Adverbs and habitual phrases (更加, 进一步, 不断完善) are clause words only before a verb or the
+# suffix: jieba tags a few name words so too (高新创智谷, 一体化技改项目).
+ADVERB_TAGS = ("d", "l")
+VERB_TAGS = ("v", "vn")
 GENERIC_NAMES = re.compile(
-    r"^(?:该|这|本|此|各|其|上述|相关|重点|重大|一批|多个|全市|全省|全国|\d+个|[一二三四五六七八九十两]+个)"
+    r"^(?:该|这|本|此|各|其|上述|相关|重点|重大|一批|多个|全市|全省|全国)"
+    r"|(?:\d+|[一二三四五六七八九十两]+)个"  # a count anywhere: …产业园已落地7个项目
+    r"|[全各][省市县区乡镇村]$"  # every unit, no one place: 夹江全县, 引导各村
 )
 
 
@@ -160,16 +171,41 @@ def core_name(name: str) -> str:
     return TRADE_WORDS.sub("", core)
 
 
-def stands_alone(name: str, text: str, place: bool = False) -> bool:
-    """True when the name occurs somewhere right after punctuation or a function word."""
+def stands_alone(name: str, text: str, place: bool = False, whole: bool = True) -> bool:
+    """True when the name occurs somewhere right after punctuation or a function word, and, if
+    whole, as whole words: not 校大学 in 在校大学生, nor 制造业招商引资大会 in 招商引资大会战."""
     for m in re.finditer(re.escape(name), text):
         before = text[max(0, m.start() - 3) : m.start()]
-        if not before or any(
-            LEFT_STOP.fullmatch(before[i:]) or (place and before[i:] in ADMIN_UNITS)
-            for i in range(len(before))
-        ):
+        if (
+            not before
+            or any(
+                LEFT_STOP.fullmatch(before[i:]) or (place and before[i:] in ADMIN_UNITS)
+                for i in range(len(before))
+            )
+        ) and (not whole or whole_words(text, m.start(), m.end())):
             return True
     return False
+
+
+def whole_words(text: str, start: int, end: int) -> bool:
+    """True when jieba cuts the clause around text[start:end] at both of its ends."""
+    left, right = start, end
+    while left > 0 and NAME_CHAR.fullmatch(text[left - 1]):
+        left -= 1
+    while right < len(text) and NAME_CHAR.fullmatch(text[right]):
+        right += 1
+    cuts = word_cuts(text[left:right])
+    return start - left in cuts and end - left in cuts
+
+
+@lru_cache(maxsize=4096)
+def word_cuts(clause: str) -> frozenset[int]:
+    """The positions between the words of a clause."""
+    cuts, position = {0}, 0
+    for word in plain_jieba().cut(clause, HMM=False):
+        position += len(word)
+        cuts.add(position)
+    return frozenset(cuts)
 
 
 def best_name(candidate: str, text: str, suffix_len: int, place: bool = False) -> str | None:
@@ -187,14 +223,59 @@ def best_name(candidate: str, text: str, suffix_len: int, place: bool = False) -
     return None
 
 
+def drop_predicate(name: str, suffix_len: int, place: bool = False) -> str:
+    """更加重视项目 → 项目, 选举市总工会 → 市总工会: the name without the predicate before it.
+
+    The name starts after the last clause word. A verb opening what is left takes the rest, or
+    the bare suffix (重视|项目), as its object; but verbs running together up to the suffix are
+    a name (创新驱动发展示范区), and so is a verb before a place suffix (前进村).
+    """
+    words = plain_jieba().lcut(name[:-suffix_len], HMM=False)
+    tags = [plain_tags().get(w, "x") for w in words]
+    next_is_verb = [tag in VERB_TAGS for tag in tags[1:]] + [True]  # or the suffix, its object
+    start = 0
+    for i, (word, tag) in enumerate(zip(words, tags, strict=True)):
+        # a single character says little: 尚纬, 海同 are names jieba does not know
+        if len(word) > 1 and (
+            tag.startswith(CLAUSE_TAGS) or (tag.startswith(ADVERB_TAGS) and next_is_verb[i])
+        ):
+            start = i + 1
+    end = start
+    while end < len(words) and tags[end] in VERB_TAGS:
+        end += 1
+    takes_object = end < len(words)  # 选举|市总工会, not 创新驱动发展|示范区
+    if tags[start : start + 1] == ["v"] and (takes_object or (end == start + 1 and not place)):
+        start = end
+    return "".join(words[start:]) + name[-suffix_len:]
+
+
+def swallowed_suffix(place: str) -> bool:
+    """农业农村, 目前全县: a word holds the place suffix (农村, 全县) and the word before it is no
+    place name jieba knows (罗城古镇 is one), nor one character of a name it does not (马村镇)."""
+    words = plain_jieba().lcut(place, HMM=False)
+    return (
+        len(words) == 2
+        and len(words[0]) > 1
+        and len(words[1]) > 1
+        and plain_tags().get(words[0]) != "ns"
+    )
+
+
 def candidate_names(text: str) -> Iterable[tuple[str, str]]:
     for kind, pattern in KIND_PATTERNS:
         matches = {m.group(0): len(m["suffix"]) for m in pattern.finditer(text)}
         for match, suffix_len in matches.items():
-            name = best_name(match, text, suffix_len, place=kind == "place")
-            if not name or GENERIC_NAMES.match(name) or is_common_word(name):
+            place = kind == "place"
+            name = best_name(match, text, suffix_len, place)
+            if name and kind != "company":  # a legal form closes a name its owners spelled out
+                name = drop_predicate(name, suffix_len, place)
+                if len(name) == suffix_len or not stands_alone(name, text, place):
+                    continue  # 紧盯|千亿产业园区: what is left is no name the text uses alone
+            if not name or GENERIC_NAMES.search(name) or is_common_word(name):
                 continue
             if kind == "project" and len(name) < 6:
+                continue
+            if place and swallowed_suffix(name):
                 continue
             yield kind, name
 
@@ -240,12 +321,15 @@ def extract_entities(stories: list[Story], facts: list[Fact]) -> list[Entity]:
                 add_alias(entity, entity.name.replace(long, short))
         if entity.type == "place":  # 夹江县 → 夹江, when the text says 夹江 on its own
             bare = entity.name[:-1]
-            if len(bare) >= 2 and stands_alone(bare, text, place=True):
+            if len(bare) >= 2 and stands_alone(bare, text, place=True, whole=False):
                 add_alias(entity, bare)
-        if entity.type in {"park", "organisation"}:
-            bare = REGION_PREFIX.sub("", entity.name)
-            if len(bare) >= 3 and bare != entity.name and bare in text:
-                add_alias(entity, bare)
+        region = REGION_PREFIX.match(entity.name)
+        if entity.type in {"park", "organisation"} and region:
+            # 乐山市总工会 → 总工会, and 市总工会 as the city's own paper says
+            unit = region.end() - region.group().endswith(("省", "市"))
+            for bare in (entity.name[region.end() :], entity.name[unit:]):
+                if len(bare) >= 3 and bare in text:
+                    add_alias(entity, bare)
     merged = merge_variants(list(entities.values()), text)
     return sorted(merged, key=lambda e: (e.type, e.name))
 
