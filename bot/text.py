@@ -74,11 +74,11 @@ def plain_jieba() -> jieba.Tokenizer:
     return tokenizer
 
 
-@lru_cache(maxsize=1)
 def plain_tags() -> dict[str, str]:
-    """The part of speech jieba's general dictionary gives each word (v verb, d adverb, n noun…),
-    read from the dictionary file, so words added to the global jieba never change it."""
-    return jieba.posseg.POSTokenizer(plain_jieba()).word_tag_tab
+    """The part of speech jieba's general dictionary gives each word (v verb, d adverb, n noun…).
+    jieba's own table, shared: words are only ever added to jieba without a tag, which leaves it
+    as the dictionary file has it."""
+    return jieba.posseg.dt.word_tag_tab
 
 
 def pinyin_key(text: str) -> str:

@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import jieba
-import jieba.posseg as pseg
 
 from bot.facts import parse
-from bot.text import normalise
+from bot.text import normalise, plain_tags
 
-TAGS = pseg.dt.word_tag_tab  # word → part of speech, as jieba's dictionary gives it
+TAGS = plain_tags()  # word → part of speech, as jieba's dictionary gives it
 MAX_QUESTION_CHARS = 300  # longer input is cut here; nobody asks a 10,000-character question
 OTHER_WORD_WEIGHT = 0.5  # verbs, adverbs, adjectives: see word_class_weight
 
