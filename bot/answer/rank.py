@@ -40,7 +40,6 @@ OTHER_TIME = 0.45  # the question asks about 2022, the fact states 2023
 OTHER_ENTITY = 0.6  # the question names an entity this fact and its paragraph do not
 IN_STORY_ENTITY = 0.85  # …but the story around it does (德世堂's 3号厂房, two paragraphs up)
 BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in full
-PROMISING = 30  # facts by plain word coverage that get the full score with all its factors
 FUZZY_CANDIDATES = 20  # facts rescored with rapidfuzz after a first, exact-only pass
 FUZZY_FLOOR = 75  # rapidfuzz partial_ratio for a near-miss word of three or more characters
 # Listed names end in one of these (…示范园、…产业园, 教育局): a pattern per ending.
