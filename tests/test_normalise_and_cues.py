@@ -113,6 +113,30 @@ def test_no_unit_without_a_number_cue():
     assert analyse("投资方是谁").unit == ""
 
 
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("种子资金培育了多少家科技型中小企业", "家"),  # 资金 alone would say 元
+        ("投资建了几个项目", "个"),
+        ("营业收入增长了多少个百分点", "%"),
+    ],
+)
+def test_a_unit_asked_outright_beats_the_topic(question, unit):
+    assert analyse(question).unit == unit
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("夹江有几家陶瓷企业完成了超低排放改造", {"陶瓷"}),  # counted: what follows 几家
+        ("伟力得营收多少", {"营收"}),  # asked for: what comes before 多少
+        ("伟力得的副总经理是谁", {"副总经理"}),
+    ],
+)
+def test_the_focus_is_the_thing_counted_or_asked_for(question, focus):
+    assert analyse(question).focus == focus
+
+
 # English mixed in
 
 

@@ -128,6 +128,10 @@ UNIT_CUES = [
     (re.compile(r"多远|距离|多少公里"), "公里"),
     (re.compile(r"多少件|几件"), "件"),
 ]
+# A count asked with its classifier or unit (多少家, 几个, 多少钱), and the unit class it names;
+# not 多少个百分点, a share.
+ASKED_UNIT = re.compile(r"(?:多少|好多|几)(钱|人|家|户|吨|项|亩|件|公里|个(?!百分点))")
+UNIT_NAMES = {"钱": "元", "户": "家"}
 # Words that ask for something: the content word beside one is what the question is about.
 QUANTITY_ASKING = re.compile(r"^(?:多少|好多|几|多大|多高|多远|多久|多长)")
 KIND_ASKING = re.compile(r"^(?:哪个|哪些|哪家|哪种|哪类|什么|啥)$")
@@ -138,6 +142,7 @@ CUE_NOUNS = {
 }  # fmt: skip
 ASKING_ANYWHERE = re.compile(r"哪|第几|几[个家项条次位年人]|多远|多久|多大|多少|好多|好久|什么|啥")
 MEASURE_WORDS = set("年月日号家个项次位人元亿万吨条批种")
+CLASSIFIERS = set("家个项条名位户批种")  # 几家企业: a count of things, named after it
 PUNCTUATION = ",.;:!?，。；：！？、“”‘’\"'()（）《》[]【】 "
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
 MONTH_RANGE = re.compile(r"\d{1,2}-\d{1,2}月")
@@ -250,14 +255,18 @@ def is_noun(word: str) -> bool:
 
 
 def focus_of(sequence: list[str]) -> tuple[set[str], set[str]]:
-    """What is asked about: the word before 多少/几/谁, or the noun after 哪个/什么/啥; and,
+    """What is asked about: the word before 多少/几/谁 (after 几家/多少个), or the noun after
+    哪个/什么/啥; and,
     of those, the kind words (哪些园区 → 园区), which an answer names by example, not as such."""
     focus: set[str] = set()
     kinds: set[str] = set()
     for i, word in enumerate(sequence):
         if QUANTITY_ASKING.search(word) or word in {"谁", "是谁"}:
-            for j in (i - 1, i - 2):
-                if j >= 0 and is_content(sequence[j]):
+            # 几家陶瓷企业, 多少个项目: with a classifier, what is counted follows
+            following = sequence[i + 1] if i + 1 < len(sequence) else ""
+            counts = QUANTITY_ASKING.search(word) and CLASSIFIERS & {word[-1], following}
+            for j in (i + 1, i + 2, i - 1, i - 2) if counts else (i - 1, i - 2):
+                if 0 <= j < len(sequence) and is_content(sequence[j]):
                     if is_noun(sequence[j]):
                         focus.add(sequence[j])
                     break
@@ -305,7 +314,9 @@ def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Ques
     question.wants_role = bool(ROLE_CUE.search(text))
     question.wants_method = bool(METHOD_CUE.search(text))
     if question.wants_number:
-        question.unit = next((unit for cue, unit in UNIT_CUES if cue.search(text)), "")
+        asked = ASKED_UNIT.search(text)  # 多少家 says the unit outright, whatever the topic
+        question.unit = UNIT_NAMES.get(asked[1], asked[1]) if asked else ""
+        question.unit = question.unit or next((u for cue, u in UNIT_CUES if cue.search(text)), "")
     question.years = set(parse.BARE_YEAR.findall(text))
     question.years |= set(parse.PLAN_PERIOD.findall(text))  # 十四五
     return question
