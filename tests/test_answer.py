@@ -411,3 +411,16 @@ def test_each_facts_traits_are_what_its_record_says(answerer):
             assert has(traits.linked, name, i) == (name in fact.entities)
             assert has(traits.in_context, name, i) == (name in fact.context)
             assert has(traits.in_story, name, i) == any(a in fact.story for a in aliases)
+
+
+def test_a_quote_paragraph_goes_on_from_the_one_before():
+    # The reporter names the place; the next paragraph quotes the person there.
+    engine = answerer_for(
+        [
+            "走进四川伟力得能源股份有限公司3号厂房，敲打声此起彼伏，工人们正忙着安装通风管道。",
+            "“装修工程于2025年9月25日进场，2026年2月必须完成。”施工负责人说。",
+            "乐山高新区今年新签约项目12个，总投资超过80亿元，产业集聚效应明显。",
+        ]
+    )
+    answer = engine.ask("伟力得3号厂房装修是什么时候进场的")
+    assert answer.found and "9月25日" in answer.top.answer

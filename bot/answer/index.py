@@ -293,6 +293,17 @@ def prefer_corpus_words(factbase: FactBase) -> None:
                 jieba.add_word(word, freq=jieba.dt.FREQ.get(word, 0) + CORPUS_WORD_BONUS)
 
 
+CONTINUES = re.compile(r"[“\"「]|该|这|此|其")  # a paragraph that quotes someone or points back
+
+
+def continues(fact: Fact, before: Fact) -> bool:
+    """A paragraph opening with a quote or with 该项目 goes on from the one before it: the
+    reporter names the place, then quotes the person there."""
+    same_story = (before.source.file, before.source.title) == (fact.source.file, fact.source.title)
+    next_paragraph = before.source.paragraph == fact.source.paragraph - 1
+    return same_story and next_paragraph and bool(CONTINUES.match(fact.text))
+
+
 def build_index(factbase: FactBase) -> Index:
     names = {e.name: e for e in factbase.entities}
     aliases = sorted(
@@ -324,7 +335,7 @@ def build_index(factbase: FactBase) -> Index:
         neighbours = [
             other.text
             for other in factbase.facts[max(0, position - 1) : position + 2]
-            if other is not fact and other.source == fact.source
+            if other is not fact and (other.source == fact.source or continues(fact, other))
         ]
         entity_words = [" ".join([n, *names[n].aliases]) for n in fact.entities if n in names]
         near = normalise(" ".join([*neighbours, *entity_words, fact.question]))
