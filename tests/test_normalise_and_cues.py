@@ -125,6 +125,10 @@ def test_a_unit_asked_outright_beats_the_topic(question, unit):
     assert analyse(question).unit == unit
 
 
+def test_a_character_after_a_number_stays_with_it():
+    assert "500强" in analyse("乐山高新区有几家企业入选了全国500强？").tokens  # not a bare 500
+
+
 @pytest.mark.parametrize(
     ("question", "focus"),
     [

@@ -26,15 +26,7 @@ def answerer():
     return load_answerer(ROOT / "knowledge")
 
 
-def case(item: dict) -> object:
-    """A question the engine is known to get wrong is marked so, with the reason: it must keep
-    failing until the engine gets it right, and then the mark must go (strict)."""
-    if reason := item.get("known_miss"):
-        return pytest.param(item, marks=pytest.mark.xfail(reason=reason, strict=True), id=item["q"])
-    return pytest.param(item, id=item["q"])
-
-
-@pytest.mark.parametrize("item", [case(q) for q in QUESTIONS])
+@pytest.mark.parametrize("item", QUESTIONS, ids=[q["q"] for q in QUESTIONS])
 def test_own_question(answerer, item):
     answer = answerer.ask(item["q"])
     if item["expect"]:

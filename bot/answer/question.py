@@ -200,7 +200,8 @@ def unglue(word: str, known: Callable[[str], bool]) -> str:
 
 def words(text: str, known: Callable[[str], bool]) -> list[str]:
     """jieba's words, with a stray single character glued to the neighbour it forms a known
-    word with (总|投资 → 总投资, 孵化|圈 → 孵化圈) and dropped otherwise."""
+    word with (总|投资 → 总投资, 孵化|圈 → 孵化圈) or to the number before it (500|强), and
+    dropped otherwise."""
     raw = [unglue(w.strip(), known) for w in jieba.cut(text) if w.strip()]
     merged: list[str] = []
     i = 0
@@ -212,7 +213,7 @@ def words(text: str, known: Callable[[str], bool]) -> list[str]:
             merged.append(word + raw[i + 1])
             i += 2
             continue
-        if lone and merged and known(merged[-1] + word):
+        if lone and merged and (known(merged[-1] + word) or merged[-1].isdigit()):
             merged[-1] += word
         else:
             merged.append(word)
