@@ -257,8 +257,8 @@ def is_noun(word: str) -> bool:
 
 def focus_of(sequence: list[str]) -> tuple[set[str], set[str]]:
     """What is asked about: the word before 多少/几/谁 (after 几家/多少个), or the noun after
-    哪个/什么/啥; and,
-    of those, the kind words (哪些园区 → 园区), which an answer names by example, not as such."""
+    哪个/什么/啥; and, of those, the kind words (哪些园区 → 园区), which an answer names by
+    example, not as such."""
     focus: set[str] = set()
     kinds: set[str] = set()
     for i, word in enumerate(sequence):
