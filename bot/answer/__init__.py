@@ -12,7 +12,7 @@ from pathlib import Path
 import jieba
 
 from bot.answer.index import Index, build_index
-from bot.answer.question import analyse, content_tokens, word_class_weight
+from bot.answer.question import CLASSIFIERS, analyse, content_tokens, word_class_weight
 from bot.answer.rank import (
     FOUND_THRESHOLD,
     STRICT_THRESHOLD,
@@ -32,7 +32,6 @@ from bot.text import warm_sounds
 __all__ = ["Answer", "Answerer", "Hit", "KnowledgeError", "load_answerer"]
 
 MID_SENTENCE = re.compile(r"[就对在为从将把被与和而其]|作为|通过|按照|围绕|同时|此外|目前")
-COUNTED = {"个", "家", "项", "条", "名", "位", "户", "批", "种"}  # 7个项目 → 多少个项目
 WARM_UP_BYTES = 64 * 2**20  # at most this much memory for match vectors worked out ahead
 EMPTY_NOTICE = "问题是空的。请直接输入想问的问题，例如：伟力得的副总经理是谁？"
 
@@ -142,7 +141,7 @@ def question_about(text: str, entities: list[str]) -> str | None:
         asked = clause[: m.start()].rstrip("约近超达突破")
         if len(asked) < 4 or MID_SENTENCE.match(asked):
             continue  # a clause that starts mid-sentence makes no question
-        counted = m["unit"] if m["unit"] in COUNTED else ""
+        counted = m["unit"] if m["unit"] in CLASSIFIERS else ""  # 7个项目 → 多少个项目
         what = ""
         for word in jieba.cut(clause[m.end() :]) if counted else ():
             if not word.strip() or word in "、，的之" or len(what + word) > 8:
