@@ -328,7 +328,7 @@ def test_this_year_in_a_fact_takes_the_year_the_story_last_named(answerer):
 def test_warming_up_changes_no_answer_and_keeps_the_articles_words():
     cold, warmed = load_answerer(KNOWLEDGE), load_answerer(KNOWLEDGE)
     warmed.warm_up()
-    assert ("matches", "投资") in warmed.index._kept  # a word the articles use often
+    assert ("word", "投资") in warmed.index._kept  # a word the articles use often
 
     def outcome(answer):
         shown = [(h.fact_id, h.score) for h in answer.hits + answer.suggestions]
@@ -345,7 +345,7 @@ def test_warming_up_stays_within_its_memory_budget(monkeypatch):
     room = 50
     monkeypatch.setattr(bot.answer, "WARM_UP_BYTES", room * 8 * len(answerer.index.facts))
     answerer.warm_up()
-    kept_vectors = [key for key in answerer.index._kept if key[0] == "matches"]
+    kept_vectors = [key for key in answerer.index._kept if key[0] == "word"]
     assert len(kept_vectors) == room
 
 

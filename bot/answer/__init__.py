@@ -19,8 +19,8 @@ from bot.answer.rank import (
     SUGGESTION_FLOOR,
     Scored,
     find_entities,
+    look_up,
     rank,
-    word_matches,
     word_parts,
 )
 from bot.answer.result import MAX_ANSWER_CHARS, Answer, Hit
@@ -65,8 +65,7 @@ class Answerer:
         counts.update(alias for alias, _, _ in index.aliases.rows)
         room = WARM_UP_BYTES // (8 * max(1, len(index.facts)))  # a float64 per fact per word
         for word, _ in counts.most_common(room):
-            index.keep(("idf", word), index.idf(word))
-            index.keep(("matches", word), word_matches(word, index))
+            index.keep(("word", word), look_up(word, index))
             word_class_weight(word)  # cached by the function itself
 
     def hit(self, scored: Scored) -> Hit:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import math
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Set
@@ -257,16 +256,6 @@ class Index:
     def keep(self, key: Hashable, value: Any) -> None:
         """Store a per-word result for good, outside the recent-results cache."""
         self._kept[key] = value
-
-    def idf(self, token: str) -> float:
-        """Rarer words weigh more; a word the articles never use weighs most."""
-
-        def compute() -> float:
-            sound = sound_string(token)
-            df = len(self.tiers[0].find(token) | self.tiers[0].find(sound, in_sound=True))
-            return math.log((len(self.facts) + 1) / (df + 0.5))
-
-        return self.remember(("idf", token), compute)
 
 
 # A number's unit, by how it ends, in the classes a question asks for (see UNIT_CUES).

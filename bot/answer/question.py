@@ -229,12 +229,13 @@ def is_content(word: str) -> bool:
     return len(word) >= 2 or word.isdigit() or word.isascii()
 
 
-def word_flags(word: str) -> list[str]:
+@lru_cache(maxsize=20_000)
+def word_flags(word: str) -> tuple[str, ...]:
     """Part-of-speech tags from jieba's dictionary: of the word, or else of its parts (坝|坝).
     Guessing an unknown word's tag with jieba's HMM would cost milliseconds."""
     if jieba.dt.FREQ.get(word):
-        return [TAGS.get(word, "x")]
-    return [TAGS.get(part, "x") for part in jieba.cut(word, HMM=False)]
+        return (TAGS.get(word, "x"),)
+    return tuple(TAGS.get(part, "x") for part in jieba.cut(word, HMM=False))
 
 
 @lru_cache(maxsize=20_000)
@@ -249,7 +250,6 @@ def word_class_weight(word: str) -> float:
     return 0.8 if "vn" in flags else OTHER_WORD_WEIGHT
 
 
-@lru_cache(maxsize=20_000)
 def is_noun(word: str) -> bool:
     """Nouns, and words that name a kind (主任, 副): the things a question can ask about."""
     return any(f.startswith("n") or f in {"vn", "b"} for f in word_flags(word))

@@ -8,6 +8,7 @@ question a person, a year in the question wants a fact of that year.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -75,10 +76,20 @@ def find_entities(question: Question, index: Index) -> set[str]:
     return found
 
 
-def word_matches(token: str, index: Index) -> np.ndarray:
+@dataclass(frozen=True)
+class WordEvidence:
+    """What one question word brings, the same in every question, so it is worked out once."""
+
+    idf: float  # rarer words weigh more; a word the articles never use weighs most
+    matches: np.ndarray  # for every fact, how well the word is found (see look_up)
+
+
+def look_up(token: str, index: Index) -> WordEvidence:
     """For every fact, how well one question word is found: in the fact itself, around it
-    (NEAR, IN_CONTEXT, IN_STORY), as a homophone (× BY_SOUND), or only in part; 0 if not."""
+    (NEAR, IN_CONTEXT, IN_STORY), as a homophone (× BY_SOUND), or only in part; 0 if not.
+    The facts that hold the word or its sound give its rarity."""
     best = np.zeros(len(index.facts))
+    holders = 0
     for variant in [token, *SYNONYMS.get(token, [])]:
         sound = sound_string(variant)
         # Two characters sound alike too often: a real word (大佛) is meant as written, while a
@@ -88,6 +99,9 @@ def word_matches(token: str, index: Index) -> np.ndarray:
             texts = haystack.find(variant)
             # a homophone counts for less, so only texts without the word itself need a look
             homophones = haystack.find(sound, True, besides=texts) if by_sound else NOWHERE
+            if variant == token and haystack is index.tiers[0]:  # rarity counts either spelling
+                sounded = homophones if by_sound else haystack.find(sound, True, besides=texts)
+                holders = len(texts) + len(sounded)
             if texts or homophones:
                 by_text = np.zeros(len(haystack.starts))
                 by_text[list(homophones)] = weight * BY_SOUND
@@ -96,13 +110,14 @@ def word_matches(token: str, index: Index) -> np.ndarray:
     if len(token) >= 3:  # not found whole: credit the share of its parts found in the fact
         facts = index.tiers[0]
         parts = word_parts(token)
-        holders = {
+        in_facts = {
             p: index.remember(("in facts", p), lambda p=p: facts.facts_in(facts.find(p)))
             for p in set(parts)
         }
-        shares = sum(holders[p] for p in parts)  # how many of the parts each fact holds
+        shares = sum(in_facts[p] for p in parts)  # how many of the parts each fact holds
         np.maximum(best, PART_OF_WORD * shares / len(parts), out=best)
-    return best
+    idf = math.log((len(index.facts) + 1) / (holders + 0.5))
+    return WordEvidence(idf, best)
 
 
 def word_parts(token: str) -> list[str]:
@@ -272,14 +287,16 @@ def rank(
     if not question.tokens:
         return []
     named = find_entities(question, index) if named is None else named
-    weights = {t: index.idf(t) * word_class_weight(t) for t in question.tokens}
-    found = {t: index.remember(("matches", t), lambda t=t: word_matches(t, index)) for t in weights}
+    evidence = {
+        t: index.remember(("word", t), lambda t=t: look_up(t, index)) for t in question.tokens
+    }
+    weights = {t: evidence[t].idf * word_class_weight(t) for t in evidence}
+    matches = {t: evidence[t].matches for t in evidence}  # replaced below, never changed in place
 
     named_by = {t: index.name_of[t] for t in weights if t in index.name_of}
     kinds = [k for k in question.kinds if k in weights and k[0] in LISTED]
 
     scorer = Scorer(question, named, weights, index)
-    matches = dict(found)  # the cached arrays stay as they were
     for token, name in named_by.items():  # 市中医院 names the fact's 市中医医院
         linked = index.traits.any_of(index.traits.linked, [name])
         matches[token] = np.where(linked, 1.0, matches[token])
