@@ -12,6 +12,7 @@ import jieba.posseg
 import opencc
 from pypinyin import Style, lazy_pinyin
 
+jieba.setLogLevel(60)  # its dictionary-loading chatter on stderr would drown the CLI's output
 CJK = r"\u4e00-\u9fff"  # the range of Chinese characters, for regular expressions
 _T2S = opencc.OpenCC("t2s")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e]")

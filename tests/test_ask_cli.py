@@ -114,6 +114,8 @@ def test_cli_json_prints_one_object():
     assert set(result) >= KEYS
     assert result["found"] is True
     assert "朱晓星" in result["answer"]
+    assert done.stderr == ""  # jieba's dictionary-loading messages stay quiet
+
 
 
 def test_ask_with_a_missing_knowledge_folder_fails_clearly(tmp_path, monkeypatch, capsys):

@@ -10,12 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import jieba
 from rapidfuzz import fuzz
 
 from bot.text import CJK, plain_jieba
-
-jieba.setLogLevel(60)
 
 SENTENCE_END = "。！？!?…"
 CLOSING = "”」』）)’"
