@@ -310,6 +310,16 @@ def test_the_phase_a_fact_states_must_be_the_one_asked_about(answerer):
     factors = scorer.phase()
     assert factors[phase_one] == OTHER_PHASE < 1.0
     assert factors[no_phase] == 1.0
+    # Asked about both phases, a fact that states one of them is about the question.
+    both = analyse("项目一期和二期什么时候开工", answerer.index.uses)
+    assert Scorer(both, set(), {"项目": 1.0}, answerer.index).phase()[phase_one] == 1.0
+
+
+def test_a_list_of_phases_states_each_of_them():
+    from bot.answer.traits import phases_in
+
+    assert phases_in("建成科技服务大市场一、二期共计3000平方米") == {("一期", "期"), ("二期", "期")}
+    assert phases_in("1、2号厂房和第三批项目") == {("1号", "号"), ("2号", "号"), ("第三批", "批")}
 
 
 def test_questions_are_cut_like_the_articles(answerer):

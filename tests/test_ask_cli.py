@@ -117,7 +117,6 @@ def test_cli_json_prints_one_object():
     assert done.stderr == ""  # jieba's dictionary-loading messages stay quiet
 
 
-
 def test_ask_with_a_missing_knowledge_folder_fails_clearly(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("BOT_KNOWLEDGE_DIR", str(tmp_path / "nowhere"))
     assert main(["--json", "伟力得"]) == 1

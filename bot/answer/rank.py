@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from bot.answer.index import NOWHERE, Index, IndexedFact
 from bot.answer.question import SYNONYMS, Question, word_class_weight
-from bot.answer.traits import PHASE
+from bot.answer.traits import phases_in
 from bot.facts.extract import is_common_word
 from bot.text import sound_string
 
@@ -165,7 +165,7 @@ class Scorer:
         self.specific = named - index.common_entities
         self.specific_types = {index.types[n] for n in self.specific}
         self.asked_years = {y for y in question.years if y.isdigit()}
-        self.phases = [(m[0], m[2]) for m in PHASE.finditer(question.text)]
+        self.phases = phases_in(question.text)
         self.asked_plans = question.years - self.asked_years
         self.names = [alias for name in named for alias in index.names_of[name]]
         self.descriptions = (  # 制造商尚纬股份, 尚纬股份是…
@@ -213,12 +213,13 @@ class Scorer:
         return value
 
     def phase(self) -> np.ndarray:
-        """二期 is not 一期, 3号 is not 5号: a fact about another phase answers another question."""
+        """二期 is not 一期, 3号 is not 5号: a fact about other phases than those asked answers
+        another question."""
         traits = self.traits
         other = np.zeros(self.size, dtype=bool)
-        for wanted, kind in self.phases:
-            if kind in traits.phase_kinds:
-                other |= traits.phase_kinds[kind] & ~traits.any_of(traits.phases, [(wanted, kind)])
+        for kind in {kind for _, kind in self.phases} & traits.phase_kinds.keys():
+            asked = [phase for phase in self.phases if phase[1] == kind]
+            other |= traits.phase_kinds[kind] & ~traits.any_of(traits.phases, asked)
         return np.where(other, OTHER_PHASE, 1.0)
 
     def cues(self) -> np.ndarray:

@@ -14,7 +14,9 @@ import numpy as np
 if TYPE_CHECKING:
     from bot.answer.index import IndexedFact
 
-PHASE = re.compile(r"(第?[一二三四五六七八九十\d]+)(期|号|批|届|次)")  # 二期, 3号, 第二批
+# 二期, 3号, 第二批; 一、二期 and 1、2号 state two
+ORDINAL = r"[一二三四五六七八九十\d]+"
+PHASE = re.compile(rf"(第?{ORDINAL}(?:[、和]{ORDINAL})*)(期|号|批|届|次)")
 METHOD = re.compile(r"以“|通过|采取|采用|依托|靠")  # "以“道德评议+村规民约”推进…": how
 # 该项目, 该企业: about the story's subject
 REFERS_BACK = re.compile(r"该(?:项目|企业|公司|集团|联盟|园区|高新区|县|区|村)")
@@ -57,6 +59,13 @@ class Traits:
         return found
 
 
+def phases_in(text: str) -> set[tuple[str, str]]:
+    """Each phase the text states, with its kind: (二期, 期), (3号, 号)."""
+    return {
+        (number + m[2], m[2]) for m in PHASE.finditer(text) for number in re.split("[、和]", m[1])
+    }
+
+
 def traits_of(facts: list[IndexedFact], names_of: dict[str, list[str]]) -> Traits:
     def mask(holds: Callable[[IndexedFact], bool]) -> Mask:
         return np.array([bool(holds(fact)) for fact in facts], dtype=bool)
@@ -70,9 +79,6 @@ def traits_of(facts: list[IndexedFact], names_of: dict[str, list[str]]) -> Trait
 
     def stated_years(fact: IndexedFact) -> set[str]:
         return fact.digit_years or fact.paragraph_years
-
-    def phases_of(fact: IndexedFact) -> set[tuple[str, str]]:
-        return {(m[0], m[2]) for m in PHASE.finditer(fact.text)}
 
     # a paragraph or story is shared by many facts: look for the names once in each
     named_in_context = {
@@ -97,8 +103,8 @@ def traits_of(facts: list[IndexedFact], names_of: dict[str, list[str]]) -> Trait
         story_years=table(lambda f: f.story_years),
         planned=mask(lambda f: f.years - f.digit_years),
         plans=table(lambda f: f.years - f.digit_years),
-        phase_kinds=table(lambda f: {kind for _, kind in phases_of(f)}),
-        phases=table(phases_of),
+        phase_kinds=table(lambda f: {kind for _, kind in phases_in(f.text)}),
+        phases=table(lambda f: phases_in(f.text)),
         place_counts=np.array([len(set(f.places)) for f in facts], dtype=int),
         places=table(lambda f: f.places),
         people_names=table(lambda f: {person.name for person in f.fact.people}),
