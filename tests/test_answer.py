@@ -398,7 +398,7 @@ def test_an_empty_fact_base_answers_not_found():
 
 
 def test_each_facts_traits_are_what_its_record_says(answerer):
-    from bot.answer.traits import PHASE
+    from bot.answer.traits import phases_in
 
     index = answerer.index
     traits = index.traits
@@ -414,7 +414,7 @@ def test_each_facts_traits_are_what_its_record_says(answerer):
         for year in {"2023", "2024", "2025"}:
             assert has(traits.years, year, i) == (year in stated)
             assert has(traits.story_years, year, i) == (year in fact.story_years)
-        phases = {(m[0], m[2]) for m in PHASE.finditer(fact.text)}
+        phases = phases_in(fact.text)
         assert {key for key in traits.phases if traits.phases[key][i]} == phases
         assert traits.place_counts[i] == len(set(fact.places))
         for name, aliases in index.names_of.items():
