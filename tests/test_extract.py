@@ -272,6 +272,14 @@ def test_a_short_quote_joins_the_sentence_that_says_what_it_is():
     assert split_sentences(quote + said + other) == [quote + said, other]
 
 
+def test_a_sentence_that_only_names_the_speaker_joins_the_quote():
+    quote = "“装修工程于2025年9月25日进场，2026年2月必须完成。”"
+    said = "该项目施工负责人谷翠芳说。"
+    other = "据了解，该项目厂房还在装修，可生产设备早已采购完毕。"
+    assert split_sentences(quote + said + other) == [quote + said, other]
+    assert split_sentences(other + said) == [other, said]  # no quote before it: a sentence
+
+
 def test_a_county_is_also_known_without_its_suffix(seed_facts):
     _, _, entities = seed_facts
     county = next(e for e in entities if e.name == "夹江县")

@@ -21,6 +21,8 @@ MAX_FACT_CHARS = 250
 MIN_FACT_CHARS = 12  # a shorter sentence is joined to the next one: "向高端，筑高地。"
 QUOTE_CHARS = 30  # …and so is one this short when the next begins by pointing back at it
 POINTS_BACK = re.compile(r"这是|这些|这就是|此举|此次")
+# A sentence that only says who spoke the quote before it: "该项目施工负责人谷翠芳说。"
+ATTRIBUTION = re.compile(r"[^，。！？“”]{2,24}?(?:说|表示|介绍|坦言|感慨)[。！]")
 SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+[”’」』）)]*|$)")
 # Where a name cannot continue to the left: punctuation and function words.
 LEFT_STOP = re.compile(
@@ -88,6 +90,14 @@ def split_sentences(paragraph: str) -> list[str]:
         sentence = carry + sentence
         carry = ""
         following = raw[position + 1] if position + 1 < len(raw) else ""
+        if (
+            merged
+            and merged[-1].endswith("”")
+            and ATTRIBUTION.fullmatch(sentence)
+            and len(merged[-1]) + len(sentence) <= MAX_FACT_CHARS
+        ):
+            merged[-1] += sentence  # the quote and its speaker: what was said, and by whom
+            continue
         short = len(sentence) < MIN_FACT_CHARS
         if (short and len(raw) > 1) or (
             len(sentence) < QUOTE_CHARS and POINTS_BACK.match(following)
