@@ -434,3 +434,13 @@ def test_a_quote_paragraph_goes_on_from_the_one_before():
     )
     answer = engine.ask("伟力得3号厂房装修是什么时候进场的")
     assert answer.found and "9月25日" in answer.top.answer
+
+
+def test_a_kind_word_is_answered_by_the_names_a_fact_lists(answerer):
+    from bot.answer.rank import listing
+
+    texts = [f.fact.text for f in answerer.index.facts]
+    (departments,) = [i for i, t in enumerate(texts) if "眼科、检验科" in t]
+    assert listing("科", answerer.index)[departments]  # 哪些科室: 眼科、检验科、脾胃病科
+    answer = answerer.ask("成都中医药大学一行在市中医医院看了哪些科室？")
+    assert answer.found and "眼科" in answer.top.answer

@@ -44,7 +44,7 @@ BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in fu
 FUZZY_CANDIDATES = 20  # facts rescored with rapidfuzz after a first, exact-only pass
 FUZZY_FLOOR = 75  # rapidfuzz partial_ratio for a near-miss word of three or more characters
 # Listed names end in one of these (…示范园、…产业园, 教育局): a pattern per ending.
-LISTED = {end: re.compile(end + "[、，。；和及]") for end in "园区市县镇村局院校厂馆站所司委会"}
+LISTED = {end: re.compile(end + "[、，。；和及]") for end in "园区市县镇村局院校厂馆站所司委会科部"}
 DESCRIBED_AS = ("商", "企业", "公司", "机构", "平台")  # 电缆制造商尚纬股份
 KIND_BY_HEAD = 0.8  # a kind word (园区) found as the end of listed names (…示范园、…产业园)
 HEAD_FLOOR = 60  # a near-miss entity name must also match in its first half
