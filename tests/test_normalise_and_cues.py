@@ -150,6 +150,7 @@ def test_the_focus_is_the_thing_counted_or_asked_for(question, focus):
         ("伟力得 revenue 多少", "营收"),
         ("伟力得 GM 是谁", "总经理"),
         ("夹江核技术园 total investment 多少", "总投资"),
+        ("威士忌生产线 annual capacity 多少", "年产能"),  # the longer phrase wins
     ],
 )
 def test_english_between_spaces_mapped_to_chinese(question, chinese):

@@ -48,6 +48,21 @@ ENGLISH = {
     "project": "项目",
     "company": "公司",
     "hjt": "异质结",
+    "annual capacity": "年产能",
+    "annual output": "年产值",
+    "output": "产量",
+    "tax": "税收",
+    "area": "面积",
+    "incubator": "孵化器",
+    "startup": "初创企业",
+    "gazelle": "瞪羚",
+    "unicorn": "独角兽",
+    "talent": "人才",
+    "mayor": "市长",
+    "secretary": "书记",
+    "president": "校长",
+    "hospital": "医院",
+    "university": "大学",
 }
 # Short forms that news writers and readers use for the same statistic.
 SYNONYMS = {
