@@ -103,6 +103,8 @@ def test_person_after_a_long_company_name():
 
 def test_no_person_without_a_name():
     assert parse.people("乐山高新区将以打造千亿级产业园区为总牵引") == []
+    # an everyday word after the role is what the unnamed person did, not a name
+    assert parse.people("乐山高新区创新创业中心相关负责人表示，4年来") == []
 
 
 # Entities and aliases

@@ -19,8 +19,7 @@ from rapidfuzz import fuzz, process
 from bot.answer.index import NOWHERE, Index, IndexedFact
 from bot.answer.question import SYNONYMS, Question, word_class_weight
 from bot.answer.traits import phases_in
-from bot.facts.extract import is_common_word
-from bot.text import sound_string
+from bot.text import is_common_word, sound_string
 
 # Calibrated on the development questions (bench/calibrate.py); see README "Answer quality".
 FOUND_THRESHOLD = 60.0

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from bot.facts import parse
 from bot.facts.model import Entity, Fact, Source, Story
-from bot.text import CJK, pinyin_key, plain_jieba, plain_tags
+from bot.text import CJK, is_common_word, pinyin_key, plain_jieba, plain_tags
 
 MAX_FACT_CHARS = 250
 MIN_FACT_CHARS = 12  # a shorter sentence is joined to the next one: "向高端，筑高地。"
@@ -65,7 +65,6 @@ KIND_PATTERNS = [
     ("project", re.compile(rf"[{CJK}A-Za-z0-9（）]{{4,30}}?(?P<suffix>项目)")),
 ]
 SHORT_NAME = re.compile(r"[（(](?:以下)?简称[“\"](?P<short>[^”\"]{2,12})[”\"][）)]")
-COMMON_WORD_FREQ = 20
 ADMIN_UNITS = {"省", "市", "县", "区", "乡", "镇"}  # 峨眉山市|高桥镇: a place name starts after one
 # jieba's tags of words that open or join a clause and never sit inside a name: prepositions,
 # conjunctions, pronouns, particles, status words (紧盯), set phrases (贯彻落实).
@@ -290,11 +289,6 @@ def candidate_names(text: str) -> Iterable[tuple[str, str]]:
             yield kind, name
 
 
-def is_common_word(word: str) -> bool:
-    """A word the general dictionary knows well is no name: 表示, 乡村, 全县."""
-    return plain_jieba().FREQ.get(word, 0) >= COMMON_WORD_FREQ
-
-
 def extract_entities(stories: list[Story], facts: list[Fact]) -> list[Entity]:
     """Entities with aliases; variant spellings of one name become aliases of the commoner."""
     text = "\n".join(p for s in stories for p in s.paragraphs)
@@ -313,8 +307,6 @@ def extract_entities(stories: list[Story], facts: list[Fact]) -> list[Entity]:
             add_alias(owner, REGION_PREFIX.sub("", m["short"]))
     for fact in facts:
         for person in fact.people:
-            if is_common_word(person.name):
-                continue
             entity = entities.setdefault(person.name, Entity(name=person.name, type="person"))
             entity.role = entity.role or person.role
             entity.organisation = entity.organisation or person.organisation

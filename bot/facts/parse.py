@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.facts.model import Person
+from bot.text import is_common_word
 
 CJK_NUM = "零〇一二两三四五六七八九十百千万亿"
 UNITS = (
@@ -65,8 +66,8 @@ def people(text: str) -> list[Person]:
     found: dict[str, Person] = {}
     for m in PERSON.finditer(text):
         name = m["name"]
-        if name in NOT_NAMES or name[0] in "的和与及在":
-            continue
+        if name in NOT_NAMES or name[0] in "的和与及在" or is_common_word(name):
+            continue  # 负责人表示, 村民纷纷: a word, not a name
         org = m["org"].lstrip("、，")
         found.setdefault(name, Person(name=name, role=m["role"], organisation=org))
     return list(found.values())
