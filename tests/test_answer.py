@@ -444,3 +444,9 @@ def test_a_kind_word_is_answered_by_the_names_a_fact_lists(answerer):
     assert listing("科", answerer.index)[departments]  # 哪些科室: 眼科、检验科、脾胃病科
     answer = answerer.ask("成都中医药大学一行在市中医医院看了哪些科室？")
     assert answer.found and "眼科" in answer.top.answer
+
+
+def test_who_wrote_a_story_is_answered_from_its_byline(answerer):
+    answer = answerer.ask("市总工会八届四次全会那条消息是谁写的？")
+    assert answer.found and "罗曦" in answer.top.answer
+    assert answer.top.source.title == "市总工会八届四次全体会议召开"

@@ -119,6 +119,32 @@ def test_inline_byline_removed_and_the_news_kept():
     assert paragraphs(raw)[1] == "日前，市总工会召开八届四次全体会议。"
 
 
+@pytest.mark.parametrize(
+    ("printed", "credit"),
+    [
+        ("▶ 本报记者 叶伟 特约通讯员 刘倩\n\n", "本报记者 叶伟 特约通讯员 刘倩"),
+        ("■ 吴竟楠 记者 祝贺 文/图\n\n", "吴竟楠 记者 祝贺"),
+        ("本报讯(罗曦)", "罗曦"),
+        ("本报讯(记者 张波)", "记者 张波"),
+    ],
+)
+def test_the_byline_is_kept_as_the_story_s_credit(tmp_path, printed, credit):
+    raw = "## 市总工会召开全体会议\n\n" + printed + "7月4日，市总工会召开会议。\n"
+    (story,) = read_article(write_article(tmp_path, raw))
+    assert story.byline == credit
+    assert story.paragraphs == ["7月4日，市总工会召开会议。"]
+
+
+def test_a_byline_after_the_lead_paragraph_is_still_its_story_s(tmp_path):
+    raw = (
+        "# 夹江县：创新为“核”\n\n作为国家“三线”建设重镇的夹江，产业基础雄厚。\n\n"
+        "■ 记者 宋雪 文/图\n\n### 厚植沃土\n\n园区项目建设正加速推进。\n\n"
+        "## 金口河：家门口的“坝坝会”\n\n“各位村民乡亲，吃了饭来村委会聚一下。”\n"
+    )
+    first, second = read_article(write_article(tmp_path, raw))
+    assert (first.byline, second.byline) == ("记者 宋雪", "")
+
+
 # Layout damage: page breaks, captions, repeats
 
 

@@ -101,6 +101,22 @@ def test_person_after_a_long_company_name():
     assert (person.name, person.role) == ("柳芳", "总经理")
 
 
+def test_a_byline_names_each_writer_with_their_role():
+    assert parse.credited("本报记者 叶伟 特约通讯员 刘倩", "乐山日报") == [
+        Person("叶伟", "记者", "乐山日报"),
+        Person("刘倩", "特约通讯员", "乐山日报"),
+    ]
+    assert parse.credited("罗曦") == [Person("罗曦", "作者")]  # 本报讯（罗曦）: the writer
+
+
+def test_a_story_s_byline_is_a_fact_of_its_own():
+    story = Story("002-3", "002_x.txt", "市总工会八届四次全体会议召开", "乐山日报", "", [], "罗曦")
+    (headline, byline) = make_facts([story])
+    assert byline.text == "《市总工会八届四次全体会议召开》作者：罗曦"
+    assert byline.people == [Person("罗曦", "作者", "乐山日报")]
+    assert byline.source == headline.source  # cited like the headline
+
+
 def test_no_person_without_a_name():
     assert parse.people("乐山高新区将以打造千亿级产业园区为总牵引") == []
     # an everyday word after the role is what the unnamed person did, not a name
@@ -225,8 +241,8 @@ def test_every_fact_has_file_title_and_paragraph(seed_facts):
     for fact in facts:
         story = by_source[(fact.source.file, fact.source.title)]
         assert fact.source.title, fact.text
-        if fact.source.paragraph == 0:
-            assert fact.text == story.title
+        if fact.source.paragraph == 0:  # the headline, or who wrote the story
+            assert fact.text in (story.title, f"《{story.title}》作者：{story.byline}")
         else:
             assert fact.text in story.paragraphs[fact.source.paragraph - 1]
 

@@ -91,7 +91,8 @@ STOPWORDS = frozenset(
     那些 这些 能 能够 会 可以 可能 已经 曾经 一 些 所 嗯 呃 据说 听说 说 讲
     提到 提 主要 分别 各 各自 都有 还有 除了 之外 以外 其他 其余 另外 方面
     时候 时间 起来 以后 之后 然后 那条 那篇 那家 这家 到底 究竟 那边 这边 那里 这里 那儿
-    这儿 那天 那次 这次 那场 这场 那回 这回 之类 有些 一些 等等
+    这儿 那天 那次 这次 那场 这场 那回 这回 之类 有些 一些 等等 报道 消息 稿子 文章 新闻
+    这篇 篇
     """.split()
 )
 # Short forms readers type for the long forms the articles print.
@@ -103,6 +104,9 @@ EXPANSIONS = {
     "发改委": "发展和改革委员会",
     "花了": "投入",
     "花费": "投入",
+    "谁写的": "作者是谁",
+    "撰稿": "作者",
+    "执笔": "作者",
 }
 _EXPANSIONS = re.compile("|".join(EXPANSIONS))
 NUMBER_CUE = re.compile(

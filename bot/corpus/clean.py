@@ -21,7 +21,8 @@ HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(":
 _HALF_PUNCT = re.compile(rf"(?<=[{CJK}“”）)])\s*([,:;?!])\s*|\s*([,:;?!])\s*(?=[{CJK}“”（(])")
 _PARENS = re.compile(rf"\((?=[^()]*[{CJK}])([^()]*)\)")
 REPORTER = re.compile(r"^[▶►■●◆]\s*.*(记者|通讯员|文/图|摄)")
-INLINE_BYLINE = re.compile(r"^本报讯\s*[（(][^（）()]{0,30}[）)]\s*|^本报讯\s*")
+INLINE_BYLINE = re.compile(r"^本报讯\s*(?:[（(](?P<credit>[^（）()]{0,30})[）)])?\s*")
+CREDIT_NOISE = re.compile(r"^[▶►■●◆]\s*|\s*(?:文/图|文\s*图|摄)\s*$")
 PUBLICATION_LINE = re.compile(r"^《(?P<pub>[^》]{2,20})》\s*[（(](?P<date>[^）)]*)[）)]$")
 DATE = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 HEADING = re.compile(r"^(?P<marks>#{1,6})\s*(?P<text>.+)$")
@@ -31,7 +32,7 @@ DUPLICATE_SIMILARITY = 90  # paragraphs this similar (rapidfuzz ratio) are one p
 
 @dataclass
 class Block:
-    kind: str  # "heading" | "paragraph"
+    kind: str  # "heading" | "paragraph" | "byline" (who wrote the story: 记者 张波)
     text: str
     level: int = 0  # heading depth: 1 for "#", 2 for "##", 3 for "###"; 4 = bare title line
 
@@ -85,16 +86,24 @@ def iso_date(text: str) -> str:
     return f"{int(m['y']):04d}-{int(m['m']):02d}-{int(m['d']):02d}"
 
 
-def raw_lines(raw: str) -> list[str]:
-    """Non-empty lines, with reporter lines and bylines removed and punctuation unified."""
+def split_byline(line: str) -> tuple[str, str]:
+    """Who the line credits, and the rest of it: "■ 记者 宋雪 文/图" is all credit, while
+    "本报讯（记者 张波）7月4日…" opens a paragraph with one."""
+    if REPORTER.match(line):
+        return CREDIT_NOISE.sub("", line).strip(), ""
+    m = INLINE_BYLINE.match(line)
+    if m:
+        return (m["credit"] or "").strip(), line[m.end() :].strip()
+    return "", line
+
+
+def raw_lines(raw: str) -> list[tuple[str, str]]:
+    """Non-empty lines, punctuation unified, each split into its credit and its text."""
     lines = []
     for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = normalise_punctuation(line)
-        if not line or REPORTER.match(line):
-            continue
-        line = INLINE_BYLINE.sub("", line).strip()
-        if line:
-            lines.append(line)
+        credit, text = split_byline(normalise_punctuation(line))
+        if credit or text:
+            lines.append((credit, text))
     return lines
 
 
@@ -104,7 +113,15 @@ def clean_page(raw: str) -> CleanPage:
     blocks = page.blocks
     open_paragraph = False  # the last paragraph was cut at a page break and continues later
     lines = raw_lines(raw)
-    for i, line in enumerate(lines):
+    following = [""] * len(lines)  # the next line's text, past lines that only credit
+    upcoming = ""
+    for i in range(len(lines) - 1, -1, -1):
+        following[i], upcoming = upcoming, lines[i][1] or upcoming
+    for (credit, line), nxt in zip(lines, following, strict=True):
+        if credit:
+            blocks.append(Block("byline", credit))
+        if not line:
+            continue
         meta = PUBLICATION_LINE.match(line)
         if meta:
             page.publication = page.publication or meta["pub"]
@@ -115,7 +132,6 @@ def clean_page(raw: str) -> CleanPage:
             blocks.append(Block("heading", heading["text"].strip(), len(heading["marks"])))
             open_paragraph = False
             continue
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
         if (
             not any(b.kind == "paragraph" for b in blocks)
             and is_title_line(line)

@@ -28,10 +28,17 @@ def story_id(file: str, number: int) -> str:
 def split_stories(file: str, blocks: list[Block], publication: str, date: str) -> list[Story]:
     stories: list[Story] = []
     pending: list[Block] = []  # headings seen since the last paragraph
+    byline = ""  # printed under the headline, or at the start of the first paragraph
     for block in blocks:
         if block.kind == "heading":
             if block.level != SECTION_LEVEL or not stories:
                 pending.append(block)
+            continue
+        if block.kind == "byline":
+            if stories and not pending and not stories[-1].byline:
+                stories[-1].byline = block.text  # printed after the story's lead paragraph
+            elif pending or not stories:
+                byline = byline or block.text  # under the headline: the coming story's
             continue
         if pending:
             stories.append(
@@ -42,11 +49,13 @@ def split_stories(file: str, blocks: list[Block], publication: str, date: str) -
                     publication=publication,
                     date=date,
                     paragraphs=[],
+                    byline=byline,
                 )
             )
-            pending = []
+            pending, byline = [], ""
         elif not stories:
-            stories.append(Story(story_id(file, 1), file, "", publication, date, []))
+            stories.append(Story(story_id(file, 1), file, "", publication, date, [], byline))
+            byline = ""
         stories[-1].paragraphs.append(block.text)
     return stories
 

@@ -141,9 +141,13 @@ def make_facts(stories: list[Story]) -> list[Fact]:
     facts: list[Fact] = []
     seen: set[tuple[str, str]] = set()
     for story in stories:
+        headline = Source(story.file, story.title, story.publication, story.date, 0)
         if story.title:  # a headline states a fact too: 金口河：家门口的“坝坝会” 摆好文明“龙门阵”
-            source = Source(story.file, story.title, story.publication, story.date, 0)
-            facts.append(Fact(id=fact_id(story.file, story.title), text=story.title, source=source))
+            facts.append(Fact(fact_id(story.file, story.title), story.title, headline))
+        if story.byline:  # who wrote it: 《…》作者：本报记者 叶伟 特约通讯员 刘倩
+            text = f"《{story.title}》作者：{story.byline}".removeprefix("《》")
+            people = parse.credited(story.byline, story.publication)
+            facts.append(Fact(fact_id(story.file, text), text, headline, people=people))
         for number, paragraph in enumerate(story.paragraphs, start=1):
             for sentence in split_sentences(paragraph):
                 key = (story.file, re.sub(r"\W", "", sentence))

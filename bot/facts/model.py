@@ -33,6 +33,7 @@ class Story:
     publication: str
     date: str
     paragraphs: list[str]
+    byline: str = ""  # who wrote it, as printed: 本报记者 叶伟 特约通讯员 刘倩
 
 
 @dataclass

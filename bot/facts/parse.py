@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.facts.model import Person
-from bot.text import is_common_word
+from bot.text import CJK, is_common_word
 
 CJK_NUM = "零〇一二两三四五六七八九十百千万亿"
 UNITS = (
@@ -71,3 +71,18 @@ def people(text: str) -> list[Person]:
         org = m["org"].lstrip("、，")
         found.setdefault(name, Person(name=name, role=m["role"], organisation=org))
     return list(found.values())
+
+
+BYLINE_ROLES = ("本报记者", "特约通讯员", "通讯员", "实习生", "记者")
+CREDITED = re.compile(rf"(?:(?P<role>{'|'.join(BYLINE_ROLES)})\s*)?(?P<name>[{CJK}]{{2,3}})")
+
+
+def credited(byline: str, publication: str = "") -> list[Person]:
+    """The people a byline names: 本报记者 叶伟 特约通讯员 刘倩 → 叶伟 (记者), 刘倩 (特约通讯员).
+    A name printed without a role (本报讯（罗曦）) is the story's writer, its 作者."""
+    found = []
+    for m in CREDITED.finditer(byline):
+        name, role = m["name"], (m["role"] or "作者").removeprefix("本报")
+        if name not in BYLINE_ROLES and not is_common_word(name):
+            found.append(Person(name=name, role=role, organisation=publication))
+    return found
