@@ -450,3 +450,10 @@ def test_who_wrote_a_story_is_answered_from_its_byline(answerer):
     answer = answerer.ask("市总工会八届四次全会那条消息是谁写的？")
     assert answer.found and "罗曦" in answer.top.answer
     assert answer.top.source.title == "市总工会八届四次全体会议召开"
+
+
+def test_a_place_the_articles_never_name_is_asked_about_elsewhere(answerer):
+    # 内江 is a place name (jieba's ns) the articles never use: 高新区 and 营业收入 alone do not
+    # make 乐山高新区's revenue the answer.
+    assert not answerer.ask("内江高新区2023年营业收入是多少？").found
+    assert answerer.ask("乐山高新区2023年营业收入是多少？").found

@@ -17,7 +17,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.answer.index import NOWHERE, Index, IndexedFact
-from bot.answer.question import SYNONYMS, Question, word_class_weight
+from bot.answer.question import SYNONYMS, Question, word_class_weight, word_flags
 from bot.answer.traits import phases_in
 from bot.text import is_common_word, sound_string
 
@@ -34,7 +34,7 @@ TIER_WEIGHTS = (1.0, NEAR, IN_CONTEXT, IN_STORY)  # in the order of Index.tiers
 FOCUS_MISSING = 0.65  # the word asked about (总投资 in 总投资多少) is not with this fact
 UNIT_MISSING = 0.85  # the question implies a unit (投资 → 元) this fact gives no amount in
 NAMED_THING = re.compile(r"..(?:省|市|县|区|镇|乡|村|公司|集团|大学|医院)$")
-UNKNOWN_NAME = 0.5  # the question names a place or body (绵阳市) the articles never mention
+UNKNOWN_NAME = 0.5  # the question names a place or body (绵阳市, 内江) the articles never mention
 OTHER_PHASE = 0.6  # the question asks about 二期, the fact states 一期
 OTHER_TIME = 0.45  # the question asks about 2022, the fact states 2023
 OTHER_ENTITY = 0.6  # the question names an entity this fact and its paragraph do not
@@ -160,7 +160,11 @@ class Scorer:
         self.weights = weights
         self.total = sum(weights.values())
         self.weight_row = np.array(list(weights.values()))
-        self.name_like = [t for t in weights if NAMED_THING.search(t)]
+        self.name_like = [
+            t
+            for t in weights
+            if NAMED_THING.search(t) or (word_flags(t) == ("ns",) and not index.uses(t))
+        ]
         self.specific = named - index.common_entities
         self.specific_types = {index.types[n] for n in self.specific}
         self.asked_years = {y for y in question.years if y.isdigit()}
