@@ -457,3 +457,10 @@ def test_a_place_the_articles_never_name_is_asked_about_elsewhere(answerer):
     # make 乐山高新区's revenue the answer.
     assert not answerer.ask("内江高新区2023年营业收入是多少？").found
     assert answerer.ask("乐山高新区2023年营业收入是多少？").found
+
+
+def test_a_stray_character_is_not_glued_to_a_particle(answerer):
+    # The articles print 用的 and 发了, but in a question they are a verb and a particle.
+    tokens = analyse("伟力得电堆生产线用的什么技术", answerer.index.uses).tokens
+    assert "用的" not in tokens
+    assert "总投资" in analyse("项目总投资多少", answerer.index.uses).tokens  # 总|投资 still glued

@@ -162,6 +162,7 @@ CUE_NOUNS = {
 }  # fmt: skip
 ASKING_ANYWHERE = re.compile(r"哪|第几|几[个家项条次位年人]|多远|多久|多大|多少|好多|好久|什么|啥")
 MEASURE_WORDS = set("年月日号家个项次位人元亿万吨条批种")
+PARTICLES = set("的了着过吗呢吧啊呀哦哈嘛啦么呗地得之")  # never part of a word a question asks
 CLASSIFIERS = set("家个项条名位户批种")  # 几家企业: a count of things, named after it
 PUNCTUATION = ",.;:!?，。；：！？、“”‘’\"'()（）《》[]【】 "
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
@@ -229,11 +230,13 @@ def words(text: str, known: Callable[[str], bool]) -> list[str]:
         word = raw[i]
         lone = len(word) == 1 and "\u4e00" <= word <= "\u9fff" and word not in STOPWORDS
         lone = lone and word not in MEASURE_WORDS
-        if lone and i + 1 < len(raw) and known(word + raw[i + 1]):
-            merged.append(word + raw[i + 1])
+        following = raw[i + 1] if i + 1 < len(raw) else ""
+        if lone and following and following not in PARTICLES and known(word + following):
+            merged.append(word + following)  # not with a function word: 用|的 is no 用的
             i += 2
             continue
-        if lone and merged and (known(merged[-1] + word) or merged[-1].isdigit()):
+        before = merged[-1] if merged and merged[-1] not in PARTICLES else ""
+        if lone and before and (known(before + word) or before.isdigit()):
             merged[-1] += word
         else:
             merged.append(word)
