@@ -18,7 +18,8 @@ _T2S = opencc.OpenCC("t2s")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e]")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
 _SPACES = re.compile(r"\s+")
-COMMON_WORD_FREQ = 20  # jieba's count above which a word is everyday language, not a name
+COMMON_WORD_FREQ = 20  # jieba's count above which a word is general language, not a name
+EVERYDAY_WORD_FREQ = 10_000  # …and above which it is among the few thousand commonest (出来, 一般)
 _SYLLABLE_CODES: dict[str, str] = {}
 _CODES_LOCK = threading.Lock()
 
@@ -79,6 +80,10 @@ def plain_jieba() -> jieba.Tokenizer:
 def is_common_word(word: str) -> bool:
     """A word the general dictionary knows well is no name: 表示, 乡村, 全县."""
     return plain_jieba().FREQ.get(word, 0) >= COMMON_WORD_FREQ
+
+
+def is_everyday_word(word: str) -> bool:
+    return plain_jieba().FREQ.get(word, 0) >= EVERYDAY_WORD_FREQ
 
 
 def plain_tags() -> dict[str, str]:

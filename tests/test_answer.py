@@ -464,3 +464,12 @@ def test_a_stray_character_is_not_glued_to_a_particle(answerer):
     tokens = analyse("伟力得电堆生产线用的什么技术", answerer.index.uses).tokens
     assert "用的" not in tokens
     assert "总投资" in analyse("项目总投资多少", answerer.index.uses).tokens  # 总|投资 still glued
+
+
+def test_an_everyday_word_the_articles_never_use_weighs_little(answerer):
+    from bot.answer.rank import EVERYDAY_WORD, look_up
+
+    index = answerer.index
+    assert not index.uses("出来") and not index.uses("门票")
+    # 出来 is phrasing; 门票 is a topic the articles do not cover, and keeps its full weight.
+    assert look_up("出来", index).idf == pytest.approx(EVERYDAY_WORD * look_up("门票", index).idf)

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from bot.answer.index import NOWHERE, Index, IndexedFact
 from bot.answer.question import SYNONYMS, Question, word_class_weight, word_flags
 from bot.answer.traits import phases_in
-from bot.text import is_common_word, sound_string
+from bot.text import is_common_word, is_everyday_word, sound_string
 
 # Calibrated on the development questions (bench/calibrate.py); see README "Answer quality".
 FOUND_THRESHOLD = 60.0
@@ -40,6 +40,9 @@ OTHER_TIME = 0.45  # the question asks about 2022, the fact states 2023
 OTHER_ENTITY = 0.6  # the question names an entity this fact and its paragraph do not
 IN_STORY_ENTITY = 0.85  # …but the story around it does (德世堂's 3号厂房, two paragraphs up)
 BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in full
+# One of the commonest words of the language that the articles never use (出来, 一般, 为了) is
+# phrasing, not a topic they miss: it weighs a quarter of what its rarity says.
+EVERYDAY_WORD = 0.25
 FUZZY_CANDIDATES = 20  # facts rescored with rapidfuzz after a first, exact-only pass
 FUZZY_FLOOR = 75  # rapidfuzz partial_ratio for a near-miss word of three or more characters
 # Listed names end in one of these (…示范园、…产业园, 教育局): a pattern per ending.
@@ -116,6 +119,8 @@ def look_up(token: str, index: Index) -> WordEvidence:
         shares = sum(in_facts[p] for p in parts)  # how many of the parts each fact holds
         np.maximum(best, PART_OF_WORD * shares / len(parts), out=best)
     idf = math.log((len(index.facts) + 1) / (holders + 0.5))
+    if not index.uses(token) and is_everyday_word(token):
+        idf *= EVERYDAY_WORD
     return WordEvidence(idf, best)
 
 
