@@ -5,7 +5,7 @@ batch contract (bot.ask.run_batch) and the answers are judged on acc1, hit5, src
 The floors are the issue's bar; never lower them to make a change pass.
 
 The held-out questions (tests/data/heldout_questions.jsonl) were written from the articles by
-people who never saw the engine; nothing was tuned on the last 50 (hc-). Their floors are the
+people who never saw the engine; nothing was tuned on the last 50 (hd-). Their floors are the
 scores when they were added: a change may raise them, never lower them.
 """
 
@@ -33,7 +33,7 @@ HIT5_FLOOR = 0.97
 SRC1_FLOOR = 0.90
 ABSTAIN_FLOOR = 0.90
 HELDOUT = ROOT / "tests" / "data" / "heldout_questions.jsonl"
-HELDOUT_FLOORS = {"acc1": 0.72, "hit5": 0.78, "src1": 0.78, "abstain": 0.78}
+HELDOUT_FLOORS = {"acc1": 0.78, "hit5": 0.82, "src1": 0.82, "abstain": 0.84}
 
 
 def norm(text):
