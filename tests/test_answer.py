@@ -473,3 +473,14 @@ def test_an_everyday_word_the_articles_never_use_weighs_little(answerer):
     assert not index.uses("出来") and not index.uses("门票")
     # 出来 is phrasing; 门票 is a topic the articles do not cover, and keeps its full weight.
     assert look_up("出来", index).idf == pytest.approx(EVERYDAY_WORD * look_up("门票", index).idf)
+
+
+def test_the_sentence_that_answers_beats_the_one_before_that_names_the_subject():
+    engine = answerer_for(
+        [
+            "乐山沐川现代竹产业园一体化技改项目现场，国内首条“以竹代塑”食品包装纸生产线正紧锣密鼓地建设。"
+            "生产线配置国内一流的设备，将填补中西部地区特种纸生产领域的空白。"
+        ]
+    )
+    answer = engine.ask("沐川以竹代塑的纸生产线建成后，能填补中西部哪块生产上的空白？")
+    assert "特种纸" in (answer.hits or answer.suggestions)[0].answer

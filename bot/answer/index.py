@@ -31,7 +31,7 @@ COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区)
 class IndexedFact:
     fact: Fact
     text: str  # normalised fact text
-    near: str  # normalised neighbouring sentences and the fact's entity names
+    near: str  # normalised sentence before it and the fact's entity names
     context: str  # normalised paragraph and story title
     story: str  # normalised whole story, with its title and publication
     story_years: set[str]
@@ -327,13 +327,13 @@ def build_index(factbase: FactBase) -> Index:
     latest_year: dict[str, str] = {}  # per story: the last year the text named, for 今年
     for position, fact in enumerate(factbase.facts):
         paragraph = factbase.paragraph(fact.source)
-        neighbours = [
-            other.text
-            for other in factbase.facts[max(0, position - 1) : position + 2]
-            if other is not fact and (other.source == fact.source or continues(fact, other))
-        ]
+        # the sentence before, which names what this one goes on about; not the one after,
+        # or a sentence naming the subject would borrow the words of the next, which answers
+        before = factbase.facts[position - 1] if position else None
+        goes_on = before is not None and (before.source == fact.source or continues(fact, before))
         entity_words = [" ".join([n, *names[n].aliases]) for n in fact.entities if n in names]
-        near = normalise(" ".join([*neighbours, *entity_words, fact.question]))
+        near_texts = [before.text] if before is not None and goes_on else []
+        near = normalise(" ".join([*near_texts, *entity_words, fact.question]))
         key = (fact.source.file, fact.source.title, fact.source.paragraph)
         if key not in paragraphs:
             paragraphs[key] = normalise(" ".join([fact.source.title, paragraph]))

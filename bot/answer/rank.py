@@ -25,7 +25,7 @@ from bot.text import is_common_word, is_everyday_word, sound_string
 FOUND_THRESHOLD = 60.0
 STRICT_THRESHOLD = 66.0  # groups: the lowest threshold abstaining on >= 0.97 of dev oos questions
 SUGGESTION_FLOOR = 20.0
-NEAR = 0.7  # a word found in the neighbouring sentences, which often name the subject
+NEAR = 0.7  # a word found in the sentence before, which often names the subject
 IN_CONTEXT = 0.5  # a word found only in the fact's paragraph or story title counts half
 IN_STORY = 0.3  # a word found elsewhere in the same story
 PART_OF_WORD = 0.6  # a word not found whole, credited by the share of its parts (投资|规模)
