@@ -83,6 +83,7 @@ def is_common_word(word: str) -> bool:
 
 
 def is_everyday_word(word: str) -> bool:
+    """One of the few thousand commonest words of the language: 出来, 一般, 为了."""
     return plain_jieba().FREQ.get(word, 0) >= EVERYDAY_WORD_FREQ
 
 

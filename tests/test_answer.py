@@ -463,6 +463,7 @@ def test_a_stray_character_is_not_glued_to_a_particle(answerer):
     # The articles print 用的 and 发了, but in a question they are a verb and a particle.
     tokens = analyse("伟力得电堆生产线用的什么技术", answerer.index.uses).tokens
     assert "用的" not in tokens
+    assert "发了" not in analyse("园区发了多少补贴", answerer.index.uses).tokens  # jieba's own 发了
     assert "总投资" in analyse("项目总投资多少", answerer.index.uses).tokens  # 总|投资 still glued
 
 

@@ -135,6 +135,17 @@ def test_the_byline_is_kept_as_the_story_s_credit(tmp_path, printed, credit):
     assert story.paragraphs == ["7月4日，市总工会召开会议。"]
 
 
+def test_a_paragraph_cut_by_a_byline_line_is_joined():
+    raw = OPENING + "园区持续开展政策宣\n■ 记者 宋雪 文/图\n传教育，项目建设正加速推进。\n"
+    assert paragraphs(raw)[1] == "园区持续开展政策宣传教育，项目建设正加速推进。"
+
+
+def test_a_photo_caption_before_the_credit_is_not_taken_for_names(tmp_path):
+    raw = "## 标题\n\n▶ 工人们在车间里忙碌。记者 宋雪 摄\n\n园区项目建设正加速推进。\n"
+    (story,) = read_article(write_article(tmp_path, raw))
+    assert story.byline == "记者 宋雪"
+
+
 def test_a_byline_after_the_lead_paragraph_is_still_its_story_s(tmp_path):
     raw = (
         "# 夹江县：创新为“核”\n\n作为国家“三线”建设重镇的夹江，产业基础雄厚。\n\n"

@@ -107,6 +107,10 @@ def test_a_byline_names_each_writer_with_their_role():
         Person("刘倩", "特约通讯员", "乐山日报"),
     ]
     assert parse.credited("罗曦") == [Person("罗曦", "作者")]  # 本报讯（罗曦）: the writer
+    # printed without spaces, after a longer role, or a name that is also a word (祝贺)
+    assert [p.name for p in parse.credited("本报记者叶伟特约通讯员刘倩")] == ["叶伟", "刘倩"]
+    assert parse.credited("首席记者 欧阳娜娜") == [Person("欧阳娜娜", "首席记者")]
+    assert parse.credited("吴竟楠 记者 祝贺") == [Person("吴竟楠", "作者"), Person("祝贺", "记者")]
 
 
 def test_a_story_s_byline_is_a_fact_of_its_own():

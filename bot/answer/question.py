@@ -49,7 +49,7 @@ ENGLISH = {
     "company": "公司",
     "hjt": "异质结",
     "annual capacity": "年产能",
-    "annual output": "年产值",
+    "annual output": "年产量",
     "output": "产量",
     "tax": "税收",
     "area": "面积",
@@ -60,7 +60,6 @@ ENGLISH = {
     "talent": "人才",
     "mayor": "市长",
     "secretary": "书记",
-    "president": "校长",
     "hospital": "医院",
     "university": "大学",
 }
@@ -210,6 +209,8 @@ def clean_input(raw: str) -> tuple[str, str]:
 
 def unglue(word: str, known: Callable[[str], bool]) -> str:
     """jieba's guesser joins unknown words to function characters (健委是, 能交): cut them off."""
+    if len(word) >= 2 and word[-1] in PARTICLES and not jieba.dt.FREQ.get(word):
+        word = word[:-1]  # 发了, 用的: a verb and its particle, whatever the articles print
     if len(word) < 2 or known(word) or word in jieba.dt.FREQ:
         return word
     while len(word) >= 2 and word[-1] in STOPWORDS:

@@ -124,6 +124,13 @@ def look_up(token: str, index: Index) -> WordEvidence:
     return WordEvidence(idf, best)
 
 
+def names_elsewhere(token: str, index: Index) -> bool:
+    """绵阳市 by its suffix, 内江 by jieba's place tag (ns): a place or body the question names;
+    if no fact holds it, the question is about something the articles do not cover."""
+    unused_place = word_flags(token) == ("ns",) and not index.uses(token)
+    return bool(NAMED_THING.search(token)) or unused_place
+
+
 def word_parts(token: str) -> list[str]:
     """The dictionary words inside a longer word (投资规模 → 投资, 规模), else its bigrams."""
     parts = [w for w in jieba.lcut_for_search(token, HMM=False) if len(w) >= 2 and w != token]
@@ -165,11 +172,7 @@ class Scorer:
         self.weights = weights
         self.total = sum(weights.values())
         self.weight_row = np.array(list(weights.values()))
-        self.name_like = [
-            t
-            for t in weights
-            if NAMED_THING.search(t) or (word_flags(t) == ("ns",) and not index.uses(t))
-        ]
+        self.name_like = [t for t in weights if names_elsewhere(t, index)]
         self.specific = named - index.common_entities
         self.specific_types = {index.types[n] for n in self.specific}
         self.asked_years = {y for y in question.years if y.isdigit()}

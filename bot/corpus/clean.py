@@ -89,8 +89,8 @@ def iso_date(text: str) -> str:
 def split_byline(line: str) -> tuple[str, str]:
     """Who the line credits, and the rest of it: "■ 记者 宋雪 文/图" is all credit, while
     "本报讯（记者 张波）7月4日…" opens a paragraph with one."""
-    if REPORTER.match(line):
-        return CREDIT_NOISE.sub("", line).strip(), ""
+    if REPORTER.match(line):  # a photo caption may come first: "▶ 工人们在忙碌。记者 宋雪 摄"
+        return re.split(r"[。！？；，]", CREDIT_NOISE.sub("", line))[-1].strip(), ""
     m = INLINE_BYLINE.match(line)
     if m:
         return (m["credit"] or "").strip(), line[m.end() :].strip()
@@ -113,15 +113,13 @@ def clean_page(raw: str) -> CleanPage:
     blocks = page.blocks
     open_paragraph = False  # the last paragraph was cut at a page break and continues later
     lines = raw_lines(raw)
-    following = [""] * len(lines)  # the next line's text, past lines that only credit
-    upcoming = ""
-    for i in range(len(lines) - 1, -1, -1):
-        following[i], upcoming = upcoming, lines[i][1] or upcoming
-    for (credit, line), nxt in zip(lines, following, strict=True):
+    texts = [text for _, text in lines]
+    for i, (credit, line) in enumerate(lines):
         if credit:
             blocks.append(Block("byline", credit))
         if not line:
             continue
+        nxt = next((text for text in texts[i + 1 :] if text), "")  # past credit-only lines
         meta = PUBLICATION_LINE.match(line)
         if meta:
             page.publication = page.publication or meta["pub"]
@@ -148,8 +146,9 @@ def clean_page(raw: str) -> CleanPage:
                 continue
             # otherwise a caption or an unmarked sub-heading: not a source of facts
             continue
-        if open_paragraph and blocks and blocks[-1].kind == "paragraph":
-            blocks[-1].text += line
+        last = next((b for b in reversed(blocks) if b.kind != "byline"), None)
+        if open_paragraph and last is not None and last.kind == "paragraph":
+            last.text += line  # the rest of a paragraph cut by the layout, past any byline
         else:
             blocks.append(Block("paragraph", line))
         open_paragraph = not is_sentence_end(line)

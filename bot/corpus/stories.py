@@ -34,7 +34,7 @@ def split_stories(file: str, blocks: list[Block], publication: str, date: str) -
             if block.level != SECTION_LEVEL or not stories:
                 pending.append(block)
             continue
-        if block.kind == "byline":
+        if block.kind == "byline":  # the first is the story's; a later one credits a photo
             if stories and not pending and not stories[-1].byline:
                 stories[-1].byline = block.text  # printed after the story's lead paragraph
             elif pending or not stories:

@@ -311,6 +311,8 @@ def extract_entities(stories: list[Story], facts: list[Fact]) -> list[Entity]:
             add_alias(owner, REGION_PREFIX.sub("", m["short"]))
     for fact in facts:
         for person in fact.people:
+            if is_common_word(person.name):
+                continue  # 记者 祝贺 is a person, but as a name to find in questions, a word
             entity = entities.setdefault(person.name, Entity(name=person.name, type="person"))
             entity.role = entity.role or person.role
             entity.organisation = entity.organisation or person.organisation

@@ -73,16 +73,21 @@ def people(text: str) -> list[Person]:
     return list(found.values())
 
 
-BYLINE_ROLES = ("本报记者", "特约通讯员", "通讯员", "实习生", "记者")
-CREDITED = re.compile(rf"(?:(?P<role>{'|'.join(BYLINE_ROLES)})\s*)?(?P<name>[{CJK}]{{2,3}})")
+BYLINE_ROLES = ("本报记者", "首席记者", "实习记者", "特约通讯员", "通讯员", "实习生", "记者")
+_BYLINE_ROLE = re.compile("(" + "|".join(BYLINE_ROLES) + ")")
 
 
 def credited(byline: str, publication: str = "") -> list[Person]:
     """The people a byline names: 本报记者 叶伟 特约通讯员 刘倩 → 叶伟 (记者), 刘倩 (特约通讯员).
-    A name printed without a role (本报讯（罗曦）) is the story's writer, its 作者."""
-    found = []
-    for m in CREDITED.finditer(byline):
-        name, role = m["name"], (m["role"] or "作者").removeprefix("本报")
-        if name not in BYLINE_ROLES and not is_common_word(name):
-            found.append(Person(name=name, role=role, organisation=publication))
+    A name printed without a role (本报讯（罗曦）) is the story's writer, its 作者; one that is
+    also an everyday word (祝贺) is taken only after a role, where it can be nothing else."""
+    found, role = [], ""
+    for piece in _BYLINE_ROLE.split(byline):
+        if piece in BYLINE_ROLES:
+            role = piece.removeprefix("本报")
+            continue
+        for name in re.split(r"[\s、，,]+", piece.strip()):
+            if re.fullmatch(rf"[{CJK}]{{2,4}}", name) and (role or not is_common_word(name)):
+                found.append(Person(name=name, role=role or "作者", organisation=publication))
+        role = ""
     return found
