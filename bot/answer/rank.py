@@ -82,7 +82,7 @@ def find_entities(question: Question, index: Index) -> set[str]:
 class WordEvidence:
     """What one question word brings, the same in every question, so it is worked out once."""
 
-    idf: float  # rarer words weigh more; a word the articles never use weighs most
+    idf: float  # rarer words weigh more; a word the articles never use, most (bar EVERYDAY_WORD)
     matches: np.ndarray  # for every fact, how well the word is found (see look_up)
 
 
