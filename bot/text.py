@@ -14,6 +14,8 @@ from pypinyin import Style, lazy_pinyin
 
 jieba.setLogLevel(60)  # its dictionary-loading chatter on stderr would drown the CLI's output
 CJK = r"\u4e00-\u9fff"  # the range of Chinese characters, for regular expressions
+# The roles a byline gives the names after it: 记者, 本报记者, 全媒体记者, 特约通讯员, 实习生 …
+BYLINE_ROLE = r"(?:本报|全媒体|融媒体|首席|实习|见习|特约)*(?:记者|通讯员)|实习生"
 _T2S = opencc.OpenCC("t2s")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e]")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")

@@ -126,6 +126,10 @@ def test_inline_byline_removed_and_the_news_kept():
         ("■ 吴竟楠 记者 祝贺 文/图\n\n", "吴竟楠 记者 祝贺"),
         ("本报讯(罗曦)", "罗曦"),
         ("本报讯(记者 张波)", "记者 张波"),
+        ("本报讯（记者 张波 报道）", "记者 张波"),
+        ("■ 本报记者 王五 摄影报道\n\n", "本报记者 王五"),
+        ("本报记者 王明峰 宋豪新\n\n", "本报记者 王明峰 宋豪新"),  # no bullet
+        ("文/张三\n\n", "张三"),
     ],
 )
 def test_the_byline_is_kept_as_the_story_s_credit(tmp_path, printed, credit):

@@ -111,6 +111,8 @@ def test_a_byline_names_each_writer_with_their_role():
     assert [p.name for p in parse.credited("本报记者叶伟特约通讯员刘倩")] == ["叶伟", "刘倩"]
     assert parse.credited("首席记者 欧阳娜娜") == [Person("欧阳娜娜", "首席记者")]
     assert parse.credited("吴竟楠 记者 祝贺") == [Person("吴竟楠", "作者"), Person("祝贺", "记者")]
+    assert parse.credited("全媒体记者 王五") == [Person("王五", "全媒体记者")]  # no 全媒体
+    assert parse.credited("记者 吉克·阿依") == [Person("吉克·阿依", "记者")]  # a Yi name
 
 
 def test_a_story_s_byline_is_a_fact_of_its_own():
@@ -291,6 +293,11 @@ def test_a_short_quote_joins_the_sentence_that_says_what_it_is():
     quote = "“2亿粒胶囊，2000万支口服液。”"
     said = "这是德世堂项目一期达产后每年的产能。"
     other = "施工人员正忙着安装通风管道、运送装修材料。"
+    assert split_sentences(quote + said + other) == [quote + said, other]
+
+
+def test_a_one_character_speaker_joins_the_quote_not_the_next_sentence():
+    quote, said, other = "“我们计划三月投产。”", "他说。", "目前，企业正在扩建第二条生产线。"
     assert split_sentences(quote + said + other) == [quote + said, other]
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from bot.text import CJK, plain_jieba
+from bot.text import BYLINE_ROLE, CJK, plain_jieba
 
 SENTENCE_END = "。！？!?…"
 CLOSING = "”」』）)’"
@@ -21,8 +21,14 @@ HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(":
 _HALF_PUNCT = re.compile(rf"(?<=[{CJK}“”）)])\s*([,:;?!])\s*|\s*([,:;?!])\s*(?=[{CJK}“”（(])")
 _PARENS = re.compile(rf"\((?=[^()]*[{CJK}])([^()]*)\)")
 REPORTER = re.compile(r"^[▶►■●◆]\s*.*(记者|通讯员|文/图|摄)")
+# A credit line without a bullet, only roles and names: "本报记者 王明峰 宋豪新", "文/张三".
+_CREDIT_ROLE = f"(?:{BYLINE_ROLE})"
+_CREDIT_NAME = rf"[{CJK}·]{{2,8}}"
+BARE_CREDIT = re.compile(
+    rf"^(?:文/|{_CREDIT_ROLE}\s+){_CREDIT_NAME}(?:\s+(?:{_CREDIT_ROLE}\s+)?{_CREDIT_NAME})*$"
+)
 INLINE_BYLINE = re.compile(r"^本报讯\s*(?:[（(](?P<credit>[^（）()]{0,30})[）)])?\s*")
-CREDIT_NOISE = re.compile(r"^[▶►■●◆]\s*|\s*(?:文/图|文\s*图|摄)\s*$")
+CREDIT_NOISE = re.compile(r"^[▶►■●◆]\s*|^文/|\s*(?:文/图|文\s*图|摄影报道|摄影|报道|摄)\s*$")
 PUBLICATION_LINE = re.compile(r"^《(?P<pub>[^》]{2,20})》\s*[（(](?P<date>[^）)]*)[）)]$")
 DATE = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 HEADING = re.compile(r"^(?P<marks>#{1,6})\s*(?P<text>.+)$")
@@ -89,11 +95,12 @@ def iso_date(text: str) -> str:
 def split_byline(line: str) -> tuple[str, str]:
     """Who the line credits, and the rest of it: "■ 记者 宋雪 文/图" is all credit, while
     "本报讯（记者 张波）7月4日…" opens a paragraph with one."""
-    if REPORTER.match(line):  # a photo caption may come first: "▶ 工人们在忙碌。记者 宋雪 摄"
+    if REPORTER.match(line) or BARE_CREDIT.match(line):
+        # a photo caption may come first: "▶ 工人们在忙碌。记者 宋雪 摄"
         return re.split(r"[。！？；，]", CREDIT_NOISE.sub("", line))[-1].strip(), ""
     m = INLINE_BYLINE.match(line)
     if m:
-        return (m["credit"] or "").strip(), line[m.end() :].strip()
+        return CREDIT_NOISE.sub("", m["credit"] or "").strip(), line[m.end() :].strip()
     return "", line
 
 

@@ -22,7 +22,7 @@ MIN_FACT_CHARS = 12  # a shorter sentence is joined to the next one: "向高端�
 QUOTE_CHARS = 30  # …and so is one this short when the next begins by pointing back at it
 POINTS_BACK = re.compile(r"这是|这些|这就是|此举|此次")
 # A sentence that only says who spoke the quote before it: "该项目施工负责人谷翠芳说。"
-ATTRIBUTION = re.compile(r"[^，。！？“”]{2,24}?(?:说|表示|介绍|坦言|感慨)[。！]")
+ATTRIBUTION = re.compile(r"[^，。！？“”]{1,24}?(?:说|道|表示|介绍|坦言|感慨|告诉记者)[。！]")
 SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+[”’」』）)]*|$)")
 # Where a name cannot continue to the left: punctuation and function words.
 LEFT_STOP = re.compile(

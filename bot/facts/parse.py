@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.facts.model import Person
-from bot.text import CJK, is_common_word
+from bot.text import BYLINE_ROLE, CJK, is_common_word
 
 CJK_NUM = "零〇一二两三四五六七八九十百千万亿"
 UNITS = (
@@ -73,8 +73,8 @@ def people(text: str) -> list[Person]:
     return list(found.values())
 
 
-BYLINE_ROLES = ("本报记者", "首席记者", "实习记者", "特约通讯员", "通讯员", "实习生", "记者")
-_BYLINE_ROLE = re.compile("(" + "|".join(BYLINE_ROLES) + ")")
+_BYLINE_ROLE = re.compile(f"({BYLINE_ROLE})")
+_NAME = re.compile(rf"[{CJK}]{{2,4}}|[{CJK}]{{1,6}}[·•][{CJK}]{{1,8}}")  # 吉克·阿依
 
 
 def credited(byline: str, publication: str = "") -> list[Person]:
@@ -83,11 +83,11 @@ def credited(byline: str, publication: str = "") -> list[Person]:
     also an everyday word (祝贺) is taken only after a role, where it can be nothing else."""
     found, role = [], ""
     for piece in _BYLINE_ROLE.split(byline):
-        if piece in BYLINE_ROLES:
+        if _BYLINE_ROLE.fullmatch(piece):
             role = piece.removeprefix("本报")
             continue
         for name in re.split(r"[\s、，,]+", piece.strip()):
-            if re.fullmatch(rf"[{CJK}]{{2,4}}", name) and (role or not is_common_word(name)):
+            if _NAME.fullmatch(name) and (role or not is_common_word(name)):
                 found.append(Person(name=name, role=role or "作者", organisation=publication))
         role = ""
     return found
