@@ -232,3 +232,8 @@ def test_normal_question_has_no_notice():
 def test_emoji_parts_leave_nothing_behind():
     assert analyse("❤️").text == ""
     assert analyse("👍🏽 伟力得").text == "伟力得"
+
+
+@pytest.mark.parametrize("question", ["刘倩是什么身份", "刘倩是什么职务", "伟力得是什么角色"])
+def test_a_word_naming_the_kind_of_answer_is_no_content(question):
+    assert not {"身份", "职务", "角色"} & set(analyse(question).tokens)
