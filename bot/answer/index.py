@@ -168,9 +168,8 @@ class Aliases:
     rows: list[tuple[str, str, str]]  # (normalised alias, its sound, canonical entity name)
     by_opening: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     by_sound_opening: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    long: list[str] = field(default_factory=list)  # the aliases fuzzy matching tries, longest first
+    long: list[str] = field(default_factory=list)  # the aliases fuzzy matching tries
     long_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    descending_lengths: list[int] = field(default_factory=list)  # minus each long alias's length
     letter_rows: dict[str, int] = field(default_factory=dict)  # letter → its row in counts
     counts: np.ndarray = field(default_factory=lambda: np.zeros(0))  # letters × long aliases, int16
 
@@ -180,9 +179,7 @@ class Aliases:
             if len(alias) >= 3:
                 self.by_sound_opening.setdefault(sound[:2], []).append((sound, name))
         self.long = [alias for alias, _, _ in self.rows if len(alias) >= LONG_ALIAS]
-        self.long.sort(key=len, reverse=True)
         self.long_lengths = np.array([len(alias) for alias in self.long])
-        self.descending_lengths = [-len(alias) for alias in self.long]
         for letter in sorted({letter for alias in self.long for letter in alias}):
             self.letter_rows[letter] = len(self.letter_rows)
         self.counts = np.zeros((len(self.letter_rows), len(self.long)), np.int16)
@@ -210,13 +207,10 @@ class Aliases:
         """
         rows = [self.letter_rows[letter] for letter in set(text) if letter in self.letter_rows]
         shared = self.counts[rows].sum(axis=0, dtype=np.int64)
-        possible = shared * (200 - floor) >= floor * self.long_lengths
-        possible[: self.longer_than(len(text))] = True
+        possible = (self.long_lengths > len(text)) | (
+            shared * (200 - floor) >= floor * self.long_lengths
+        )
         return [self.long[i] for i in np.flatnonzero(possible)]
-
-    def longer_than(self, length: int) -> int:
-        """How many long aliases are longer than `length`: they come first in `long`."""
-        return bisect.bisect_left(self.descending_lengths, -length)
 
 
 @dataclass

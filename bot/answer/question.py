@@ -128,24 +128,16 @@ PLACE_CUE = re.compile(
     r"哪里|在哪|哪儿|哪个(?:镇|县|区|市|乡|村|城市|地方|位置|省)|什么地方|位置|地点"
 )
 # Which unit a "how much" question wants, by the words next to it.
-UNIT_CUES = [
+UNIT_CUES = [  # after ASKED_UNIT: 多少家, 几个 and the like say their unit outright
     (re.compile(r"增长|增速|增幅|比例|占比|渗透率|份额|百分"), "%"),
-    (
-        re.compile(
-            r"(?:多少|好多)钱|投资|资金|产值|营收|收入|金额|税|融资|营业额|销售额|价|规模.*亿"
-        ),
-        "元",
-    ),
-    (re.compile(r"多少人|几人|人数|员工|就业|从业|号人|人才"), "人"),
-    (re.compile(r"多少家|几家|企业数"), "家"),
-    (re.compile(r"多少吨|几吨|吨"), "吨"),
-    (re.compile(r"多少项|几项|专利"), "项"),
-    (re.compile(r"多少亩|面积"), "亩"),
-    (re.compile(r"多少户|几户"), "家"),
+    (re.compile(r"投资|资金|产值|营收|收入|金额|税|融资|营业额|销售额|价|规模.*亿"), "元"),
+    (re.compile(r"人数|员工|就业|从业|号人|人才"), "人"),
+    (re.compile(r"企业数"), "家"),
+    (re.compile(r"吨"), "吨"),
+    (re.compile(r"专利"), "项"),
+    (re.compile(r"面积"), "亩"),
     (re.compile(r"多少年|几年"), "年"),
-    (re.compile(r"几个|多少个"), "个"),
-    (re.compile(r"多远|距离|多少公里"), "公里"),
-    (re.compile(r"多少件|几件"), "件"),
+    (re.compile(r"多远|距离"), "公里"),
 ]
 # A count asked with its classifier or unit (多少家, 几个, 多少钱), and the unit class it names;
 # not 多少个百分点, a share.
