@@ -8,7 +8,7 @@ import pytest
 
 from bot.answer import Answerer, KnowledgeError, load_answerer
 from bot.answer.question import analyse
-from bot.answer.rank import OTHER_PHASE, SUGGESTION_FLOOR, Scorer
+from bot.answer.rank import OTHER_PHASE, SUGGESTION_FLOOR, Scorer, word_parts
 from bot.answer.result import MAX_ANSWER_CHARS
 from bot.facts.extract import extract_entities, link_entities, make_facts
 from bot.facts.model import Fact, FactBase, Source, Story
@@ -371,6 +371,24 @@ def test_a_word_is_found_in_every_text_that_has_it_and_only_there():
     assert haystack.holding("总经理") == {0, 1}  # wherever it stands, after 副 too
     assert haystack.find("尚维", in_sound=True) == set()  # 尚维 sounds like 尚纬 …
     assert haystack.find(sound_string("尚维"), in_sound=True) == {3}  # … in the sound string
+
+
+def test_a_word_no_tier_could_hold_is_rejected_without_searching_them(answerer):
+    index = answerer.index
+    words = ["微信", "麻婆豆腐", "伟力得", "尚维", "投资规模", "邮政编码", "7", "夹江"]
+    for word in words:
+        for needle, in_sound in [(word, False), (sound_string(word), True)]:
+            anywhere = any(tier.find(needle, in_sound) for tier in index.tiers)
+            if not index.in_some_tier(needle, in_sound):
+                assert not anywhere, word
+        facts = index.tiers[0]
+        parts_found = any(facts.find(part) for part in word_parts(word))
+        assert facts.holds_a_pair_of(word) or not parts_found, word
+    assert index.in_some_tier("伟力得") and not index.in_some_tier("麻婆豆腐")
+    assert index.in_some_tier(sound_string("尚维"), True) and not index.in_some_tier("尚维")
+    assert index.tiers[0].holds_a_pair_of("投资规模") and not index.tiers[0].holds_a_pair_of(
+        "邮政编码"
+    )
 
 
 def test_aliases_are_found_as_written_by_sound_and_by_a_near_miss(answerer):

@@ -115,6 +115,11 @@ class Haystack:
         postings.sort(key=len)
         return postings[0].intersection(*postings[1:])
 
+    def holds_a_pair_of(self, word: str) -> bool:
+        """Whether some text holds one of the word's character pairs, as every part of it
+        would need to."""
+        return any(word[i : i + 2] in self.pieces for i in range(len(word) - 1))
+
     def holding(self, needle: str) -> set[int]:
         """The texts that contain the needle, wherever it stands."""
         return {t for t in self.could_hold(needle) if needle in self.text_at(t)}
@@ -226,6 +231,8 @@ class Index:
     _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
     _pieces: set[str] = field(default_factory=set)  # the corpus's short substrings
     _kept: dict[Hashable, Any] = field(default_factory=dict)  # worked out ahead (warm_up)
+    _tier_pieces: set[str] = field(default_factory=set)  # pieces_of any text of any tier
+    _tier_sound_pieces: set[str] = field(default_factory=set)
 
     @property
     def corpus(self) -> str:
@@ -236,10 +243,19 @@ class Index:
         text = self.corpus
         for n in range(1, LONGEST_PIECE + 1):
             self._pieces.update(text[i : i + n] for i in range(len(text) - n + 1))
+        for tier in self.tiers:
+            self._tier_pieces.update(tier.pieces)
+            self._tier_sound_pieces.update(tier.sound_pieces)
 
     def uses(self, word: str) -> bool:
         """Whether the articles contain the word: a set lookup, not a scan of the corpus."""
         return word in self._pieces if len(word) <= LONGEST_PIECE else word in self.corpus
+
+    def in_some_tier(self, needle: str, in_sound: bool = False) -> bool:
+        """Whether any tier could hold the needle: most words a question brings that the
+        articles never use (微信, 麻婆豆腐) fail here, which spares searching each tier."""
+        pieces = self._tier_sound_pieces if in_sound else self._tier_pieces
+        return pieces_in(needle) <= pieces
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Per-word results are the same for every question: keep the recent ones."""

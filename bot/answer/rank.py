@@ -97,6 +97,8 @@ def look_up(token: str, index: Index) -> WordEvidence:
         # Two characters sound alike too often: a real word (大佛) is meant as written, while a
         # non-word (蝶川, 曲钢) is likely a name typed by sound.
         by_sound = len(variant) >= 3 or (len(variant) == 2 and not is_common_word(variant))
+        if not index.in_some_tier(variant) and not index.in_some_tier(sound, True):
+            continue  # no tier holds it, in writing or in sound
         for weight, haystack in zip(TIER_WEIGHTS, index.tiers, strict=True):
             texts = haystack.find(variant)
             # a homophone counts for less, so only texts without the word itself need a look
@@ -109,14 +111,14 @@ def look_up(token: str, index: Index) -> WordEvidence:
                 by_text[list(homophones)] = weight * BY_SOUND
                 by_text[list(texts)] = weight
                 np.maximum(best, by_text[haystack.text_of], out=best)
-    if len(token) >= 3:  # not found whole: credit the share of its parts found in the fact
-        facts = index.tiers[0]
+    facts = index.tiers[0]
+    if len(token) >= 3 and facts.holds_a_pair_of(token):  # not found whole: credit the share
         parts = word_parts(token)
         in_facts = {
             p: index.remember(("in facts", p), lambda p=p: facts.facts_in(facts.find(p)))
             for p in set(parts)
         }
-        shares = sum(in_facts[p] for p in parts)  # how many of the parts each fact holds
+        shares = sum(in_facts[p] for p in parts)  # of its parts that each fact holds
         np.maximum(best, PART_OF_WORD * shares / len(parts), out=best)
     idf = math.log((len(index.facts) + 1) / (holders + 0.5))
     if not index.uses(token) and is_everyday_word(token):
