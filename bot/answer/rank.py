@@ -140,16 +140,15 @@ def word_parts(token: str) -> list[str]:
 
 
 def with_near_misses(
-    matches: dict[str, np.ndarray], candidates: list[int], index: Index
+    matches: dict[str, np.ndarray], candidates: np.ndarray, index: Index
 ) -> dict[str, np.ndarray]:
     """`matches`, with a longer word raised to NEAR_MISS in the candidate facts that hold it
     only in a misspelt form (rapidfuzz); the same arrays where no candidate does."""
     raised = dict(matches)
-    facts = np.array(candidates, dtype=int)
     for token, found in matches.items():
         if len(token) < 3 or index.uses(token):  # a word the articles print is not misspelt
             continue
-        weak = facts[found[facts] < NEAR_MISS]
+        weak = candidates[found[candidates] < NEAR_MISS]
         texts = [index.facts[i].text for i in weak]
         near = process.extract(
             token, texts, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FLOOR, limit=None
@@ -321,17 +320,19 @@ def rank(
     coverage = scorer.coverage(matches)
     exact_scores = coverage * factors  # before near-miss spellings are looked for
     by_score = np.argsort(-exact_scores, kind="stable")[:FUZZY_CANDIDATES]
-    likely = by_score[exact_scores[by_score] > 0].tolist()
+    likely = by_score[exact_scores[by_score] > 0]
     near_missed = with_near_misses(matches, likely, index)
     changed = any(near_missed[t] is not matches[t] for t in weights)
     scores = scorer.coverage(near_missed) if changed else coverage
-    values = {i: float(scores[i] * factors[i]) for i in likely}
-    best = sorted(
-        (i for i in likely if values[i] > 0), key=lambda i: (-values[i], index.facts[i].fact.id)
+    values = (scores[likely] * factors[likely]).tolist()
+    best = sorted(  # highest first, then by fact id
+        (-value, index.facts[i].fact.id, i)
+        for i, value in zip(likely.tolist(), values, strict=True)
+        if value > 0
     )
     return [  # factors above 1 only order: a score never exceeds 100
-        Scored(index.facts[i], round(min(values[i], 100.0), 1), shown_entity(index.facts[i], named))
-        for i in best[:limit]
+        Scored(index.facts[i], round(min(-negated, 100.0), 1), shown_entity(index.facts[i], named))
+        for negated, _, i in best[:limit]
     ]
 
 
