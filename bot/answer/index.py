@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Set
@@ -54,55 +53,34 @@ SEPARATOR = "\x00"
 
 @dataclass
 class Haystack:
-    """Many texts joined into one string, searched with str.find.
+    """Many texts, searched one by one with `in`.
 
     A table of each text's characters and character pairs narrows a search to the texts that
-    could hold the word. The sound string is aligned with the text character for character
+    could hold the word. Each sound string is aligned with its text character for character
     (see sound_string).
     """
 
-    text: str
-    sound: str
-    starts: list[int]  # where each text begins in the joined string
-    text_of: np.ndarray  # for each fact, the index of the text it belongs to
+    texts: list[str]
+    sounds: list[str]  # sound_string of each text
+    text_of: np.ndarray  # for each tier (a row) and fact, the index of the fact's text
     pieces: dict[str, set[int]]  # each character and character pair → the texts holding it
     sound_pieces: dict[str, set[int]]
 
-    def whole_number(self, start: int, length: int) -> bool:
-        """7 is not found in 2027 or 7.05: numbers match whole."""
-        before = self.text[start - 1] if start > 0 else ""
-        after = self.text[start + length] if start + length < len(self.text) else ""
-        return not (before.isdigit() or before == "." or after.isdigit() or after == ".")
-
     @classmethod
-    def join(cls, texts: list[str], text_of: list[int]) -> Haystack:
-        starts, position = [], 0
-        for text in texts:
-            starts.append(position)
-            position += len(text) + 1
-        joined = SEPARATOR.join(texts)
-        sound = sound_string(joined)
+    def of(cls, texts: list[str], text_of: list[list[int]]) -> Haystack:
         sounds = [sound_string(text) for text in texts]
         text_of_facts = np.array(text_of, dtype=int)
-        return cls(joined, sound, starts, text_of_facts, pieces_of(texts), pieces_of(sounds))
+        return cls(texts, sounds, text_of_facts, pieces_of(texts), pieces_of(sounds))
 
     def facts_in(self, texts: Set[int]) -> np.ndarray:
-        """For each fact, whether its text is one of `texts`."""
-        mask = np.zeros(len(self.starts), dtype=bool)
+        """For each fact, whether one of its texts is one of `texts`."""
+        mask = np.zeros(len(self.texts), dtype=bool)
         mask[list(texts)] = True
-        return mask[self.text_of]
+        return mask[self.text_of].any(axis=0)
 
     def matching(self, pattern: re.Pattern[str]) -> set[int]:
         """The texts in which the pattern matches."""
-        starts = self.starts
-        return {bisect.bisect_right(starts, m.start()) - 1 for m in pattern.finditer(self.text)}
-
-    def end(self, text: int) -> int:
-        """Where the text ends in the joined string."""
-        return self.starts[text + 1] - 1 if text + 1 < len(self.starts) else len(self.text)
-
-    def text_at(self, text: int) -> str:
-        return self.text[self.starts[text] : self.end(text)]
+        return {t for t, text in enumerate(self.texts) if pattern.search(text)}
 
     def could_hold(self, needle: str, in_sound: bool = False) -> Set[int]:
         """The texts that hold every character pair of the needle."""
@@ -122,34 +100,45 @@ class Haystack:
 
     def holding(self, needle: str) -> set[int]:
         """The texts that contain the needle, wherever it stands."""
-        return {t for t in self.could_hold(needle) if needle in self.text_at(t)}
+        return {t for t in self.could_hold(needle) if needle in self.texts[t]}
 
     def find(self, needle: str, in_sound: bool = False, besides: Set[int] = NOWHERE) -> Set[int]:
         """The texts that contain the needle, not preceded by 副; other than `besides`."""
-        haystack = self.sound if in_sound else self.text
         candidates = self.could_hold(needle, in_sound) - besides
         numeric = needle[0].isdigit() or needle[-1].isdigit()
         if len(needle) <= 2 and not numeric:  # the pair's texts are the answer, bar a 副
             after_deputy = DEPUTY if in_sound else DEPUTY + needle[0]
             doubtful = candidates & self.pieces.get(after_deputy, NOWHERE)
-            return (candidates - doubtful) | self.search(needle, doubtful, haystack, numeric)
-        return self.search(needle, candidates, haystack, numeric)
+            return (candidates - doubtful) | self.search(needle, doubtful, in_sound, numeric)
+        return self.search(needle, candidates, in_sound, numeric)
 
-    def search(self, needle: str, texts: Set[int], haystack: str, numeric: bool) -> set[int]:
+    def search(self, needle: str, texts: Set[int], in_sound: bool, numeric: bool) -> set[int]:
         """Those of the texts that contain the needle: not after 副, numbers whole."""
+        bodies = self.sounds if in_sound else self.texts
         found: set[int] = set()
-        for text in texts:
-            end = self.end(text)
-            start = haystack.find(needle, self.starts[text], end)
-            while start != -1:
-                if (start > 0 and self.text[start - 1] == DEPUTY) or (
-                    numeric and not self.whole_number(start, len(needle))
-                ):
-                    start = haystack.find(needle, start + 1, end)
-                    continue
-                found.add(text)
-                break
+        for t in texts:
+            body, text = bodies[t], self.texts[t]
+            if needle not in body:
+                continue
+            if not numeric and DEPUTY not in text:  # the usual case: no position to check
+                found.add(t)
+                continue
+            start = body.find(needle)
+            while start != -1 and (
+                (start > 0 and text[start - 1] == DEPUTY)
+                or (numeric and not whole_number(text, start, len(needle)))
+            ):
+                start = body.find(needle, start + 1)
+            if start != -1:
+                found.add(t)
         return found
+
+
+def whole_number(text: str, start: int, length: int) -> bool:
+    """7 is not found in 2027 or 7.05: numbers match whole."""
+    before = text[start - 1] if start > 0 else ""
+    after = text[start + length] if start + length < len(text) else ""
+    return not (before.isdigit() or before == "." or after.isdigit() or after == ".")
 
 
 def pieces_in(text: str) -> set[str]:
@@ -223,7 +212,10 @@ class Index:
     facts: list[IndexedFact]
     aliases: Aliases
     common_entities: set[str]
-    tiers: list[Haystack]  # fact texts, neighbours, paragraphs, stories: nearest first
+    facts_text: Haystack  # each fact's own text
+    # The texts of every tier in one, nearest first: fact texts, neighbours, paragraphs,
+    # stories; one search covers them all, and rarity counts fact_texts.
+    tiers: Haystack
     names_of: dict[str, list[str]]  # entity name → its normalised name and aliases
     name_of: dict[str, str]  # normalised name or alias → entity name
     types: dict[str, str]  # entity name → its type (company, person, …)
@@ -231,31 +223,20 @@ class Index:
     _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
     _pieces: set[str] = field(default_factory=set)  # the corpus's short substrings
     _kept: dict[Hashable, Any] = field(default_factory=dict)  # worked out ahead (warm_up)
-    _tier_pieces: set[str] = field(default_factory=set)  # pieces_of any text of any tier
-    _tier_sound_pieces: set[str] = field(default_factory=set)
-
-    @property
-    def corpus(self) -> str:
-        """Every story's normalised text, for "is this a word the articles use?"."""
-        return self.tiers[-1].text
+    # every story's normalised text, for "is this a word the articles use?"
+    corpus: str = field(init=False, default="")
+    fact_texts: frozenset[int] = field(init=False, default=NOWHERE)  # the first tier's, in tiers
 
     def __post_init__(self) -> None:
-        text = self.corpus
+        stories = dict.fromkeys(self.tiers.text_of[-1].tolist())
+        self.corpus = text = SEPARATOR.join(self.tiers.texts[story] for story in stories)
         for n in range(1, LONGEST_PIECE + 1):
             self._pieces.update(text[i : i + n] for i in range(len(text) - n + 1))
-        for tier in self.tiers:
-            self._tier_pieces.update(tier.pieces)
-            self._tier_sound_pieces.update(tier.sound_pieces)
+        self.fact_texts = frozenset(self.tiers.text_of[0].tolist())
 
     def uses(self, word: str) -> bool:
         """Whether the articles contain the word: a set lookup, not a scan of the corpus."""
         return word in self._pieces if len(word) <= LONGEST_PIECE else word in self.corpus
-
-    def in_some_tier(self, needle: str, in_sound: bool = False) -> bool:
-        """Whether any tier could hold the needle: most words a question brings that the
-        articles never use (微信, 麻婆豆腐) fail here, which spares searching each tier."""
-        pieces = self._tier_sound_pieces if in_sound else self._tier_pieces
-        return pieces_in(needle) <= pieces
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Per-word results are the same for every question: keep the recent ones."""
@@ -378,23 +359,25 @@ def build_index(factbase: FactBase) -> Index:
             )
         )
     alias_rows = Aliases([(alias, sound_string(alias), name) for alias, name in aliases])
-    tiers = [
-        shared_haystack([f.text for f in indexed]),
-        shared_haystack([f.near for f in indexed]),
-        shared_haystack([f.context for f in indexed]),
-        shared_haystack([f.story for f in indexed]),
-    ]
+    facts_text = shared_haystack([f.text for f in indexed])
+    tiers = shared_haystack(
+        [f.text for f in indexed],
+        [f.near for f in indexed],
+        [f.context for f in indexed],
+        [f.story for f in indexed],
+    )
     names_of: dict[str, list[str]] = {}
     for alias, name in aliases:
         names_of.setdefault(name, []).append(alias)
     name_of = {alias: name for alias, name in aliases}
     types = {e.name: e.type for e in factbase.entities}
     traits = traits_of(indexed, names_of)
-    return Index(indexed, alias_rows, common, tiers, names_of, name_of, types, traits)
+    return Index(indexed, alias_rows, common, facts_text, tiers, names_of, name_of, types, traits)
 
 
-def shared_haystack(per_fact: list[str]) -> Haystack:
-    """One entry per distinct text: a paragraph is shared by its sentences."""
+def shared_haystack(*tiers: list[str]) -> Haystack:
+    """One entry per distinct text: a paragraph is shared by its sentences, and a text that
+    is a fact and its paragraph too, by both tiers."""
     position: dict[str, int] = {}
-    text_of = [position.setdefault(text, len(position)) for text in per_fact]
-    return Haystack.join(list(position), text_of)
+    text_of = [[position.setdefault(text, len(position)) for text in tier] for tier in tiers]
+    return Haystack.of(list(position), text_of)

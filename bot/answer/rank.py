@@ -30,7 +30,7 @@ IN_CONTEXT = 0.5  # a word found only in the fact's paragraph or story title cou
 IN_STORY = 0.3  # a word found elsewhere in the same story
 PART_OF_WORD = 0.6  # a word not found whole, credited by the share of its parts (投资|规模)
 NEAR_MISS = 0.6  # a word found only as a near-miss spelling (rapidfuzz)
-TIER_WEIGHTS = (1.0, NEAR, IN_CONTEXT, IN_STORY)  # in the order of Index.tiers
+TIER_WEIGHTS = np.array([[1.0], [NEAR], [IN_CONTEXT], [IN_STORY]])  # rows of Index.tiers
 FOCUS_MISSING = 0.65  # the word asked about (总投资 in 总投资多少) is not with this fact
 UNIT_MISSING = 0.85  # the question implies a unit (投资 → 元) this fact gives no amount in
 NAMED_THING = re.compile(r"..(?:省|市|县|区|镇|乡|村|公司|集团|大学|医院)$")
@@ -92,26 +92,24 @@ def look_up(token: str, index: Index) -> WordEvidence:
     The facts that hold the word or its sound give its rarity."""
     best = np.zeros(len(index.facts))
     holders = 0
+    tiers = index.tiers
     for variant in [token, *SYNONYMS.get(token, [])]:
         sound = sound_string(variant)
         # Two characters sound alike too often: a real word (大佛) is meant as written, while a
         # non-word (蝶川, 曲钢) is likely a name typed by sound.
         by_sound = len(variant) >= 3 or (len(variant) == 2 and not is_common_word(variant))
-        if not index.in_some_tier(variant) and not index.in_some_tier(sound, True):
-            continue  # no tier holds it, in writing or in sound
-        for weight, haystack in zip(TIER_WEIGHTS, index.tiers, strict=True):
-            texts = haystack.find(variant)
-            # a homophone counts for less, so only texts without the word itself need a look
-            homophones = haystack.find(sound, True, besides=texts) if by_sound else NOWHERE
-            if variant == token and haystack is index.tiers[0]:  # rarity counts either spelling
-                sounded = homophones if by_sound else haystack.find(sound, True, besides=texts)
-                holders = len(texts) + len(sounded)
-            if texts or homophones:
-                by_text = np.zeros(len(haystack.starts))
-                by_text[list(homophones)] = weight * BY_SOUND
-                by_text[list(texts)] = weight
-                np.maximum(best, by_text[haystack.text_of], out=best)
-    facts = index.tiers[0]
+        texts = tiers.find(variant)
+        # a homophone counts for less, so only texts without the word itself need a look
+        homophones = tiers.find(sound, True, besides=texts) if by_sound else NOWHERE
+        if variant == token:  # rarity: the facts that hold either spelling
+            sounded = homophones if by_sound else tiers.find(sound, True, besides=texts)
+            holders = len(index.fact_texts & texts) + len(index.fact_texts & sounded)
+        if texts or homophones:
+            strength = np.zeros(len(tiers.texts))
+            strength[list(homophones)] = BY_SOUND
+            strength[list(texts)] = 1.0
+            np.maximum(best, (strength[tiers.text_of] * TIER_WEIGHTS).max(axis=0), out=best)
+    facts = index.facts_text
     if len(token) >= 3 and facts.holds_a_pair_of(token):  # not found whole: credit the share
         parts = word_parts(token)
         in_facts = {
@@ -169,7 +167,7 @@ class Scorer:
         self.question = question
         self.size = len(index.facts)
         self.traits = index.traits
-        self.facts_text = index.tiers[0]
+        self.facts_text = index.facts_text
         self.weights = weights
         self.total = sum(weights.values())
         self.weight_row = np.array(list(weights.values()))
@@ -288,7 +286,7 @@ class Scorer:
         """ "X是做什么的" prefers a fact that describes X: "…电缆制造商尚纬股份", "X是…"."""
         facts = self.facts_text
         with_name = {text for name in self.names for text in facts.holding(name)}
-        bodies = {text: facts.text_at(text) for text in with_name}
+        bodies = {text: facts.texts[text] for text in with_name}
         described = {t for t, body in bodies.items() if any(d in body for d in self.descriptions)}
         return np.where(facts.facts_in(described), 1.2, 1.0)
 
@@ -338,7 +336,7 @@ def rank(
 
 def listing(ending: str, index: Index) -> np.ndarray:
     """For every fact, whether it lists names with the ending (…示范园、…产业园)."""
-    facts = index.tiers[0]
+    facts = index.facts_text
     return facts.facts_in(facts.matching(LISTED[ending]))
 
 
