@@ -283,12 +283,23 @@ def test_a_fact_base_with_values_of_the_wrong_kind_is_a_knowledge_error(tmp_path
     assert str(broken) in str(error.value)
 
 
+def test_a_month_in_a_question_is_a_date_not_a_bare_number(answerer):
+    # A bare 7 would match 7个项目 in another story; 7月 finds the 7月4日 发布会 the question means.
+    question = "按7月夹江县专场发布会的说法，核技术应用产业园已落地几个项目、总投资多少？"
+    assert "7月" in analyse(question, answerer.index.uses).tokens
+    assert "7" not in analyse(question, answerer.index.uses).tokens
+    answer = answerer.ask(question)
+    assert answer.found and "近27亿元的6个项目" in answer.top.answer
+
+
 def test_numbers_match_whole_not_inside_other_numbers():
     from bot.answer.index import Haystack
 
-    haystack = Haystack.of(["2027年产值", "已落地7个项目", "增长7.05亿元"], [[0], [1], [2]])
-    assert haystack.find("7") == {1}
+    texts = ["2027年产值", "已落地7个项目", "增长7.05亿元", "7月4日下午", "17月"]
+    haystack = Haystack.of(texts, [list(range(len(texts)))])
+    assert haystack.find("7") == {1, 3}
     assert haystack.find("2027") == {0}
+    assert haystack.find("7月") == {3}  # whole at its digit end only: 7月 is in 7月4日
 
 
 def test_a_deputy_is_not_the_role_asked_for(answerer):

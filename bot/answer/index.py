@@ -126,7 +126,7 @@ class Haystack:
             start = body.find(needle)
             while start != -1 and (
                 (start > 0 and text[start - 1] == DEPUTY)
-                or (numeric and not whole_number(text, start, len(needle)))
+                or (numeric and not whole_number(text, start, needle))
             ):
                 start = body.find(needle, start + 1)
             if start != -1:
@@ -134,10 +134,11 @@ class Haystack:
         return found
 
 
-def whole_number(text: str, start: int, length: int) -> bool:
-    """7 is not found in 2027 or 7.05: numbers match whole."""
-    before = text[start - 1] if start > 0 else ""
-    after = text[start + length] if start + length < len(text) else ""
+def whole_number(text: str, start: int, needle: str) -> bool:
+    """7 is not found in 2027 or 7.05, nor 7月 in 17月: numbers match whole (7月 in 7月4日)."""
+    end = start + len(needle)
+    before = text[start - 1] if start > 0 and needle[0].isdigit() else ""
+    after = text[end] if end < len(text) and needle[-1].isdigit() else ""
     return not (before.isdigit() or before == "." or after.isdigit() or after == ".")
 
 

@@ -230,7 +230,8 @@ def words(text: str, known: Callable[[str], bool]) -> list[str]:
             i += 2
             continue
         before = merged[-1] if merged and merged[-1] not in PARTICLES else ""
-        if lone and before and (known(before + word) or before.isdigit()):
+        dated = word in "月日号" and before.isdigit()  # 7|月 is a date, not the number 7
+        if dated or lone and before and (known(before + word) or before.isdigit()):
             merged[-1] += word
         else:
             merged.append(word)
