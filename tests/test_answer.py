@@ -5,11 +5,12 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.answer import Answerer, KnowledgeError, load_answerer
 from bot.answer.question import analyse
-from bot.answer.rank import OTHER_PHASE, SUGGESTION_FLOOR, Scorer, word_parts
+from bot.answer.rank import OTHER_PHASE, SUGGESTION_FLOOR, Scorer, look_up
 from bot.answer.result import MAX_ANSWER_CHARS
 from bot.facts.extract import extract_entities, link_entities, make_facts
 from bot.facts.model import Fact, FactBase, Source, Story
@@ -290,16 +291,24 @@ def test_a_month_in_a_question_is_a_date_not_a_bare_number(answerer):
     assert "7" not in analyse(question, answerer.index.uses).tokens
     answer = answerer.ask(question)
     assert answer.found and "近27亿元的6个项目" in answer.top.answer
+    # Said aloud, a day is 号; the articles write 日.
+    spoken = analyse("海同项目12月19号完成了什么热调试？", answerer.index.uses).tokens
+    assert {"12月", "19日"} <= set(spoken)
+    assert answerer.ask("海同项目12月19号完成了什么热调试？").top.fact_id == (
+        answerer.ask("海同项目12月19日完成了什么热调试？").top.fact_id
+    )
+    assert "3" in analyse("德世堂3号厂房在装修吗", answerer.index.uses).tokens  # a building
 
 
 def test_numbers_match_whole_not_inside_other_numbers():
     from bot.answer.index import Haystack
 
-    texts = ["2027年产值", "已落地7个项目", "增长7.05亿元", "7月4日下午", "17月"]
+    texts = ["2027年产值", "已落地7个项目", "增长7.05亿元", "7月4日下午", "17月", "收益13.8亿元"]
     haystack = Haystack.of(texts, [list(range(len(texts)))])
     assert haystack.find("7") == {1, 3}
     assert haystack.find("2027") == {0}
-    assert haystack.find("7月") == {3}  # whole at its digit end only: 7月 is in 7月4日
+    assert haystack.find("7月") == {3}  # whole where the number meets the text: in 7月4日
+    assert haystack.find("7.") == haystack.find(".8") == set()  # parts of 7.05 and 13.8
 
 
 def test_a_deputy_is_not_the_role_asked_for(answerer):
@@ -375,7 +384,7 @@ def test_a_word_is_found_in_every_text_that_has_it_and_only_there():
     from bot.answer.index import Haystack
 
     texts = ["伟力得的副总经理", "伟力得总经理朱晓星", "总投资3亿元", "尚纬股份", "经理"]
-    haystack = Haystack.of(texts, list(range(len(texts))))
+    haystack = Haystack.of(texts, [list(range(len(texts)))])
     for needle in ["总经理", "经理", "伟力得", "经", "3亿元", "纬股", "不在"]:
         plain = {i for i, t in enumerate(texts) if needle in t.replace("副" + needle, "")}
         assert haystack.find(needle) == plain, needle
@@ -396,10 +405,21 @@ def test_one_search_finds_a_word_in_every_tier_text_that_has_it(answerer):
             for fact, text in enumerate(texts):
                 expected = bool(re.search("(?<!副)" + whole, text))  # 主任 is not in 副主任
                 assert (index.tiers.text_of[tier][fact] in found) == expected, (word, tier, fact)
-    facts = index.facts_text
+
+
+def test_skipping_the_parts_of_a_word_no_fact_holds_a_pair_of_changes_nothing(
+    answerer, monkeypatch
+):
+    from bot.answer.index import Haystack
+
+    facts = answerer.index.facts_text
     assert facts.holds_a_pair_of("投资规模") and not facts.holds_a_pair_of("邮政编码")
-    for word in ["投资规模", "邮政编码", "麻婆豆腐", "乐山高新区"]:  # no pair held, no part found
-        assert facts.holds_a_pair_of(word) or not any(facts.find(p) for p in word_parts(word))
+    words = ["投资规模", "邮政编码", "麻婆豆腐", "乐山高新区", "占地面积", "工会工作", "年销售额"]
+    shortcut = [look_up(word, answerer.index) for word in words]
+    monkeypatch.setattr(Haystack, "holds_a_pair_of", lambda self, word: True)
+    for word, quick in zip(words, shortcut, strict=True):
+        full = look_up(word, answerer.index)
+        assert quick.idf == full.idf and np.array_equal(quick.matches, full.matches), word
 
 
 def test_aliases_are_found_as_written_by_sound_and_by_a_near_miss(answerer):

@@ -48,7 +48,7 @@ class IndexedFact:
 
 NOWHERE: frozenset[int] = frozenset()  # no texts
 DEPUTY = "副"  # 主任 is not found in 副主任: a deputy is a different role
-SEPARATOR = "\x00"
+NUMBER_END = set("0123456789.")  # a needle ending in one of these must end a number in the text
 
 
 @dataclass
@@ -94,8 +94,8 @@ class Haystack:
         return postings[0].intersection(*postings[1:])
 
     def holds_a_pair_of(self, word: str) -> bool:
-        """Whether some text holds one of the word's character pairs, as every part of it
-        would need to."""
+        """Whether some text holds one of the word's character pairs, as any part of it would
+        need to: word_parts are two characters or more."""
         return any(word[i : i + 2] in self.pieces for i in range(len(word) - 1))
 
     def holding(self, needle: str) -> set[int]:
@@ -135,11 +135,12 @@ class Haystack:
 
 
 def whole_number(text: str, start: int, needle: str) -> bool:
-    """7 is not found in 2027 or 7.05, nor 7月 in 17月: numbers match whole (7月 in 7月4日)."""
+    """7 is not found in 2027 or 7.05, nor 7月 in 17月: a number in the needle is whole where
+    it meets the text, at either end (7月 is found in 7月4日)."""
     end = start + len(needle)
-    before = text[start - 1] if start > 0 and needle[0].isdigit() else ""
-    after = text[end] if end < len(text) and needle[-1].isdigit() else ""
-    return not (before.isdigit() or before == "." or after.isdigit() or after == ".")
+    before = text[start - 1] if start > 0 and needle[0] in NUMBER_END else ""
+    after = text[end] if end < len(text) and needle[-1] in NUMBER_END else ""
+    return before not in NUMBER_END and after not in NUMBER_END
 
 
 def pieces_in(text: str) -> set[str]:
@@ -215,7 +216,7 @@ class Index:
     common_entities: set[str]
     facts_text: Haystack  # each fact's own text
     # The texts of every tier in one, nearest first: fact texts, neighbours, paragraphs,
-    # stories; one search covers them all, and rarity counts fact_texts.
+    # stories; one search covers them all, and rarity counts the facts' own (fact_text_ids).
     tiers: Haystack
     names_of: dict[str, list[str]]  # entity name → its normalised name and aliases
     name_of: dict[str, str]  # normalised name or alias → entity name
@@ -226,14 +227,15 @@ class Index:
     _kept: dict[Hashable, Any] = field(default_factory=dict)  # worked out ahead (warm_up)
     # every story's normalised text, for "is this a word the articles use?"
     corpus: str = field(init=False, default="")
-    fact_texts: frozenset[int] = field(init=False, default=NOWHERE)  # the first tier's, in tiers
+    fact_text_ids: frozenset[int] = field(init=False, default=NOWHERE)  # in tiers: the first row's
 
     def __post_init__(self) -> None:
         stories = dict.fromkeys(self.tiers.text_of[-1].tolist())
-        self.corpus = text = SEPARATOR.join(self.tiers.texts[story] for story in stories)
+        # joined by a character no word holds, so no word is found across two stories
+        self.corpus = text = "\x00".join(self.tiers.texts[story] for story in stories)
         for n in range(1, LONGEST_PIECE + 1):
             self._pieces.update(text[i : i + n] for i in range(len(text) - n + 1))
-        self.fact_texts = frozenset(self.tiers.text_of[0].tolist())
+        self.fact_text_ids = frozenset(self.tiers.text_of[0].tolist())
 
     def uses(self, word: str) -> bool:
         """Whether the articles contain the word: a set lookup, not a scan of the corpus."""

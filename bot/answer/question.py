@@ -108,6 +108,7 @@ EXPANSIONS = {
     "执笔": "作者",
 }
 _EXPANSIONS = re.compile("|".join(EXPANSIONS))
+SPOKEN_DAY = re.compile(r"(\d{1,2}月\d{1,2})号")  # 12月19号 is written 12月19日 in the articles
 NUMBER_CUE = re.compile(
     r"多少|好多|(?<!哪)几[个家项条次位年人万亿%]?|多大|多高|多长|多远|比例|占比|增速|增幅|排名|第几|规模"
 )  # 好多 asks "how many" in Sichuan speech: 营收好多, 花了好多钱
@@ -154,6 +155,7 @@ CUE_NOUNS = {
 }  # fmt: skip
 ASKING_ANYWHERE = re.compile(r"哪|第几|几[个家项条次位年人]|多远|多久|多大|多少|好多|好久|什么|啥")
 MEASURE_WORDS = set("年月日号家个项次位人元亿万吨条批种")
+DATE_UNITS = {"月", "日"}  # after a number: a date (3号 may be a building, so it stays 3)
 PARTICLES = set("的了着过吗呢吧啊呀哦哈嘛啦么呗地得之")  # never part of a word a question asks
 CLASSIFIERS = set("家个项条名位户批种")  # 几家企业: a count of things, named after it
 PUNCTUATION = ",.;:!?，。；：！？、“”‘’\"'()（）《》[]【】 "
@@ -215,8 +217,8 @@ def unglue(word: str, known: Callable[[str], bool]) -> str:
 
 def words(text: str, known: Callable[[str], bool]) -> list[str]:
     """jieba's words, with a stray single character glued to the neighbour it forms a known
-    word with (总|投资 → 总投资, 孵化|圈 → 孵化圈) or to the number before it (500|强), and
-    dropped otherwise."""
+    word with (总|投资 → 总投资, 孵化|圈 → 孵化圈) or to the number before it (500|强, and the
+    dates 7|月 → 7月, 4|日 → 4日, so that a month is no bare 7), and dropped otherwise."""
     raw = [unglue(w.strip(), known) for w in jieba.cut(text) if w.strip()]
     merged: list[str] = []
     i = 0
@@ -230,7 +232,7 @@ def words(text: str, known: Callable[[str], bool]) -> list[str]:
             i += 2
             continue
         before = merged[-1] if merged and merged[-1] not in PARTICLES else ""
-        dated = word in "月日号" and before.isdigit()  # 7|月 is a date, not the number 7
+        dated = word in DATE_UNITS and before.isdigit()
         if dated or lone and before and (known(before + word) or before.isdigit()):
             merged[-1] += word
         else:
@@ -318,6 +320,7 @@ def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Ques
     text = normalise(cleaned)
     text = _ENGLISH.sub(lambda m: ENGLISH[m.group(1)], text)
     text = _EXPANSIONS.sub(lambda m: EXPANSIONS[m.group(0)], text)
+    text = SPOKEN_DAY.sub(r"\1日", text)
     question = Question(raw=cleaned, text=text, notice=notice)
     if not text:
         return question

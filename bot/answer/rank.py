@@ -103,7 +103,7 @@ def look_up(token: str, index: Index) -> WordEvidence:
         homophones = tiers.find(sound, True, besides=texts) if by_sound else NOWHERE
         if variant == token:  # rarity: the facts that hold either spelling
             sounded = homophones if by_sound else tiers.find(sound, True, besides=texts)
-            holders = len(index.fact_texts & texts) + len(index.fact_texts & sounded)
+            holders = len(index.fact_text_ids & texts) + len(index.fact_text_ids & sounded)
         if texts or homophones:
             strength = np.zeros(len(tiers.texts))
             strength[list(homophones)] = BY_SOUND
