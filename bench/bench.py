@@ -119,7 +119,7 @@ def main() -> None:
     first: list[list[float]] = []
     bm25_first: list[list[float]] = []
     for _ in range(FRESH_STARTS):
-        answerer = None  # the last start's engine goes first, so peak memory is one engine's
+        answerer = None  # the previous start's engine is dropped first: peak memory is one's
         answerer, load_s, warm_up_s = start_engine()
         (engine_round,), (bm25_round,) = time_rounds([answerer.ask, bm25], questions, 1)
         first.append(engine_round)

@@ -48,7 +48,7 @@ class IndexedFact:
 
 NOWHERE: frozenset[int] = frozenset()  # no texts
 DEPUTY = "副"  # 主任 is not found in 副主任: a deputy is a different role
-NUMBER_END = set("0123456789.")  # a needle ending in one of these must end a number in the text
+NUMBER_END = set("0123456789.")  # a needle starting or ending in one starts or ends a number
 
 
 @dataclass
@@ -227,7 +227,7 @@ class Index:
     _kept: dict[Hashable, Any] = field(default_factory=dict)  # worked out ahead (warm_up)
     # every story's normalised text, for "is this a word the articles use?"
     corpus: str = field(init=False, default="")
-    fact_text_ids: frozenset[int] = field(init=False, default=NOWHERE)  # in tiers: the first row's
+    fact_text_ids: frozenset[int] = field(init=False, default=NOWHERE)  # tiers' first row
 
     def __post_init__(self) -> None:
         stories = dict.fromkeys(self.tiers.text_of[-1].tolist())

@@ -109,14 +109,16 @@ def look_up(token: str, index: Index) -> WordEvidence:
             strength[list(homophones)] = BY_SOUND
             strength[list(texts)] = 1.0
             np.maximum(best, (strength[tiers.text_of] * TIER_WEIGHTS).max(axis=0), out=best)
+    # A word not found whole is credited by the share of its parts each fact holds. Every part
+    # holds a pair of the word's characters, so a word no fact holds a pair of has no credit.
     facts = index.facts_text
-    if len(token) >= 3 and facts.holds_a_pair_of(token):  # not found whole: credit the share
+    if len(token) >= 3 and facts.holds_a_pair_of(token):
         parts = word_parts(token)
         in_facts = {
             p: index.remember(("in facts", p), lambda p=p: facts.facts_in(facts.find(p)))
             for p in set(parts)
         }
-        shares = sum(in_facts[p] for p in parts)  # of its parts that each fact holds
+        shares = sum(in_facts[p] for p in parts)  # how many of the parts each fact holds
         np.maximum(best, PART_OF_WORD * shares / len(parts), out=best)
     idf = math.log((len(index.facts) + 1) / (holders + 0.5))
     if not index.uses(token) and is_everyday_word(token):
