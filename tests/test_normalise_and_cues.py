@@ -229,6 +229,22 @@ def test_normal_question_has_no_notice():
     assert analyse("伟力得的副总经理是谁").notice == ""
 
 
+def test_plain_text_needs_no_look_at_each_character():
+    import unicodedata
+
+    from bot.answer.question import _PLAIN_TEXT, DROPPED, clean_input
+
+    # The fast path is exact: no character it lets through is one the slow path blanks.
+    for code in range(0x10000):
+        if _PLAIN_TEXT.fullmatch(chr(code)):
+            assert unicodedata.category(chr(code)) not in DROPPED, hex(code)
+    assert clean_input("伟力得的副总经理是谁？（2023年，GDP）") == (
+        "伟力得的副总经理是谁？（2023年，GDP）",
+        "",
+    )
+    assert clean_input("伟力得\u2603的副总经理") == ("伟力得 的副总经理", "")  # ☃ is a symbol
+
+
 def test_emoji_parts_leave_nothing_behind():
     assert analyse("❤️").text == ""
     assert analyse("👍🏽 伟力得").text == "伟力得"

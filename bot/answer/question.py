@@ -165,6 +165,13 @@ YEAR_OR_RANGE = re.compile(r"(?<!\d)(?:19|20)\d{2}年?|\d{1,2}-\d{1,2}月")
 _TAGS = re.compile(r"<[^>]{0,200}>")
 # Parts of emoji that are not symbols themselves: variation selectors, joiners, skin tones.
 _EMOJI_JOINERS = re.compile(r"[\ufe00-\ufe0f\u200d\u20e3\U0001f3fb-\U0001f3ff]")
+DROPPED = {"So", "Cs", "Co", "Cn", "Cc"}  # Unicode categories: symbols, emoji, control …
+# Chinese characters, printable ASCII and the common Chinese punctuation: none is DROPPED, so
+# a question of only these needs no look at each character's category.
+_PLAIN_TEXT = re.compile(
+    r"[\u4e00-\u9fff\x20-\x7e\uff01-\uff5e\u3001-\u3003\u3008-\u3011\u3014-\u301f"
+    r"\u2018\u2019\u201c\u201d\u2026\u2014\u00b7]*"
+)
 
 
 @dataclass
@@ -191,10 +198,8 @@ def clean_input(raw: str) -> tuple[str, str]:
     """Text fit to match, and a notice for the user when the input had to be changed."""
     notice = ""
     text = _EMOJI_JOINERS.sub("", html.unescape(_TAGS.sub(" ", raw or "")))
-    text = "".join(
-        " " if unicodedata.category(c) in {"So", "Cs", "Co", "Cn", "Cc"} and c not in "\n" else c
-        for c in text
-    )
+    if not _PLAIN_TEXT.fullmatch(text):  # symbols, emoji, control characters: blank them
+        text = "".join(" " if unicodedata.category(c) in DROPPED and c != "\n" else c for c in text)
     text = " ".join(text.split())
     if len(text) > MAX_QUESTION_CHARS:
         text = text[:MAX_QUESTION_CHARS]
