@@ -85,16 +85,8 @@ def is_common_word(word: str) -> bool:
 
 
 def is_everyday_word(word: str) -> bool:
-    """One of the few thousand commonest words of the language (出来, 一般, 为了), or a string
-    the dictionary does not know made of such words of one character each (要|花, 河|开): a
-    turn of phrase, or jieba cutting in the wrong place, not a topic."""
-    frequencies = plain_jieba().FREQ
-    if frequencies.get(word, 0) >= EVERYDAY_WORD_FREQ:
-        return True
-    if frequencies.get(word) or not re.fullmatch(f"[{CJK}]{{2,}}", word):
-        return False
-    parts = plain_jieba().lcut(word, HMM=False)
-    return all(len(part) == 1 and frequencies.get(part, 0) >= EVERYDAY_WORD_FREQ for part in parts)
+    """One of the few thousand commonest words of the language: 出来, 一般, 为了."""
+    return plain_jieba().FREQ.get(word, 0) >= EVERYDAY_WORD_FREQ
 
 
 def plain_tags() -> dict[str, str]:

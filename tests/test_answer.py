@@ -518,17 +518,11 @@ def test_a_stray_character_is_not_glued_to_a_particle(answerer):
 
 def test_an_everyday_word_the_articles_never_use_weighs_little(answerer):
     from bot.answer.rank import EVERYDAY_WORD, look_up
-    from bot.text import is_everyday_word
 
     index = answerer.index
     assert not index.uses("出来") and not index.uses("门票")
     # 出来 is phrasing; 门票 is a topic the articles do not cover, and keeps its full weight.
     assert look_up("出来", index).idf == pytest.approx(EVERYDAY_WORD * look_up("门票", index).idf)
-    # So is a string jieba does not know made of everyday characters standing alone (要|花,
-    # "原来要花多少个工作日"); a name typed by sound (尚维) or a new word (微信) is not.
-    assert look_up("要花", index).idf == pytest.approx(look_up("出来", index).idf)
-    assert is_everyday_word("要花") and is_everyday_word("河开")
-    assert not any(map(is_everyday_word, ["微信", "尚维", "麻婆豆腐", "门票", "伟力得"]))
 
 
 def test_the_sentence_that_answers_beats_the_one_before_that_names_the_subject():
