@@ -5,8 +5,8 @@ batch contract (bot.ask.run_batch) and the answers are judged on acc1, hit5, src
 The floors are the issue's bar; never lower them to make a change pass.
 
 The held-out questions (tests/data/heldout_questions.jsonl) were written from the articles by
-people who never saw the engine; nothing was tuned on the last 50 (hd-). Their floors are the
-scores when they were added: a change may raise them, never lower them.
+people who never saw the engine; no change that was kept came from the last 50 (hd-). Their
+floors are the scores when they were added: a change may raise them, never lower them.
 """
 
 import importlib.util
