@@ -400,6 +400,7 @@ def test_one_search_finds_a_word_in_every_tier_text_that_has_it(answerer):
     tiers += [[f.context for f in index.facts], [f.story for f in index.facts]]
     for word in ["伟力得", "总经理", "主任", "7", "夹江", "尚纬", "微信", "麻婆豆腐", "投资规模"]:
         found = index.tiers.find(word)
+        assert index.facts_text.find(word) == found & index.fact_text_ids  # the first tier alone
         whole = r"(?<![0-9.])" + word + r"(?![0-9.])" if word.isdigit() else word
         for tier, texts in enumerate(tiers):
             for fact, text in enumerate(texts):

@@ -80,7 +80,20 @@ class Haystack:
 
     def matching(self, pattern: re.Pattern[str]) -> set[int]:
         """The texts in which the pattern matches."""
-        return {t for t, text in enumerate(self.texts) if pattern.search(text)}
+        held = dict.fromkeys(self.text_of.ravel().tolist())
+        return {t for t in held if pattern.search(self.texts[t])}
+
+    def tier(self, row: int) -> Haystack:
+        """The texts of one tier alone, under the same text ids, sharing texts and sounds."""
+        keep = frozenset(self.text_of[row].tolist())
+
+        def narrow(table: dict[str, set[int]]) -> dict[str, set[int]]:
+            return {piece: held for piece, texts in table.items() if (held := texts & keep)}
+
+        row_only = self.text_of[row : row + 1]
+        return Haystack(
+            self.texts, self.sounds, row_only, narrow(self.pieces), narrow(self.sound_pieces)
+        )
 
     def could_hold(self, needle: str, in_sound: bool = False) -> Set[int]:
         """The texts that hold every character pair of the needle."""
@@ -214,7 +227,7 @@ class Index:
     facts: list[IndexedFact]
     aliases: Aliases
     common_entities: set[str]
-    facts_text: Haystack  # each fact's own text
+    facts_text: Haystack  # each fact's own text: the first row of tiers, with its text ids
     # The texts of every tier in one, nearest first: fact texts, neighbours, paragraphs,
     # stories; one search covers them all, and rarity counts the facts' own (fact_text_ids).
     tiers: Haystack
@@ -362,13 +375,13 @@ def build_index(factbase: FactBase) -> Index:
             )
         )
     alias_rows = Aliases([(alias, sound_string(alias), name) for alias, name in aliases])
-    facts_text = shared_haystack([f.text for f in indexed])
     tiers = shared_haystack(
         [f.text for f in indexed],
         [f.near for f in indexed],
         [f.context for f in indexed],
         [f.story for f in indexed],
     )
+    facts_text = tiers.tier(0)
     names_of: dict[str, list[str]] = {}
     for alias, name in aliases:
         names_of.setdefault(name, []).append(alias)

@@ -238,7 +238,7 @@ def words(text: str, known: Callable[[str], bool]) -> list[str]:
             continue
         before = merged[-1] if merged and merged[-1] not in PARTICLES else ""
         dated = word in DATE_UNITS and before.isdigit()
-        if dated or lone and before and (known(before + word) or before.isdigit()):
+        if dated or (lone and before and (known(before + word) or before.isdigit())):
             merged[-1] += word
         else:
             merged.append(word)
