@@ -20,6 +20,9 @@ _T2S = opencc.OpenCC("t2s")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e]")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
 _SPACES = re.compile(r"\s+")
+# Full-width ASCII and the ideographic space, as NFKC folds them; folded first, they leave most
+# Chinese text already in NFKC, which unicodedata then sees at a glance instead of recomposing.
+_FULL_WIDTH = {0x3000: " ", **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}}
 COMMON_WORD_FREQ = 20  # jieba's count above which a word is general language, not a name
 EVERYDAY_WORD_FREQ = 10_000  # …and above which it is among the few thousand commonest (出来, 一般)
 _SYLLABLE_CODES: dict[str, str] = {}
@@ -29,7 +32,7 @@ _CODES_LOCK = threading.Lock()
 def normalise(text: str) -> str:
     """Traditional → Simplified, full-width → half-width, lower case, one space between words."""
     text = _CONTROL.sub("", _INVISIBLE.sub("", text))
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text.translate(_FULL_WIDTH))
     text = _T2S.convert(text).lower()
     text = text.replace("—", "-").replace("–", "-").replace("～", "-")
     return _SPACES.sub(" ", text).strip()

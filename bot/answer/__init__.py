@@ -12,7 +12,7 @@ from pathlib import Path
 import jieba
 
 from bot.answer.index import Index, build_index
-from bot.answer.question import CLASSIFIERS, analyse, content_tokens, word_class_weight
+from bot.answer.question import CLASSIFIERS, analyse, content_tokens
 from bot.answer.rank import (
     FOUND_THRESHOLD,
     STRICT_THRESHOLD,
@@ -66,7 +66,6 @@ class Answerer:
         room = WARM_UP_BYTES // (8 * max(1, len(index.facts)))  # a float64 per fact per word
         for word, _ in counts.most_common(room):
             index.keep(("word", word), look_up(word, index))
-            word_class_weight(word)  # cached by the function itself
 
     def hit(self, scored: Scored) -> Hit:
         fact = scored.fact.fact

@@ -179,6 +179,7 @@ class Aliases:
     by_sound_opening: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     long: list[str] = field(default_factory=list)  # the aliases fuzzy matching tries
     long_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    longest: int = 0  # of the long aliases
     letter_rows: dict[str, int] = field(default_factory=dict)  # letter → its row in counts
     counts: np.ndarray = field(default_factory=lambda: np.zeros(0))  # letters × long aliases, int16
 
@@ -189,6 +190,7 @@ class Aliases:
                 self.by_sound_opening.setdefault(sound[:2], []).append((sound, name))
         self.long = [alias for alias, _, _ in self.rows if len(alias) >= LONG_ALIAS]
         self.long_lengths = np.array([len(alias) for alias in self.long])
+        self.longest = max(self.long_lengths, default=0)
         for letter in sorted({letter for alias in self.long for letter in alias}):
             self.letter_rows[letter] = len(self.letter_rows)
         self.counts = np.zeros((len(self.letter_rows), len(self.long)), np.int16)
@@ -216,9 +218,9 @@ class Aliases:
         """
         rows = [self.letter_rows[letter] for letter in set(text) if letter in self.letter_rows]
         shared = self.counts[rows].sum(axis=0, dtype=np.int64)
-        possible = (self.long_lengths > len(text)) | (
-            shared * (200 - floor) >= floor * self.long_lengths
-        )
+        possible = shared >= self.long_lengths * (floor / (200 - floor))
+        if len(text) < self.longest:  # the usual question is longer than any name
+            possible |= self.long_lengths > len(text)
         return [self.long[i] for i in np.flatnonzero(possible)]
 
 

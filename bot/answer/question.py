@@ -74,6 +74,7 @@ SYNONYMS = {
     "员工": ["人员", "就业"],
     "工艺": ["技术", "工序"],
 }
+_LATIN = re.compile(r"[a-z]")
 _ENGLISH = re.compile(
     r"(?<![a-z])(" + "|".join(sorted(ENGLISH, key=len, reverse=True)) + r")(?![a-z])"
 )
@@ -246,6 +247,7 @@ def words(text: str, known: Callable[[str], bool]) -> list[str]:
     return merged
 
 
+@lru_cache(maxsize=20_000)
 def is_content(word: str) -> bool:
     if word in STOPWORDS or word in CUE_NOUNS or not any(c.isalnum() for c in word):
         return False
@@ -323,9 +325,11 @@ def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Ques
     """`known` tells whether a word occurs in the fact base, to glue stray characters."""
     cleaned, notice = clean_input(raw)
     text = normalise(cleaned)
-    text = _ENGLISH.sub(lambda m: ENGLISH[m.group(1)], text)
+    if _LATIN.search(text):  # most questions have no English in them: skip the long pattern
+        text = _ENGLISH.sub(lambda m: ENGLISH[m.group(1)], text)
     text = _EXPANSIONS.sub(lambda m: EXPANSIONS[m.group(0)], text)
-    text = SPOKEN_DAY.sub(r"\1日", text)
+    if "号" in text:
+        text = SPOKEN_DAY.sub(r"\1日", text)
     question = Question(raw=cleaned, text=text, notice=notice)
     if not text:
         return question

@@ -84,12 +84,15 @@ class WordEvidence:
 
     idf: float  # rarer words weigh more; a word the articles never use, most (bar EVERYDAY_WORD)
     matches: np.ndarray  # for every fact, how well the word is found (see look_up)
+    class_weight: float = 1.0  # see word_class_weight
+    name_like: bool = False  # see names_elsewhere
 
 
 def look_up(token: str, index: Index) -> WordEvidence:
     """For every fact, how well one question word is found: in the fact itself, around it
-    (NEAR, IN_CONTEXT, IN_STORY), as a homophone (× BY_SOUND), or only in part; 0 if not.
-    The facts that hold the word or its sound give its rarity."""
+    (NEAR, IN_CONTEXT, IN_STORY), as a homophone (× BY_SOUND), or only in part; 0 if not;
+    in full where the word names an entity the fact is linked to. The facts that hold the
+    word or its sound give its rarity."""
     best = np.zeros(len(index.facts))
     holders = 0
     tiers = index.tiers
@@ -121,9 +124,11 @@ def look_up(token: str, index: Index) -> WordEvidence:
         shares = sum(in_facts[p] for p in parts)  # how many of the parts each fact holds
         np.maximum(best, PART_OF_WORD * shares / len(parts), out=best)
     idf = math.log((len(index.facts) + 1) / (holders + 0.5))
+    if (linked := index.traits.linked.get(index.name_of.get(token, ""))) is not None:
+        best[linked] = 1.0  # 市中医院 names the 市中医医院 of the facts linked to it
     if not index.uses(token) and is_everyday_word(token):
         idf *= EVERYDAY_WORD
-    return WordEvidence(idf, best)
+    return WordEvidence(idf, best, word_class_weight(token), names_elsewhere(token, index))
 
 
 def names_elsewhere(token: str, index: Index) -> bool:
@@ -164,16 +169,24 @@ class Scorer:
     and every step covers all facts at once."""
 
     def __init__(
-        self, question: Question, named: set[str], weights: dict[str, float], index: Index
+        self,
+        question: Question,
+        named: set[str],
+        weights: dict[str, float],
+        index: Index,
+        name_like: list[str] | None = None,
     ) -> None:
+        """`name_like`: the words that name a place or body (names_elsewhere)."""
         self.question = question
+        self.index = index
         self.size = len(index.facts)
         self.traits = index.traits
         self.facts_text = index.facts_text
         self.weights = weights
         self.total = sum(weights.values())
-        self.weight_row = np.array(list(weights.values()))
-        self.name_like = [t for t in weights if names_elsewhere(t, index)]
+        # each word's share of the question, so that a fact holding them all scores 100
+        self.shares = np.array(list(weights.values())) * (100 / self.total if self.total else 0)
+        self.name_like = name_like or []
         self.specific = named - index.common_entities
         self.specific_types = {index.types[n] for n in self.specific}
         self.asked_years = {y for y in question.years if y.isdigit()}
@@ -186,19 +199,26 @@ class Scorer:
             if question.wants_definition
             else []
         )
-        wants = question.wants_number or question.wants_date or question.wants_person
-        wants = wants or question.wants_list or question.wants_place
-        wants = wants or question.wants_method or question.wants_role
-        self.checks = [  # the ones that can give other than 1 for this question
-            check
-            for check, applies in [
-                (self.cues, wants),
-                (self.time, bool(question.years)),
-                (self.entity, bool(self.specific)),
-                (self.definition, bool(self.descriptions)),
-                (self.phase, bool(self.phases)),
+        q = question
+        self.asked_places = [p for p in self.traits.places if p in q.text] if q.wants_place else []
+        self.asked_people = (
+            [name for name in self.traits.people_names if name in q.text] if q.wants_role else []
+        )
+        wants = (q.wants_number, q.unit, q.wants_date, q.wants_person, q.wants_list)
+        wants += (q.wants_place, *self.asked_places, q.wants_method, q.wants_role)
+        wants += tuple(self.asked_people)
+        # The checks that can give other than 1 for this question, each under a key that holds
+        # all it depends on: many questions ask alike (a number in 元, of 2023, about 伟力得).
+        self.checks = [
+            (key, check)
+            for key, check in [
+                (("cues", *wants), self.cues),
+                (("time", *sorted(question.years)), self.time),
+                (("entity", *sorted(self.specific)), self.entity),
+                (("definition", *self.descriptions), self.definition),
+                (("phase", *sorted(self.phases)), self.phase),
             ]
-            if applies
+            if len(key) > 1 and (key[0] != "cues" or any(wants))
         ]
 
     def coverage(self, matches: dict[str, np.ndarray]) -> np.ndarray:
@@ -206,8 +226,7 @@ class Scorer:
         about or a name the question gives is missing."""
         if self.total <= 0:
             return np.zeros(self.size)
-        covered = self.weight_row @ np.array([matches[t] for t in self.weights])
-        score = 100 * covered / self.total
+        score = self.shares @ np.array([matches[t] for t in self.weights])
         if self.name_like:  # 绵阳市…: about something the articles never name
             unnamed = np.logical_or.reduce([matches[t] == 0 for t in self.name_like])
             score[unnamed] *= UNKNOWN_NAME
@@ -218,10 +237,12 @@ class Scorer:
         return score
 
     def factors(self) -> np.ndarray:
-        """How well each fact fits the kind of answer wanted, its time, entity and phase."""
-        value = np.ones(self.size)
-        for check in self.checks:
-            value *= check()
+        """How well each fact fits the kind of answer wanted, its time, entity and phase.
+        The arrays are shared between questions: never changed in place."""
+        found = [self.index.remember(key, check) for key, check in self.checks]
+        value = found[0] if found else np.ones(self.size)
+        for factor in found[1:]:
+            value = value * factor
         return value
 
     def phase(self) -> np.ndarray:
@@ -250,14 +271,14 @@ class Scorer:
         if question.wants_list:
             factor *= np.where(traits.lists, 1.05, 0.9)
         if question.wants_place:  # a place the question does not already name
-            asked = [place for place in traits.places if place in question.text]
+            asked = self.asked_places
             named = sum((traits.places[place] for place in asked), np.zeros(self.size, int))
             new_place = traits.place_counts > named
             factor *= np.where(new_place, 1.1, 0.85) * np.where(traits.locates, 1.1, 1.0)
         if question.wants_method:
             factor *= np.where(traits.methods, 1.15, 1.0)
         if question.wants_role:
-            people = [name for name in traits.people_names if name in question.text]
+            people = self.asked_people
             factor *= np.where(traits.any_of(traits.people_names, people), 1.2, 0.9)
         return factor
 
@@ -303,16 +324,13 @@ def rank(
     evidence = {
         t: index.remember(("word", t), lambda t=t: look_up(t, index)) for t in question.tokens
     }
-    weights = {t: evidence[t].idf * word_class_weight(t) for t in evidence}
+    weights = {t: e.idf * e.class_weight for t, e in evidence.items()}
     matches = {t: evidence[t].matches for t in evidence}  # replaced below, never changed in place
 
-    named_by = {t: index.name_of[t] for t in weights if t in index.name_of}
     kinds = [k for k in question.kinds if k in weights and k[0] in LISTED]
 
-    scorer = Scorer(question, named, weights, index)
-    for token, name in named_by.items():  # 市中医院 names the fact's 市中医医院
-        linked = index.traits.any_of(index.traits.linked, [name])
-        matches[token] = np.where(linked, 1.0, matches[token])
+    name_like = [t for t, e in evidence.items() if e.name_like]
+    scorer = Scorer(question, named, weights, index, name_like)
     for kind in kinds:  # 哪些园区 is answered by 示范园、产业园
         lists = index.remember(("listed", kind[0]), lambda k=kind[0]: listing(k, index))
         matches[kind] = np.where(lists, np.maximum(matches[kind], KIND_BY_HEAD), matches[kind])
