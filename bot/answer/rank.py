@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import partial
 
 import jieba
 import numpy as np
@@ -212,11 +213,11 @@ class Scorer:
         self.checks = [
             (key, check)
             for key, check in [
-                (("cues", *wants), self.cues),
-                (("time", *sorted(question.years)), self.time),
-                (("entity", *sorted(self.specific)), self.entity),
-                (("definition", *self.descriptions), self.definition),
-                (("phase", *sorted(self.phases)), self.phase),
+                (("cues", *wants), Scorer.cues),
+                (("time", *sorted(question.years)), Scorer.time),
+                (("entity", *sorted(self.specific)), Scorer.entity),
+                (("definition", *self.descriptions), Scorer.definition),
+                (("phase", *sorted(self.phases)), Scorer.phase),
             ]
             if len(key) > 1 and (key[0] != "cues" or any(wants))
         ]
@@ -239,7 +240,7 @@ class Scorer:
     def factors(self) -> np.ndarray:
         """How well each fact fits the kind of answer wanted, its time, entity and phase.
         The arrays are shared between questions: never changed in place."""
-        found = [self.index.remember(key, check) for key, check in self.checks]
+        found = [self.index.remember(key, partial(check, self)) for key, check in self.checks]
         value = found[0] if found else np.ones(self.size)
         for factor in found[1:]:
             value = value * factor
