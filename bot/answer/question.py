@@ -257,12 +257,19 @@ def is_content(word: str) -> bool:
 
 
 @lru_cache(maxsize=20_000)
+def dictionary_words(word: str) -> tuple[str, ...]:
+    """jieba's cut of a word by its dictionary alone (坝坝 → 坝|坝), which both word_flags and
+    the matcher's word_parts need of a word they have not seen: one cut for both."""
+    return tuple(jieba.cut(word, HMM=False))
+
+
+@lru_cache(maxsize=20_000)
 def word_flags(word: str) -> tuple[str, ...]:
     """Part-of-speech tags from jieba's dictionary: of the word, or else of its parts (坝|坝).
     Guessing an unknown word's tag with jieba's HMM would cost milliseconds."""
     if jieba.dt.FREQ.get(word):
         return (TAGS.get(word, "x"),)
-    return tuple(TAGS.get(part, "x") for part in jieba.cut(word, HMM=False))
+    return tuple(TAGS.get(part, "x") for part in dictionary_words(word))
 
 
 @lru_cache(maxsize=20_000)

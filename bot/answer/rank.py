@@ -18,7 +18,13 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.answer.index import NOWHERE, Index, IndexedFact
-from bot.answer.question import SYNONYMS, Question, word_class_weight, word_flags
+from bot.answer.question import (
+    SYNONYMS,
+    Question,
+    dictionary_words,
+    word_class_weight,
+    word_flags,
+)
 from bot.answer.traits import phases_in
 from bot.text import is_common_word, is_everyday_word, sound_string
 
@@ -110,7 +116,8 @@ def look_up(token: str, index: Index) -> WordEvidence:
             holders = len(index.fact_text_ids & texts) + len(index.fact_text_ids & sounded)
         if texts or homophones:
             strength = np.zeros(len(tiers.texts))
-            strength[list(homophones)] = BY_SOUND
+            if homophones:
+                strength[list(homophones)] = BY_SOUND
             strength[list(texts)] = 1.0
             np.maximum(best, (strength[tiers.text_of] * TIER_WEIGHTS).max(axis=0), out=best)
     # A word not found whole is credited by the share of its parts each fact holds. Every part
@@ -140,8 +147,14 @@ def names_elsewhere(token: str, index: Index) -> bool:
 
 
 def word_parts(token: str) -> list[str]:
-    """The dictionary words inside a longer word (投资规模 → 投资, 规模), else its bigrams."""
-    parts = [w for w in jieba.lcut_for_search(token, HMM=False) if len(w) >= 2 and w != token]
+    """The dictionary words inside a longer word (投资规模 → 投资, 规模), else its bigrams:
+    jieba's search mode, each word preceded by the dictionary's two- and three-letter words
+    inside it, made from the cut that word_flags also uses."""
+    parts = []
+    for word in dictionary_words(token):
+        grams = [word[i : i + n] for n in (2, 3) if len(word) > n for i in range(len(word) - n + 1)]
+        parts += [gram for gram in grams if jieba.dt.FREQ.get(gram)] + [word]
+    parts = [part for part in parts if len(part) >= 2 and part != token]
     return parts or [token[i : i + 2] for i in range(len(token) - 1)]
 
 
@@ -154,7 +167,11 @@ def with_near_misses(
     for token, found in matches.items():
         if len(token) < 3 or index.uses(token):  # a word the articles print is not misspelt
             continue
-        weak = candidates[found[candidates] < NEAR_MISS]
+        weak = [
+            i
+            for i in candidates[found[candidates] < NEAR_MISS].tolist()
+            if could_be_near(token, index.facts[i].text)
+        ]
         texts = [index.facts[i].text for i in weak]
         near = process.extract(
             token, texts, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FLOOR, limit=None
@@ -163,6 +180,16 @@ def with_near_misses(
             raised[token] = found.copy()
             raised[token][[weak[position] for _, _, position in near]] = NEAR_MISS
     return raised
+
+
+def could_be_near(token: str, text: str) -> bool:
+    """Whether rapidfuzz's partial_ratio could score the token FUZZY_FLOOR or more in the
+    text: only if enough of its letters occur there (see Aliases.could_resemble for why), a
+    check far cheaper than the score."""
+    if len(text) < len(token):  # partial_ratio then slides the text over the token
+        return True
+    shared = sum(letter in text for letter in token)
+    return shared * (200 - FUZZY_FLOOR) >= FUZZY_FLOOR * len(token)
 
 
 class Scorer:
