@@ -1,16 +1,29 @@
 """The answer engine on the built fact base in knowledge/ (and on tiny hand-made ones)."""
 
+import gc
 import json
+import random
 import re
 import shutil
+import weakref
 from pathlib import Path
 
+import jieba
 import numpy as np
 import pytest
+from rapidfuzz import fuzz
 
 from bot.answer import Answerer, KnowledgeError, load_answerer
 from bot.answer.question import analyse
-from bot.answer.rank import OTHER_PHASE, SUGGESTION_FLOOR, Scorer, look_up
+from bot.answer.rank import (
+    FUZZY_FLOOR,
+    OTHER_PHASE,
+    SUGGESTION_FLOOR,
+    Scorer,
+    could_be_near,
+    look_up,
+    word_parts,
+)
 from bot.answer.result import MAX_ANSWER_CHARS
 from bot.facts.extract import extract_entities, link_entities, make_facts
 from bot.facts.model import Fact, FactBase, Source, Story
@@ -535,3 +548,70 @@ def test_the_sentence_that_answers_beats_the_one_before_that_names_the_subject()
     )
     answer = engine.ask("沐川以竹代塑的纸生产线建成后，能填补中西部哪块生产上的空白？")
     assert "特种纸" in (answer.hits or answer.suggestions)[0].answer
+
+
+def test_a_dropped_engine_is_freed_at_once_and_asking_leaves_no_cyclic_garbage():
+    """The bot drops its engine on /reload: memory must not wait for the cycle collector."""
+    fresh = load_answerer(KNOWLEDGE)
+    index = weakref.ref(fresh.index)
+    gc.collect()
+    gc.disable()
+    try:
+        for question in QUESTIONS:
+            fresh.ask(question)
+        assert gc.collect() == 0  # nothing that only the cycle collector could free
+        fresh = None
+        assert index() is None
+    finally:
+        gc.enable()
+
+
+def test_word_parts_are_jiebas_search_mode_parts(answerer):
+    """word_parts builds them from the cut word_flags also uses, instead of cutting again."""
+
+    def search_mode_parts(token):
+        parts = [w for w in jieba.lcut_for_search(token, HMM=False) if len(w) >= 2 and w != token]
+        return parts or [token[i : i + 2] for i in range(len(token) - 1)]
+
+    for token in [
+        "投资规模",
+        "项目建",
+        "异质结电池片",
+        "中华人民共和国",
+        "德世堂现代中药项目",
+        "蝶川",
+    ]:
+        assert word_parts(token) == search_mode_parts(token), token
+    assert {"人民", "共和", "共和国"} <= set(word_parts("中华人民共和国"))
+
+
+def test_near_miss_scoring_is_tried_only_where_it_could_reach_the_floor(answerer):
+    """could_be_near is a necessary condition of a partial_ratio of FUZZY_FLOOR or more."""
+    rng = random.Random(7)
+    texts = [fact.text for fact in answerer.index.facts]
+    letters = sorted(set("".join(texts)))
+    checked = 0
+    for _ in range(3000):
+        text = rng.choice(texts)
+        start = rng.randrange(max(1, len(text) - 8))
+        token = list(text[start : start + rng.randint(3, 8)])
+        for _ in range(rng.randint(0, 3)):
+            token[rng.randrange(len(token))] = rng.choice(letters)
+        other = rng.choice([text, rng.choice(texts)])
+        if fuzz.partial_ratio("".join(token), other) >= FUZZY_FLOOR:
+            checked += 1
+            assert could_be_near("".join(token), other), ("".join(token), other)
+    assert checked > 500
+    assert not could_be_near("聊天记录", "伟力得全钒液流电池储能系统")
+
+
+def test_what_is_kept_between_questions_never_changes_an_answer(answerer):
+    """Per-word evidence and the checks of a question's kind are kept under keys of all they
+    depend on: an answer is the same asked first on a fresh engine or after many others."""
+    questions = QUESTIONS + ["2023年伟力得营收多少？", "2024年伟力得营收多少？", "二期项目在哪里？"]
+    for question in reversed(questions):
+        answerer.ask(question)
+    fresh = load_answerer(KNOWLEDGE)
+    for question in questions:
+        fresh.index._cache.clear()  # as a fresh start: nothing kept from the question before
+        assert fresh.ask(question) == answerer.ask(question), question

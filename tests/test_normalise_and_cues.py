@@ -1,5 +1,7 @@
 """Text folding (bot.text) and question analysis (bot.answer.question)."""
 
+import unicodedata
+
 import pytest
 
 from bot.answer.question import MAX_QUESTION_CHARS, analyse
@@ -253,3 +255,11 @@ def test_emoji_parts_leave_nothing_behind():
 @pytest.mark.parametrize("question", ["刘倩是什么身份", "刘倩是什么职务", "伟力得是什么角色"])
 def test_a_word_naming_the_kind_of_answer_is_no_content(question):
     assert not {"身份", "职务", "角色"} & set(analyse(question).tokens)
+
+
+def test_full_width_letters_fold_as_nfkc_folds_them():
+    """normalise folds the full-width block itself before NFKC (a shortcut): the same result."""
+    for code in [0x3000, *range(0xFF01, 0xFF5F)]:
+        char = chr(code)
+        assert normalise(f"乐{char}山") == normalise(f"乐{unicodedata.normalize('NFKC', char)}山")
+    assert normalise("伟力得ＧＭ是谁？") == "伟力得gm是谁?"
