@@ -50,13 +50,27 @@ def _char_sound(char: str) -> str:
     return code
 
 
+class _Sounds(dict):
+    """Character code → its sound, as str.translate wants it, filled as characters come: a
+    translate is a few times faster than a call per character."""
+
+    def __missing__(self, code: int) -> str:
+        sound = _char_sound(chr(code))
+        if len(self) < _char_sound.cache_info().maxsize:  # odd input cannot grow it for ever
+            self[code] = sound
+        return sound
+
+
+_SOUNDS = _Sounds()
+
+
 def sound_string(text: str) -> str:
     """The text with every Chinese character replaced by a code for its sound.
 
     Homophone typos from pinyin input (尚维 for 尚纬, 德士堂 for 德世堂) compare equal here,
     and the string keeps the original's length, so positions still line up.
     """
-    return "".join(_char_sound(c) for c in text)
+    return text.translate(_SOUNDS)
 
 
 def common_characters() -> str:
