@@ -369,8 +369,8 @@ def rank(
     likely = by_score[exact_scores[by_score] > 0]
     near_missed = with_near_misses(matches, likely, index)
     changed = any(near_missed[t] is not matches[t] for t in weights)
-    scores = scorer.coverage(near_missed) if changed else coverage
-    values = (scores[likely] * factors[likely]).tolist()
+    scores = scorer.coverage(near_missed) * factors if changed else exact_scores
+    values = scores[likely].tolist()
     best = sorted(  # highest first, then by fact id
         (-value, index.facts[i].fact.id, i)
         for i, value in zip(likely.tolist(), values, strict=True)
