@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from rapidfuzz import fuzz
 
-from bot.answer import Answerer, KnowledgeError, load_answerer
+from bot.answer import Answerer, KnowledgeError, glued_forms, load_answerer
 from bot.answer.question import analyse
 from bot.answer.rank import (
     FUZZY_FLOOR,
@@ -615,3 +615,12 @@ def test_what_is_kept_between_questions_never_changes_an_answer(answerer):
     for question in questions:
         fresh.index._cache.clear()  # as a fresh start: nothing kept from the question before
         assert fresh.ask(question) == answerer.ask(question), question
+
+
+def test_warm_up_works_out_the_forms_a_stray_character_glues_to_a_word():
+    """电池|片|项目 in a question glues 片 to 项目: 片项目 is then ready, as the words are."""
+    forms = glued_forms("异质结电池片项目的产能", {"电池", "项目"})
+    assert {"结电池", "电池片", "片项目"} <= forms
+    assert "项目的" not in forms  # 的 is never glued
+    words = analyse("福建钜能的 HJT 电池片项目多大", known=lambda w: w in "异质结电池片项目").tokens
+    assert "片项目" in words

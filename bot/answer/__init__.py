@@ -12,7 +12,7 @@ from pathlib import Path
 import jieba
 
 from bot.answer.index import Index, build_index
-from bot.answer.question import CLASSIFIERS, analyse, content_tokens
+from bot.answer.question import CLASSIFIERS, analyse, content_tokens, may_glue
 from bot.answer.rank import (
     FOUND_THRESHOLD,
     STRICT_THRESHOLD,
@@ -53,7 +53,8 @@ class Answerer:
     def warm_up(self) -> None:
         """Work out ahead how each word the articles use matches every fact, commonest first,
         within WARM_UP_BYTES, so a question finds most of its words ready. The words are the
-        facts' own, their parts (德世堂 in 德世堂现代中药项目) and the entities' names; and the
+        facts' own, their parts (德世堂 in 德世堂现代中药项目), the forms a question's stray
+        character glued to them takes (see glued_forms) and the entities' names; and the
         sounds of the common characters. Worth its second in the bot; a one-off `ask` or a
         batch skips it."""
         warm_sounds()
@@ -62,6 +63,7 @@ class Answerer:
         for fact in index.facts:
             words = set(content_tokens(fact.text, index.uses)[0])
             counts.update(words | {part for w in words if len(w) >= 3 for part in word_parts(w)})
+            counts.update(glued_forms(fact.text, words))
         counts.update(alias for alias, _, _ in index.aliases.rows)
         room = WARM_UP_BYTES // (8 * max(1, len(index.facts)))  # a float64 per fact per word
         for word, _ in counts.most_common(room):
@@ -128,6 +130,23 @@ class Answerer:
                 examples.append(question)
                 stories_used.add(fact.source.title)
         return examples
+
+
+def glued_forms(text: str, words: set[str]) -> set[str]:
+    """Each word with the character before or after it in the text, where that character
+    could be a question's stray one glued to the word (电池|片|项目 → 片项目, see words()):
+    strings the articles print, which a question's words would otherwise meet unworked."""
+    forms: set[str] = set()
+    for word in words:
+        start = text.find(word)
+        while start != -1:
+            end = start + len(word)
+            if start and may_glue(text[start - 1]):
+                forms.add(text[start - 1] + word)
+            if end < len(text) and may_glue(text[end]):
+                forms.add(word + text[end])
+            start = text.find(word, start + 1)
+    return forms
 
 
 def question_about(text: str, entities: list[str]) -> str | None:

@@ -221,6 +221,12 @@ def unglue(word: str, known: Callable[[str], bool]) -> str:
     return word
 
 
+def may_glue(char: str) -> bool:
+    """A Chinese character that words() glues to a neighbour when jieba leaves it alone: not a
+    function word (的, 在) nor a measure word (个, 家)."""
+    return "\u4e00" <= char <= "\u9fff" and char not in STOPWORDS and char not in MEASURE_WORDS
+
+
 def words(text: str, known: Callable[[str], bool]) -> list[str]:
     """jieba's words, with a stray single character glued to the neighbour it forms a known
     word with (总|投资 → 总投资, 孵化|圈 → 孵化圈) or to the number before it (500|强, and the
@@ -230,8 +236,7 @@ def words(text: str, known: Callable[[str], bool]) -> list[str]:
     i = 0
     while i < len(raw):
         word = raw[i]
-        lone = len(word) == 1 and "\u4e00" <= word <= "\u9fff" and word not in STOPWORDS
-        lone = lone and word not in MEASURE_WORDS
+        lone = len(word) == 1 and may_glue(word)
         following = raw[i + 1] if i + 1 < len(raw) else ""
         if lone and following and following not in PARTICLES and known(word + following):
             merged.append(word + following)  # not with a function word: 用|的 is no 用的
