@@ -31,8 +31,8 @@ from bot.facts.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev.jsonl"
-FRESH_STARTS = 5  # engines started afresh, each asked every question once (first sight)
-STEADY_ROUNDS = 5  # rounds after that on the last one (steady latency)
+FRESH_STARTS = 7  # engines started afresh, each asked every question once (first sight)
+STEADY_ROUNDS = 7  # rounds after that on the last one (steady latency)
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -38,7 +38,10 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-@lru_cache(maxsize=16384)  # the common characters (warm_sounds) and the articles' rarer ones
+SOUNDS_KEPT = 16384  # the common characters (warm_sounds) and the articles' rarer ones
+
+
+@lru_cache(maxsize=SOUNDS_KEPT)
 def _char_sound(char: str) -> str:
     if not "\u4e00" <= char <= "\u9fff":
         return char
@@ -56,7 +59,7 @@ class _Sounds(dict):
 
     def __missing__(self, code: int) -> str:
         sound = _char_sound(chr(code))
-        if len(self) < _char_sound.cache_info().maxsize:  # odd input cannot grow it for ever
+        if len(self) < SOUNDS_KEPT:  # odd input cannot grow it for ever
             self[code] = sound
         return sound
 

@@ -190,7 +190,7 @@ class Aliases:
                 self.by_sound_opening.setdefault(sound[:2], []).append((sound, name))
         self.long = [alias for alias, _, _ in self.rows if len(alias) >= LONG_ALIAS]
         self.long_lengths = np.array([len(alias) for alias in self.long])
-        self.longest = max(self.long_lengths, default=0)
+        self.longest = max((len(alias) for alias in self.long), default=0)
         for letter in sorted({letter for alias in self.long for letter in alias}):
             self.letter_rows[letter] = len(self.letter_rows)
         self.counts = np.zeros((len(self.letter_rows), len(self.long)), np.int16)

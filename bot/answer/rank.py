@@ -239,14 +239,14 @@ class Scorer:
         # all it depends on: many questions ask alike (a number in 元, of 2023, about 伟力得).
         self.checks = [
             (key, check)
-            for key, check in [
-                (("cues", *wants), Scorer.cues),
-                (("time", *sorted(question.years)), Scorer.time),
-                (("entity", *sorted(self.specific)), Scorer.entity),
-                (("definition", *self.descriptions), Scorer.definition),
-                (("phase", *sorted(self.phases)), Scorer.phase),
+            for key, check, applies in [
+                (("cues", *wants), Scorer.cues, any(wants)),
+                (("time", *sorted(q.years)), Scorer.time, bool(q.years)),
+                (("entity", *sorted(self.specific)), Scorer.entity, bool(self.specific)),
+                (("definition", *self.descriptions), Scorer.definition, bool(self.descriptions)),
+                (("phase", *sorted(self.phases)), Scorer.phase, bool(self.phases)),
             ]
-            if len(key) > 1 and (key[0] != "cues" or any(wants))
+            if applies
         ]
 
     def coverage(self, matches: dict[str, np.ndarray]) -> np.ndarray:
