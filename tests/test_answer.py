@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from rapidfuzz import fuzz
 
-from bot.answer import Answerer, KnowledgeError, glued_forms, load_answerer
+from bot.answer import Answerer, KnowledgeError, glued_forms, load_answerer, name_pieces
 from bot.answer.question import analyse
 from bot.answer.rank import (
     FUZZY_FLOOR,
@@ -624,3 +624,9 @@ def test_warm_up_works_out_the_forms_a_stray_character_glues_to_a_word():
     assert "项目的" not in forms  # 的 is never glued
     words = analyse("福建钜能的 HJT 电池片项目多大", known=lambda w: w in "异质结电池片项目").tokens
     assert "片项目" in words
+
+
+def test_warm_up_works_out_the_pieces_of_a_longer_name():
+    """A question may name 中核海同 as 海同: a piece that is no dictionary word."""
+    assert name_pieces("中核海同") == {"中核", "核海", "海同", "中核海", "核海同"}
+    assert name_pieces("电池") == set()

@@ -53,10 +53,10 @@ class Answerer:
     def warm_up(self) -> None:
         """Work out ahead how each word the articles use matches every fact, commonest first,
         within WARM_UP_BYTES, so a question finds most of its words ready. The words are the
-        facts' own, their parts (德世堂 in 德世堂现代中药项目), the forms a question's stray
-        character glued to them takes (see glued_forms) and the entities' names; and the
-        sounds of the common characters. Worth its second in the bot; a one-off `ask` or a
-        batch skips it."""
+        facts' own, their parts (德世堂 in 德世堂现代中药项目) and pieces (name_pieces), the
+        forms a question's stray character glued to them takes (glued_forms) and the entities'
+        names; and the sounds of the common characters. Worth its second in the bot; a one-off
+        `ask` or a batch skips it."""
         warm_sounds()
         index = self.index
         counts: Counter[str] = Counter()
@@ -64,6 +64,7 @@ class Answerer:
             words = set(content_tokens(fact.text, index.uses)[0])
             counts.update(words | {part for w in words if len(w) >= 3 for part in word_parts(w)})
             counts.update(glued_forms(fact.text, words))
+            counts.update(piece for w in words for piece in name_pieces(w))
         counts.update(alias for alias, _, _ in index.aliases.rows)
         room = WARM_UP_BYTES // (8 * max(1, len(index.facts)))  # a float64 per fact per word
         for word, _ in counts.most_common(room):
@@ -130,6 +131,12 @@ class Answerer:
                 examples.append(question)
                 stories_used.add(fact.source.title)
         return examples
+
+
+def name_pieces(word: str) -> set[str]:
+    """The two- and three-character pieces of a longer word: a question may name a thing by a
+    piece of its name that is no dictionary word (海同 for 中核海同)."""
+    return {word[i : i + n] for n in (2, 3) if n < len(word) for i in range(len(word) - n + 1)}
 
 
 def glued_forms(text: str, words: set[str]) -> set[str]:
