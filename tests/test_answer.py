@@ -14,7 +14,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from bot.answer import Answerer, KnowledgeError, glued_forms, load_answerer, name_pieces
-from bot.answer.question import analyse
+from bot.answer.question import analyse, forget_dictionary_cuts
 from bot.answer.rank import (
     FUZZY_FLOOR,
     OTHER_PHASE,
@@ -337,7 +337,7 @@ def test_a_fact_about_another_phase_does_not_answer(answerer):
 
 def test_the_phase_a_fact_states_must_be_the_one_asked_about(answerer):
     phase_two = analyse("项目二期什么时候开工", answerer.index.uses)
-    scorer = Scorer(phase_two, set(), {"项目": 1.0}, answerer.index)
+    scorer = Scorer(phase_two, set(), {"项目": 1.0}, answerer.index, [])
     texts = [f.fact.text for f in answerer.index.facts]
     (phase_one,) = [i for i, t in enumerate(texts) if "一期工程达产后" in t]
     (no_phase,) = [i for i, t in enumerate(texts) if t.startswith("项目建设“加速跑”")]
@@ -346,7 +346,7 @@ def test_the_phase_a_fact_states_must_be_the_one_asked_about(answerer):
     assert factors[no_phase] == 1.0
     # Asked about both phases, a fact that states one of them is about the question.
     both = analyse("项目一期和二期什么时候开工", answerer.index.uses)
-    assert Scorer(both, set(), {"项目": 1.0}, answerer.index).phase()[phase_one] == 1.0
+    assert Scorer(both, set(), {"项目": 1.0}, answerer.index, []).phase()[phase_one] == 1.0
 
 
 def test_a_list_of_phases_states_each_of_them():
@@ -615,6 +615,8 @@ def test_what_is_kept_between_questions_never_changes_an_answer(answerer):
     for question in questions:
         fresh.index._cache.clear()  # as a fresh start: nothing kept from the question before
         assert fresh.ask(question) == answerer.ask(question), question
+    checks = [v for k, v in answerer.index._cache.items() if k[0] in {"cues", "time", "entity"}]
+    assert checks and not any(array.flags.writeable for array in checks)  # shared: read-only
 
 
 def test_warm_up_works_out_the_forms_a_stray_character_glues_to_a_word():
@@ -630,3 +632,18 @@ def test_warm_up_works_out_the_pieces_of_a_longer_name():
     """A question may name 中核海同 as 海同: a piece that is no dictionary word."""
     assert name_pieces("中核海同") == {"中核", "核海", "海同", "中核海", "核海同"}
     assert name_pieces("电池") == set()
+
+
+def test_a_new_index_drops_the_dictionary_cuts_made_before_it():
+    """jieba's dictionary grows with each fact base's names (a build, a /reload): a word's
+    parts cut before must not outlive that."""
+    word = "中核海同新项目"
+    before = word_parts(word)
+    jieba.add_word("海同新项", freq=5000)
+    try:
+        assert word_parts(word) == before  # still the cut kept from before
+        answerer_for(["海同新项目位于乐山。"])
+        assert "海同新项" in word_parts(word) and word_parts(word) != before
+    finally:
+        jieba.del_word("海同新项")
+        forget_dictionary_cuts()

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import jieba
 import numpy as np
 
+from bot.answer.question import forget_dictionary_cuts
 from bot.answer.traits import Traits, traits_of
 from bot.facts.model import Fact, FactBase
 from bot.facts.parse import BARE_YEAR
@@ -218,7 +219,7 @@ class Aliases:
         """
         rows = [self.letter_rows[letter] for letter in set(text) if letter in self.letter_rows]
         shared = self.counts[rows].sum(axis=0, dtype=np.int64)
-        possible = shared >= self.long_lengths * (floor / (200 - floor))
+        possible = shared * (200 - floor) >= floor * self.long_lengths
         if len(text) < self.longest:  # the usual question is longer than any name
             possible |= self.long_lengths > len(text)
         return [self.long[i] for i in np.flatnonzero(possible)]
@@ -322,6 +323,7 @@ def build_index(factbase: FactBase) -> Index:
     for alias, _ in aliases:
         jieba.add_word(alias, freq=2000)
     prefer_corpus_words(factbase)
+    forget_dictionary_cuts()  # jieba's dictionary has grown: earlier cuts may no longer hold
     counts: dict[str, int] = {}
     for fact in factbase.facts:
         for name in fact.entities:

@@ -277,6 +277,13 @@ def word_flags(word: str) -> tuple[str, ...]:
     return tuple(TAGS.get(part, "x") for part in dictionary_words(word))
 
 
+def forget_dictionary_cuts() -> None:
+    """Drop the cuts and tags worked out so far: words added to jieba's dictionary (a fact
+    base's names, on a build or a /reload) can change them."""
+    for cached in (dictionary_words, word_flags, word_class_weight):
+        cached.cache_clear()
+
+
 @lru_cache(maxsize=20_000)
 def word_class_weight(word: str) -> float:
     """Names and nouns carry a question's content; verbs and adverbs vary with phrasing

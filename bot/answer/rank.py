@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -192,6 +193,13 @@ def could_be_near(token: str, text: str) -> bool:
     return shared * (200 - FUZZY_FLOOR) >= FUZZY_FLOOR * len(token)
 
 
+def shared(check: Callable[[Scorer], np.ndarray], scorer: Scorer) -> np.ndarray:
+    """The check's array, made read-only: it is kept for other questions."""
+    array = check(scorer)
+    array.flags.writeable = False
+    return array
+
+
 class Scorer:
     """Scores facts for one question: what depends only on the question is worked out once,
     and every step covers all facts at once."""
@@ -202,7 +210,7 @@ class Scorer:
         named: set[str],
         weights: dict[str, float],
         index: Index,
-        name_like: list[str] | None = None,
+        name_like: list[str],
     ) -> None:
         """`name_like`: the words that name a place or body (names_elsewhere)."""
         self.question = question
@@ -212,9 +220,8 @@ class Scorer:
         self.facts_text = index.facts_text
         self.weights = weights
         self.total = sum(weights.values())
-        # each word's share of the question, so that a fact holding them all scores 100
-        self.shares = np.array(list(weights.values())) * (100 / self.total if self.total else 0)
-        self.name_like = name_like or []
+        self.weight_row = np.array(list(weights.values()))
+        self.name_like = name_like
         self.specific = named - index.common_entities
         self.specific_types = {index.types[n] for n in self.specific}
         self.asked_years = {y for y in question.years if y.isdigit()}
@@ -254,7 +261,7 @@ class Scorer:
         about or a name the question gives is missing."""
         if self.total <= 0:
             return np.zeros(self.size)
-        score = self.shares @ np.array([matches[t] for t in self.weights])
+        score = 100 * (self.weight_row @ np.array([matches[t] for t in self.weights])) / self.total
         if self.name_like:  # 绵阳市…: about something the articles never name
             unnamed = np.logical_or.reduce([matches[t] == 0 for t in self.name_like])
             score[unnamed] *= UNKNOWN_NAME
@@ -267,7 +274,9 @@ class Scorer:
     def factors(self) -> np.ndarray:
         """How well each fact fits the kind of answer wanted, its time, entity and phase.
         The arrays are shared between questions: never changed in place."""
-        found = [self.index.remember(key, partial(check, self)) for key, check in self.checks]
+        found = [
+            self.index.remember(key, partial(shared, check, self)) for key, check in self.checks
+        ]
         value = found[0] if found else np.ones(self.size)
         for factor in found[1:]:
             value = value * factor
