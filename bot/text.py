@@ -41,7 +41,6 @@ def normalise(text: str) -> str:
 SOUNDS_KEPT = 16384  # the common characters (warm_sounds) and the articles' rarer ones
 
 
-@lru_cache(maxsize=SOUNDS_KEPT)
 def _char_sound(char: str) -> str:
     if not "\u4e00" <= char <= "\u9fff":
         return char
@@ -54,8 +53,8 @@ def _char_sound(char: str) -> str:
 
 
 class _Sounds(dict):
-    """Character code → its sound, as str.translate wants it, filled as characters come: a
-    translate is a few times faster than a call per character."""
+    """Character code → its sound, as str.translate wants it, filled as characters come (the
+    cache of _char_sound): a translate is a few times faster than a call per character."""
 
     def __missing__(self, code: int) -> str:
         sound = _char_sound(chr(code))

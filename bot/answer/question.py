@@ -280,11 +280,10 @@ def word_flags(word: str) -> tuple[str, ...]:
 def forget_dictionary_cuts() -> None:
     """Drop the cuts and tags worked out so far: words added to jieba's dictionary (a fact
     base's names, on a build or a /reload) can change them."""
-    for cached in (dictionary_words, word_flags, word_class_weight):
+    for cached in (dictionary_words, word_flags):
         cached.cache_clear()
 
 
-@lru_cache(maxsize=20_000)
 def word_class_weight(word: str) -> float:
     """Names and nouns carry a question's content; verbs and adverbs vary with phrasing
     (加起来, 建起来, 懂得), so a missing one should not sink a paraphrase."""

@@ -92,8 +92,8 @@ class WordEvidence:
 
     idf: float  # rarer words weigh more; a word the articles never use, most (bar EVERYDAY_WORD)
     matches: np.ndarray  # for every fact, how well the word is found (see look_up)
-    class_weight: float = 1.0  # see word_class_weight
-    name_like: bool = False  # see names_elsewhere
+    class_weight: float  # see word_class_weight
+    name_like: bool  # see names_elsewhere
 
 
 def look_up(token: str, index: Index) -> WordEvidence:
@@ -193,7 +193,7 @@ def could_be_near(token: str, text: str) -> bool:
     return shared * (200 - FUZZY_FLOOR) >= FUZZY_FLOOR * len(token)
 
 
-def shared(check: Callable[[Scorer], np.ndarray], scorer: Scorer) -> np.ndarray:
+def read_only(check: Callable[[Scorer], np.ndarray], scorer: Scorer) -> np.ndarray:
     """The check's array, made read-only: it is kept for other questions."""
     array = check(scorer)
     array.flags.writeable = False
@@ -275,7 +275,7 @@ class Scorer:
         """How well each fact fits the kind of answer wanted, its time, entity and phase.
         The arrays are shared between questions: never changed in place."""
         found = [
-            self.index.remember(key, partial(shared, check, self)) for key, check in self.checks
+            self.index.remember(key, partial(read_only, check, self)) for key, check in self.checks
         ]
         value = found[0] if found else np.ones(self.size)
         for factor in found[1:]:
