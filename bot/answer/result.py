@@ -10,12 +10,21 @@ MAX_ANSWER_CHARS = 250  # the fact shown to the user; longer facts are trimmed a
 
 
 @dataclass(frozen=True)
+class Item:
+    """One item of a list answer, with the source it was read from."""
+
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True)
 class Hit:
     fact_id: str
     answer: str
     entity: str | None
     source: Source
     score: float  # 0-100
+    short: str | None = None  # the answer itself, copied from the fact (bot.short_answer)
 
     @property
     def label(self) -> str:
@@ -34,6 +43,9 @@ class Answer:
     notice: str = ""  # a message about the input itself: empty, truncated, …
     score: float = 0.0  # the best candidate's score, also when not found: how close it came
     entities: tuple[str, ...] = field(default=())  # entities the question named
+    short: str | None = None  # the top answer's short form, or the list's items joined
+    items: tuple[Item, ...] = ()  # a list question's items, each with its source
+    conflict: tuple[Hit, ...] = ()  # top answers giving different values, newest first
 
     @property
     def top(self) -> Hit | None:
