@@ -10,16 +10,23 @@ from typing import Any, TextIO
 
 from bot.answer import Answer, Answerer, Hit, KnowledgeError, load_answerer
 from bot.config import Config, ConfigError
+from bot.short_answer import add_short_answers
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
     source = asdict(hit.source)
-    return {"answer": hit.answer, "entity": hit.entity, "source": source, "score": hit.score}
+    return {
+        "answer": hit.answer,
+        "entity": hit.entity,
+        "source": source,
+        "score": hit.score,
+        "short": hit.short,
+    }
 
 
 def answer_json(answer: Answer, qid: Any = None) -> dict[str, Any]:
     top = answer.top
-    return {
+    result = {
         "id": qid,
         "q": answer.question,
         "found": answer.found,
@@ -30,7 +37,21 @@ def answer_json(answer: Answer, qid: Any = None) -> dict[str, Any]:
         "results": [hit_json(h) for h in answer.hits[:5]],
         "suggestions": [h.label for h in answer.suggestions],
         "notice": answer.notice,
+        "short": answer.short if top else None,
     }
+    if answer.items:
+        result["items"] = [
+            {"text": item.text, "source": asdict(item.source)} for item in answer.items
+        ]
+    if answer.conflict:
+        result["conflict"] = True
+        result["conflicting"] = [hit_json(h) for h in answer.conflict]
+    return result
+
+
+def ask(answerer: Answerer, question: str) -> Answer:
+    """The engine's answer with its short form, list items and conflicts filled in."""
+    return add_short_answers(answerer.ask(question), answerer.factbase)
 
 
 def readable(answer: Answer) -> str:
@@ -52,7 +73,7 @@ def run_batch(answerer: Answerer, lines: TextIO, out: TextIO) -> None:
         except ValueError as exc:
             result: dict[str, Any] = {"error": f"line {number}: {exc}"}
         else:
-            result = answer_json(answerer.ask(item["q"]), item.get("id"))
+            result = answer_json(ask(answerer, item["q"]), item.get("id"))
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
         out.flush()
 
@@ -74,7 +95,7 @@ def main(argv: list[str]) -> int:
     if args.jsonl:
         run_batch(answerer, sys.stdin, sys.stdout)
     elif args.json:
-        print(json.dumps(answer_json(answerer.ask(args.question)), ensure_ascii=False))
+        print(json.dumps(answer_json(ask(answerer, args.question)), ensure_ascii=False))
     else:
-        print(readable(answerer.ask(args.question)))
+        print(readable(ask(answerer, args.question)))
     return 0

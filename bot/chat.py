@@ -19,6 +19,7 @@ from bot import render
 from bot.answer import Answerer, KnowledgeError, load_answerer
 from bot.config import load_config
 from bot.querylog import QueryLog, query_record
+from bot.short_answer import add_short_answers
 
 EXIT_WORDS = {"exit", "quit", "退出"}
 HELP_WORDS = {"help", "/help", "帮助"}
@@ -94,7 +95,7 @@ def feed_lines(stdin: TextIO, loop: asyncio.AbstractEventLoop, lines: asyncio.Qu
 def answer(answerer: Answerer, querylog: QueryLog, question: str) -> str:
     """The reply to one question, as HTML, logged with surface "chat"."""
     started = time.perf_counter()
-    result = answerer.ask(question)
+    result = add_short_answers(answerer.ask(question), answerer.factbase)
     reply = render.answer_html(result)
     if not result.found and result.suggestions:
         reply += "\n" + render.suggestions_html(result.suggestions)

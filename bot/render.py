@@ -51,8 +51,38 @@ def source_line(source: Source) -> str:
 
 
 def hit_html(hit: Hit) -> str:
-    """One answer: the fact, the entity it is about, and where it comes from."""
-    return _fact_block(hit.answer, hit.entity, hit.source)
+    """One answer: the short answer in bold when there is one, then the fact, the entity it is
+    about, and where it comes from."""
+    block = _fact_block(hit.answer, hit.entity, hit.source)
+    return f"{short_html(hit.short)}\n{block}" if hit.short else block
+
+
+def short_html(short: str) -> str:
+    """The answer itself, first and in bold, so it is read at a glance."""
+    return f"<b>{escape(short)}</b>"
+
+
+def list_html(answer: Answer) -> str:
+    """A list answer: its items, each once; an item read from another story than the sentence
+    shown names that story after it. Then the sentence and its source."""
+    top = answer.top
+    assert top is not None
+    lines = [f"<b>共{len(answer.items)}项：</b>"]
+    for item in answer.items:
+        cited = "" if item.source == top.source else f"（{escape(item.source.citation())}）"
+        lines.append(f"• <b>{escape(item.text)}</b>{cited}")
+    return "\n".join(lines) + "\n" + _fact_block(top.answer, top.entity, top.source)
+
+
+def conflict_html(answer: Answer) -> str:
+    """Top answers that give different values: each with its date (or story title), newest
+    first, and a plain word that the articles differ."""
+    blocks = ["⚠️ <b>这几篇文章的说法不一致：</b>"]
+    for n, hit in enumerate(answer.conflict, 1):
+        when = hit.source.date or f"《{hit.source.title}》"
+        head = f"{n}. <b>{escape(hit.short or '')}</b>（{escape(when)}）"
+        blocks.append(f"{head}\n{_fact_block(hit.answer, hit.entity, hit.source)}")
+    return "\n\n".join(blocks)
 
 
 def fact_html(fact: Fact) -> str:
@@ -81,7 +111,14 @@ def notice_html(answer: Answer) -> str:
 
 def answer_html(answer: Answer, *, in_group: bool = False) -> str:
     """The whole reply to a question: the answer with its source, or an honest "not found"."""
-    body = hit_html(answer.top) if answer.top else not_found_html(answer, in_group=in_group)
+    if answer.top is None:
+        body = not_found_html(answer, in_group=in_group)
+    elif answer.conflict:
+        body = conflict_html(answer)
+    elif len(answer.items) > 1:
+        body = list_html(answer)
+    else:
+        body = hit_html(answer.top)
     return "\n\n".join(part for part in (notice_html(answer), body) if part)
 
 

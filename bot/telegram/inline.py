@@ -18,6 +18,7 @@ from bot.answer import Answerer
 from bot.answer.rank import FOUND_THRESHOLD
 from bot.answer.result import Answer, Hit
 from bot.querylog import query_record
+from bot.short_answer import add_short_answers
 from bot.telegram.keyboards import start_parameter
 from bot.telegram.state import bot_state, example_questions
 
@@ -34,7 +35,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not text:
         results = example_results(answerer)
     else:
-        answer = answerer.ask(text)
+        answer = add_short_answers(answerer.ask(text), answerer.factbase)
         if answer.found:  # every result sent is one the bot would give as an answer
             sure = [hit for hit in answer.hits if hit.score >= FOUND_THRESHOLD]
             results = [hit_result(n, text, hit) for n, hit in enumerate(sure)]
@@ -62,7 +63,7 @@ def hit_result(n: int, question: str, hit: Hit) -> InlineQueryResultArticle:
     return InlineQueryResultArticle(
         id=result_id(f"{n}-{hit.fact_id}"),
         title=hit.label,
-        description=f"{hit.source.citation()}\n{render.shorten(hit.answer, 80)}",
+        description=inline_description(hit),
         input_message_content=InputTextMessageContent(render.inline_answer_html(question, hit)),
     )
 
@@ -71,7 +72,7 @@ def example_results(answerer: Answerer) -> list[InlineQueryResultArticle]:
     """For an empty query: example questions, each sending its answer."""
     results = []
     for n, question in enumerate(example_questions(answerer)):
-        top = answerer.ask(question).top
+        top = add_short_answers(answerer.ask(question), answerer.factbase).top
         if top:
             results.append(
                 InlineQueryResultArticle(
@@ -84,6 +85,12 @@ def example_results(answerer: Answerer) -> list[InlineQueryResultArticle]:
                 )
             )
     return results
+
+
+def inline_description(hit: Hit) -> str:
+    """The short answer first, when there is one, then the source and the sentence."""
+    short = f"{render.shorten(hit.short, 40)} · " if hit.short else ""
+    return f"{short}{hit.source.citation()}\n{render.shorten(hit.answer, 80)}"
 
 
 def not_found_result(answer: Answer) -> InlineQueryResultArticle:

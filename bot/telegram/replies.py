@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot import render
 from bot.querylog import query_record
+from bot.short_answer import add_short_answers
 from bot.telegram.keyboards import answer_keyboard, ask_privately_keyboard, suggestions_keyboard
 from bot.telegram.ratelimit import Verdict
 from bot.telegram.state import bot_state
@@ -85,6 +86,7 @@ async def answer_question(
     await show_typing(context.bot, chat.id)
     in_group = surface == "group"
     answer = state.answerer.ask(question, strict=in_group)
+    answer = add_short_answers(answer, state.answerer.factbase)
     markup = render.answer_html(answer, in_group=in_group)
     # logged latency: from the question arriving to the reply being ready to send
     latency_ms = round((time.perf_counter() - started) * 1000)
