@@ -29,7 +29,7 @@ MAX_ITEM_CHARS = 30
 
 CLAUSE_MARKS = "，。；：！？,;:!?"
 QUOTE = re.compile(r"[“「『\"]([^“”「」『』\"]{1,40})[”」』\"]")
-QUESTION_QUOTE = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
+QUESTION_QUOTE = re.compile(r"[“\"「『]([^”\"」』]{1,20})[”\"」』]")
 # The word a question asks with, and the noun after it naming the kind of answer (哪家医院).
 ASKS = re.compile(r"谁|哪|什么|啥|几|多少|多大|多高|多远|多久|多长|好多|何时|第几")
 ASKING = re.compile(r"哪一?[个家种类座所位条项]?|什么|啥子?|几[个家项条种]?|多少")
@@ -54,6 +54,7 @@ LIST_END = re.compile(
 LIST_LEAD = frozenset(
     """实现 推进 推动 实施 打造 培育 壮大 发展 加强 加快 布局 聚焦 形成 通过 建强 设立
     引进 包括 涵盖 以及 重点 积极 持续 主攻 引导 支持 围绕 谋划 开发 拥有 建设 建成 聚集
+    发挥 提升 加大 开展 引入 做强 做大 建立 完善 强化 充分
     与 和 及 在 对 将 把 为 是 有 了 的 等 如 从 由 向 给 让 还 也 已 均 都""".split()
 )
 LEADING_FLAGS = {"d", "ad", "p", "c", "vd", "u", "uj"}  # adverbs, prepositions, particles
@@ -167,6 +168,8 @@ def short_span(asked: Asked, fact: Fact) -> str | None:
         "name": name_span,
     }.get(asked.kind)
     span = find(asked, fact) if find else None
+    if span is None and asked.kind in {"person", "place"} and asked.kind_noun:
+        span = name_span(asked, fact)  # 活动叫什么名字: a named thing, not a person
     return span if span and len(span) <= MAX_SHORT_CHARS else None
 
 
@@ -225,8 +228,12 @@ class Amount:
     near: int  # how much the words right around it share with the question
 
 
-SAME_UNIT = {"家": ("家", "户"), "人": ("人",)}  # 多少户 is asked as 家 (question.UNIT_NAMES)
-COUNTED = set("家个项条名位户批种粒支")  # units that count things the text names beside them
+SAME_UNIT = {
+    "家": ("家", "户"),
+    "人": ("人",),
+    "个": ("个", "大"),
+}  # 五大基地: five  # 多少户 is asked as 家 (question.UNIT_NAMES)
+COUNTED = set("家个项条名位户批种粒支大")  # units that count things the text names beside them
 
 
 def amounts(asked: Asked, fact: Fact) -> list[Amount]:
@@ -235,11 +242,12 @@ def amounts(asked: Asked, fact: Fact) -> list[Amount]:
     ordinal_asked = "第几" in asked.text
     found: list[Amount] = []
     matches = list(parse.NUMBER.finditer(text)) + list(parse.WORD_NUMBER.finditer(text))
+    stated = [m.end() for m in matches if in_question(m.group(0), asked) and not is_year(m)]
     for m in matches:
         parts = m.groupdict()
         unit = parts.get("unit") or m.group(0)[-1]
-        if unit == "年" and len(parts.get("value") or "") == 4:
-            continue  # a year
+        if is_year(m):
+            continue
         wanted = SAME_UNIT.get(asked.unit, (asked.unit,))
         if asked.unit and not any(u in unit for u in wanted):
             continue
@@ -272,18 +280,16 @@ def amounts(asked: Asked, fact: Fact) -> list[Amount]:
         right = clause_around(text, m.start(), m.end())[1]
         near = text[max(left, m.start() - 10) : m.start()] + text[m.end() : min(right, m.end() + 6)]
         value = (parts.get("value") or "") + (parts.get("mult") or "") + unit
-        found.append(
-            Amount(
-                start,
-                end,
-                span,
-                value,
-                lead,
-                period_before(fact, text, start),
-                closeness(near, asked),
-            )
-        )
+        beside = any(0 <= m.start() - given < 16 for given in stated)  # 项目建设80个，总投资759亿元
+        near_score = closeness(near, asked) + (3 if beside else 0)
+        period = period_before(fact, text, start)
+        found.append(Amount(start, end, span, value, lead, period, near_score))
     return found
+
+
+def is_year(m: re.Match[str]) -> bool:
+    """2023年 is a date, not an amount of years."""
+    return m.groupdict().get("unit") == "年" and len(m.groupdict().get("value") or "") == 4
 
 
 def named_beside(text: str, asked: Asked, side: int) -> str:
@@ -462,7 +468,8 @@ def first_item(piece: str, limit: float, asked: Asked) -> str:
     taken: list[str] = []
     for word in reversed(words_of(piece)):
         length = sum(map(len, taken)) + len(word)
-        if taken and (word in LIST_LEAD or in_question(word, asked) or length > limit):
+        named = len(word) > 1 and in_question(word, asked)  # 乐山|高纯晶硅制备: the subject
+        if taken and (word in LIST_LEAD or named or length > limit):
             break
         if word in CLAUSE_MARKS or (not taken and word in LIST_LEAD):
             break
@@ -479,7 +486,8 @@ def last_item(piece: str, limit: float, asked: Asked) -> str:
     taken: list[str] = []
     for word in words_of(piece):
         length = sum(map(len, taken)) + len(word)
-        if taken and (word in LIST_LEAD or in_question(word, asked) or length > limit):
+        named = len(word) > 1 and in_question(word, asked)
+        if taken and (word in LIST_LEAD or named or length > limit):
             break
         taken.append(word)
     return "".join(taken)
@@ -490,7 +498,7 @@ def enumerations(asked: Asked, text: str) -> list[Enumeration]:
     chain, or phrases after a marker the question quotes (始终保持政治定力；始终保持实干作风)."""
     found: list[Enumeration] = []
     for marker in asked.quoted:
-        if text.count(marker) >= 2:
+        if len(marker) >= 2 and text.count(marker) >= 2:
             items = [
                 split_outside_quotes(after, CLAUSE_MARKS)[0] for after in text.split(marker)[1:]
             ]
@@ -518,7 +526,11 @@ def enumerations(asked: Asked, text: str) -> list[Enumeration]:
         context = clause
         for item in items:
             context = context.replace(item, " ")
-        found.append(Enumeration(tuple(i for i in items if i), closeness(context, asked)))
+        items = [i for i in items if i]
+        score = closeness(context, asked)
+        if asked.quoted and all(any(q in i for q in asked.quoted) for i in items):
+            score += 100  # 哪几个“同”: 资源要素同用、产学研研同体、竞争优势同构
+        found.append(Enumeration(tuple(items), score))
     return found
 
 
