@@ -81,7 +81,7 @@ def check(path: Path, knowledge: Path, misses: bool) -> Figures:
         figures.with_short += bool(short)
         figures.short_right += any(e in short for e in expect)
         if misses and not any(e in short for e in expect):
-            print(f"  {row['id']} {row['q']} expect={row['expect']} short={answer.short!r}")
+            print(f"  {row.get('id', '')} {row['q']} expect={row['expect']} short={answer.short!r}")
     return figures
 
 

@@ -11,6 +11,7 @@ alone: a missing short answer costs a glance, a wrong one costs trust.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import jieba
@@ -28,6 +29,7 @@ MAX_SHORT_CHARS = 40  # longer spans are not "at a glance": the sentence alone s
 MAX_ITEM_CHARS = 30
 
 CLAUSE_MARKS = "，。；：！？,;:!?"
+ITEM_MARKS = CLAUSE_MARKS + "、"
 QUOTE = re.compile(r"[“「『\"]([^“”「」『』\"]{1,40})[”」』\"]")
 QUESTION_QUOTE = re.compile(r"[“\"「『]([^”\"」』]{1,20})[”\"」』]")
 # The word a question asks with, and the noun after it naming the kind of answer (哪家医院).
@@ -39,7 +41,7 @@ NOT_KINDS = frozenset(
     "时候 样子 意思 作用 情况 名字 名称 东西 内容 位置 地方 方式 形式 级别 类型 水平 程度".split()
 )
 # Where a name printed before an asked-for kind (…市中医医院) begins.
-NAME_START = re.compile(r"[在于从到由向与和及的是为、，。；：！？“”（）—《》\s]")
+NAME_START = re.compile(r"[在于从到由向与和的是为、，。；：！？“”（）—《》\s]")
 # Hedges and directions a number keeps, since dropping them changes what it says.
 NUMBER_LEAD = re.compile(r"(?:同比)?(?:增长|下降|提高|降低|增加|减少)了?$")
 NUMBER_TAIL = re.compile(r"^(?:以上|左右|以内|以下)")
@@ -55,12 +57,26 @@ LIST_LEAD = frozenset(
     """实现 推进 推动 实施 打造 培育 壮大 发展 加强 加快 布局 聚焦 形成 通过 建强 设立
     引进 包括 涵盖 以及 重点 积极 持续 主攻 引导 支持 围绕 谋划 开发 拥有 建设 建成 聚集
     发挥 提升 加大 开展 引入 做强 做大 建立 完善 强化 充分
-    与 和 及 在 对 将 把 为 是 有 了 的 等 如 从 由 向 给 让 还 也 已 均 都""".split()
+    与 在 对 将 把 为 是 有 了 的 等 如 从 由 向 给 让 还 也 已 均 都""".split()
 )
 LEADING_FLAGS = {"d", "ad", "p", "c", "vd", "u", "uj"}  # adverbs, prepositions, particles
 NAME_LEAD = LIST_LEAD | {"支持", "依托", "依靠", "采用", "利用", "位于", "落户"}
 YEARS_ASKED = re.compile(r"(?:几|多少)年")  # 接下来几年要扩大投资: a count of years, not 元
-NOUN_FLAGS = ("n", "b", "j", "vn", "l")  # word classes that can name what a count counts
+NOUN_FLAGS = ("n", "b", "j", "vn", "l")
+PREFIX_DROPPED = {
+    "v",
+    "d",
+    "p",
+    "c",
+    "m",
+    "u",
+    "uj",
+    "ad",
+    "vd",
+    "r",
+    "y",
+    "x",
+}  # word classes that can name what a count counts
 ROLE_WORDS = re.compile(parse.ROLE_WORDS)
 
 
@@ -72,6 +88,8 @@ class Asked:
     text: str  # the question, normalised
     grams: frozenset[str]  # its character pairs, without the asking words
     anchor: frozenset[str] = frozenset()  # the pairs right around the asking word: 营收目标是多少
+    after: frozenset[str] = frozenset()  # the pairs after it: 啥时候必须完工
+    before: str = ""  # the question up to the asking word: 雷建新当选了什么职务 → 雷建新当选
     unit: str = ""  # the unit a number answer should carry (元, %, 家 …), when the question says
     kind_noun: str = ""  # 医院 in 哪家医院, 格局 in 格局叫什么
     quoted: tuple[str, ...] = ()  # phrases the question quotes: “始终保持”
@@ -105,6 +123,8 @@ def asked_of(question: str) -> Asked:
         text=text,
         grams=frozenset(pairs(ASKING.sub(" ", text))),
         anchor=frozenset(pairs(around)),
+        after=frozenset(pairs(text[asking.end() : asking.end() + 6] if asking else "")),
+        before=text[: asking.start()].rstrip(" 了的是在") if asking else "",
         unit="年" if YEARS_ASKED.search(text) else parsed.unit,
         kind_noun=kind_noun(text.replace(" ", "")),
         quoted=tuple(QUESTION_QUOTE.findall(text)),
@@ -147,10 +167,10 @@ def in_question(span: str, asked: Asked) -> bool:
     return normalise(span).replace(" ", "") in asked.text.replace(" ", "")
 
 
-def clause_around(text: str, start: int, end: int) -> tuple[int, int]:
+def clause_around(text: str, start: int, end: int, marks: str = CLAUSE_MARKS) -> tuple[int, int]:
     """The clause (between commas, full stops …) holding text[start:end]."""
-    left = max(text.rfind(mark, 0, start) for mark in CLAUSE_MARKS) + 1
-    rights = [i for i in (text.find(mark, end) for mark in CLAUSE_MARKS) if i != -1]
+    left = max(text.rfind(mark, 0, start) for mark in marks) + 1
+    rights = [i for i in (text.find(mark, end) for mark in marks) if i != -1]
     return left, min(rights, default=len(text))
 
 
@@ -190,7 +210,12 @@ def person_span(asked: Asked, fact: Fact) -> str | None:
 
 
 def role_span(asked: Asked, fact: Fact) -> str | None:
-    """统战部部长: the role of the person the question names (or the fact's only person)."""
+    """统战部部长: the role of the person the question names (or the fact's only person); what
+    the fact says right after the question's own words, when that is a role (雷建新当选|市总工会
+    主席, for 雷建新当选了什么职务)."""
+    following = aligned(asked, fact.text)
+    if following and ROLE_WORDS.search(following[-3:]):
+        return following
     people = [p for p in fact.people if p.role]
     named = [p for p in people if p.name in asked.text]
     chosen = named or (people if len(people) == 1 else [])
@@ -207,10 +232,14 @@ def date_span(asked: Asked, fact: Fact) -> str | None:
     found = [(s, e) for s, e in found if not in_question(text[s:e], asked)]
     if not found:
         return None
-    start, end = max(
-        found,
-        key=lambda span: (closeness(text[slice(*clause_around(text, *span))], asked), -span[0]),
-    )
+
+    def fit(span: tuple[int, int]) -> tuple[int, int, int]:
+        right = clause_around(text, *span)[1]
+        event = text[span[1] : min(right, span[1] + 6)]  # 2026年2月|必须完成
+        clause = text[slice(*clause_around(text, *span))]
+        return (len(pairs(normalise(event)) & asked.after), closeness(clause, asked), -span[0])
+
+    start, end = max(found, key=fit)
     tail = TIME_OF_DAY.match(text[end:])
     return text[start : end + (tail.end() if tail else 0)]
 
@@ -268,20 +297,22 @@ def amounts(asked: Asked, fact: Fact) -> list[Amount]:
         tail = NUMBER_TAIL.match(text[end:])
         if tail:
             end, span = end + tail.end(), span + tail.group(0)
+        named = ""
         if unit in COUNTED:  # 招商引资项目10个, 45项国家发明专利: the words the question uses
             before, after = (
                 named_beside(text[:start], asked, -1),
                 named_beside(text[end:], asked, 1),
             )
             start, end, span = start - len(before), end + len(after), before + span + after
-        left, _ = clause_around(text, m.start(), m.end())
-        lead_text = normalise(text[max(0, left - 12) : m.start()])
+            named = before + after
+        # Its own piece of the sentence: 45项国家发明专利、|176项实用新型专利
+        left, right = clause_around(text, m.start(), m.end(), ITEM_MARKS)
+        lead_text = normalise(text[left : m.start()])
         lead = frozenset(w for w in jieba.cut(lead_text) if len(w) > 1 and w in asked.text)
-        right = clause_around(text, m.start(), m.end())[1]
         near = text[max(left, m.start() - 10) : m.start()] + text[m.end() : min(right, m.end() + 6)]
         value = (parts.get("value") or "") + (parts.get("mult") or "") + unit
         beside = any(0 <= m.start() - given < 16 for given in stated)  # 项目建设80个，总投资759亿元
-        near_score = closeness(near, asked) + (3 if beside else 0)
+        near_score = closeness(near, asked) + (3 if beside else 0) + len(named)
         period = period_before(fact, text, start)
         found.append(Amount(start, end, span, value, lead, period, near_score))
     return found
@@ -293,16 +324,28 @@ def is_year(m: re.Match[str]) -> bool:
 
 
 def named_beside(text: str, asked: Asked, side: int) -> str:
-    """Up to two words next to a count that the question itself uses for what is counted."""
-    words = pseg.lcut(text[-10:] if side < 0 else text[:10])
-    taken: list[str] = []
-    for word, flag in words[::side][:3]:
-        named = len(word) >= 2 and in_question(word, asked)
-        named = named and (flag.startswith(NOUN_FLAGS) or side < 0 and flag not in LEADING_FLAGS)
-        if not named or len("".join(taken) + word) > 8:
+    """The words next to a count that the question itself uses for what is counted (招商引资项目
+    10个, 45项国家发明专利), or "" when they stop inside a longer noun phrase (33家重点|用能…)."""
+    words = pseg.lcut(text[-10:] if side < 0 else text[:10])[::side]
+    taken: list[pseg.pair] = []
+    for word in words[:3]:
+        if len(word.word) < 2 or not in_question(word.word, asked):
+            break
+        if side > 0 and not word.flag.startswith(NOUN_FLAGS):
+            break  # 18家企业|完成: the counted thing ends at the verb
+        if len("".join(w.word for w in taken) + word.word) > 8:
             break
         taken.append(word)
-    return "".join(taken[::side])
+    if side > 0:
+        rest = words[len(taken) :]
+        goes_on = rest and len(rest[0].word) > 1 and in_question(rest[0].word, asked)
+        if rest and (rest[0].flag.startswith(NOUN_FLAGS) or goes_on):
+            return ""  # the phrase goes on: 2个四川省级|企业技术中心
+        return "".join(w.word for w in taken)
+    taken.reverse()
+    while taken and (taken[0].flag in PREFIX_DROPPED or taken[0].word in NAME_LEAD):
+        taken.pop(0)  # 推进|项目建设80个, 10强有|5家
+    return "".join(w.word for w in taken)
 
 
 def period_before(fact: Fact, text: str, start: int) -> str:
@@ -322,10 +365,8 @@ def period_before(fact: Fact, text: str, start: int) -> str:
 
 def best_amount(asked: Asked, fact: Fact) -> Amount | None:
     """The number the question asks for; None when two different ones fit it equally well."""
-    found = sorted(
-        amounts(asked, fact), key=lambda a: (-a.near, -len(a.span), -len(a.lead), a.start)
-    )
-    if len(found) > 1 and (found[0].near, found[0].lead) == (found[1].near, found[1].lead):
+    found = sorted(amounts(asked, fact), key=lambda a: (-a.near, -len(a.span), a.start))
+    if len(found) > 1 and found[0].near == found[1].near:
         return None if found[0].value != found[1].value else found[0]
     return found[0] if found else None
 
@@ -342,18 +383,21 @@ def number_span(asked: Asked, fact: Fact) -> str | None:
 
 def place_span(asked: Asked, fact: Fact) -> str | None:
     """高桥镇: a place of the kind the question asks for (哪个镇), not one it names itself."""
-    return named_kind(asked, fact.text) if asked.kind_noun else None
+    return named_kind(asked, fact.text, fact.entities) if asked.kind_noun else None
 
 
-def named_kind(asked: Asked, text: str) -> str | None:
+def named_kind(asked: Asked, text: str, names: Iterable[str] = ()) -> str | None:
     """A name printed ending in the asked kind (…乐山市中医医院 for 哪家医院), not in the question,
     the one whose surroundings share most with the question."""
     noun = asked.kind_noun
-    if not noun:
-        return None
+    if not noun or not asked.before:
+        return None  # 哪个企业是…链主企业: the answer is the subject, not a name ending in 企业
     candidates: list[tuple[int, int, str]] = []
+    inside = [(m.start(), m.end()) for name in names for m in re.finditer(re.escape(name), text)]
     for m in re.finditer(re.escape(noun), text):
         end = m.end()
+        if any(s < end < e for s, e in inside):
+            continue  # 乐山国家高新技术|产业开发区: the kind word inside a longer name
         starts = [s.end() for s in NAME_START.finditer(text, 0, m.start())]
         start = starts[-1] if starts else 0
         span = without_leading_verbs(text[start:end])
@@ -376,13 +420,31 @@ def without_leading_verbs(span: str) -> str:
     return "".join(w.word for w in words)
 
 
+def aligned(asked: Asked, text: str) -> str | None:
+    """The clause piece the fact prints right after the question's words before the asking word
+    (…建在峨眉山市|高桥镇 for …建在峨眉山市哪个镇): where the fact says what the question asks."""
+    before = asked.before.replace(" ", "")
+    for size in range(min(len(before), 8), 2, -1):
+        at = text.find(before[-size:])
+        if at == -1:
+            continue
+        start = at + size
+        end = min((i for i in map(text.find, CLAUSE_MARKS, [start] * 99) if i != -1), default=-1)
+        span = text[start : end if end != -1 else len(text)]
+        return span if 2 <= len(span) <= 20 else None
+    return None
+
+
 def name_span(asked: Asked, fact: Fact) -> str | None:
     """“1+3+N”, 乐山市中医医院, 高端特种电缆制造商: the name asked for, as the fact prints it."""
     text = fact.text
+    following = aligned(asked, text)
+    if following and asked.kind_noun and following.endswith(asked.kind_noun):
+        return following
     quoted = best_quote(asked, text)
     if quoted:
         return quoted
-    named = named_kind(asked, text)
+    named = named_kind(asked, text, fact.entities)
     if named:
         return named
     if asked.definition:
