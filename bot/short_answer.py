@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import NamedTuple
 
 import jieba
 import jieba.posseg as pseg
@@ -137,7 +139,7 @@ def kind_noun(text: str) -> str:
     格局 in 大孵化格局叫什么; "" when the question names none."""
     for m in KIND_AFTER.finditer(text):
         noun = ""
-        for word, flag in pseg.lcut(text[m.end() :]):
+        for word, flag in tagged(text[m.end() :]):
             if flag.startswith("n"):
                 noun = word
             elif noun or flag not in {"b", "v", "vn", "j", "a"}:
@@ -145,7 +147,7 @@ def kind_noun(text: str) -> str:
         if noun and noun not in NOT_KINDS:
             return noun
     for m in KIND_BEFORE.finditer(text):
-        word, flag = pseg.lcut(text[: m.start()])[-1] if m.start() else ("", "")
+        word, flag = tagged(text[: m.start()])[-1] if m.start() else ("", "")
         if (flag.startswith("n") or flag == "vn") and word not in NOT_KINDS:
             return word
     return ""
@@ -159,12 +161,18 @@ def pairs(text: str) -> set[str]:
 def closeness(context: str, asked: Asked) -> int:
     """How many of the question's character pairs the text around a span shares; those right
     around the asking word (营收目标 in 营收目标是多少) count thrice: they say what is asked."""
-    found = pairs(normalise(context))
+    found = pairs(folded(context))
     return len(found & asked.grams) + 2 * len(found & asked.anchor)
 
 
+@lru_cache(maxsize=65536)
+def folded(text: str) -> str:
+    """A piece of a fact as questions are normalised (Simplified, half-width), without spaces."""
+    return normalise(text).replace(" ", "")
+
+
 def in_question(span: str, asked: Asked) -> bool:
-    return normalise(span).replace(" ", "") in asked.text.replace(" ", "")
+    return folded(span) in asked.text.replace(" ", "")
 
 
 def clause_around(text: str, start: int, end: int, marks: str = CLAUSE_MARKS) -> tuple[int, int]:
@@ -237,7 +245,7 @@ def date_span(asked: Asked, fact: Fact) -> str | None:
         right = clause_around(text, *span)[1]
         event = text[span[1] : min(right, span[1] + 6)]  # 2026年2月|必须完成
         clause = text[slice(*clause_around(text, *span))]
-        return (len(pairs(normalise(event)) & asked.after), closeness(clause, asked), -span[0])
+        return (len(pairs(folded(event)) & asked.after), closeness(clause, asked), -span[0])
 
     start, end = max(found, key=fit)
     tail = TIME_OF_DAY.match(text[end:])
@@ -308,7 +316,7 @@ def amounts(asked: Asked, fact: Fact) -> list[Amount]:
         # Its own piece of the sentence: 45项国家发明专利、|176项实用新型专利
         left, right = clause_around(text, m.start(), m.end(), ITEM_MARKS)
         lead_text = normalise(text[left : m.start()])
-        lead = frozenset(w for w in jieba.cut(lead_text) if len(w) > 1 and w in asked.text)
+        lead = frozenset(w for w in words_of(lead_text) if len(w) > 1 and w in asked.text)
         near = text[max(left, m.start() - 10) : m.start()] + text[m.end() : min(right, m.end() + 6)]
         value = (parts.get("value") or "") + (parts.get("mult") or "") + unit
         beside = any(0 <= m.start() - given < 16 for given in stated)  # 项目建设80个，总投资759亿元
@@ -326,8 +334,8 @@ def is_year(m: re.Match[str]) -> bool:
 def named_beside(text: str, asked: Asked, side: int) -> str:
     """The words next to a count that the question itself uses for what is counted (招商引资项目
     10个, 45项国家发明专利), or "" when they stop inside a longer noun phrase (33家重点|用能…)."""
-    words = pseg.lcut(text[-10:] if side < 0 else text[:10])[::side]
-    taken: list[pseg.pair] = []
+    words = tagged(text[-10:] if side < 0 else text[:10])[::side]
+    taken: list[Tag] = []
     for word in words[:3]:
         if len(word.word) < 2 or not in_question(word.word, asked):
             break
@@ -410,7 +418,7 @@ def named_kind(asked: Asked, text: str, names: Iterable[str] = ()) -> str | None
 
 def without_leading_verbs(span: str) -> str:
     """依托|合成生物学技术, 全力支持|国有平台公司: a name starts after the verbs before it."""
-    words = pseg.lcut(span)
+    words = list(tagged(span))
     while len(words) > 1 and (
         words[0].flag in LEADING_FLAGS
         or words[0].word in NAME_LEAD
@@ -480,7 +488,7 @@ DESCRIBED = re.compile(r"(?:商|企业|公司|机构|平台|集团|基地|中心
 def described_as(asked: Asked, fact: Fact) -> str | None:
     """高端特种电缆制造商: what the fact calls the thing the question names, just before it."""
     text = fact.text
-    for word in sorted(set(jieba.cut(asked.text)), key=len, reverse=True):
+    for word in sorted(set(words_of(asked.text)), key=len, reverse=True):
         at = text.find(word) if len(word) >= 2 else -1
         if at <= 0:
             continue
@@ -519,8 +527,21 @@ def split_outside_quotes(text: str, marks: str) -> list[str]:
     return pieces
 
 
-def words_of(text: str) -> list[str]:
-    return [w for w in jieba.cut(text) if w.strip()]
+@lru_cache(maxsize=16384)
+def words_of(text: str) -> tuple[str, ...]:
+    """jieba's words of a piece of a fact, kept: the same facts answer many questions."""
+    return tuple(w for w in jieba.cut(text) if w.strip())
+
+
+@lru_cache(maxsize=16384)
+def tagged(text: str) -> tuple[Tag, ...]:
+    """jieba's words of a piece of text with their word classes (n noun, v verb …), kept."""
+    return tuple(Tag(w.word, w.flag) for w in pseg.cut(text))
+
+
+class Tag(NamedTuple):
+    word: str
+    flag: str  # jieba's word class: n noun, v verb, p preposition …
 
 
 def first_item(piece: str, limit: float, asked: Asked) -> str:
