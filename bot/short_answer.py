@@ -49,6 +49,7 @@ NUMBER_LEAD = re.compile(r"(?:同比)?(?:增长|下降|提高|降低|增加|减�
 NUMBER_TAIL = re.compile(r"^(?:以上|左右|以内|以下)")
 DROPPED_LEAD = ("达到", "达", "突破了")
 DURATION_LEAD = re.compile(r"(?:连续|其后|此后|未来|近)$")  # 连续5年: which years
+ADDED = re.compile(r"新增|净增|增加|新(?:孵化|培育|引进|签约?|入孵|建|落地)")
 TIME_OF_DAY = re.compile(r"^(?:上午|下午|晚上|晚间|凌晨|中午)")
 # A list ends where the sentence goes on about it: 等一批…, 的…, 4个特色产业集群, 入选…
 LIST_END = re.compile(
@@ -263,6 +264,7 @@ class Amount:
     lead: frozenset[str]  # the question's words in the clause before it: its subject and predicate
     period: str  # the period the sentence gives it, or ""
     near: int  # how much the words right around it share with the question
+    added: bool  # a number of things added (新孵化培育…5家), not how many there are
 
 
 SAME_UNIT = {
@@ -322,7 +324,8 @@ def amounts(asked: Asked, fact: Fact) -> list[Amount]:
         beside = any(0 <= m.start() - given < 16 for given in stated)  # 项目建设80个，总投资759亿元
         near_score = closeness(near, asked) + (3 if beside else 0) + len(named)
         period = period_before(fact, text, start)
-        found.append(Amount(start, end, span, value, lead, period, near_score))
+        added = bool(ADDED.search(text[left : m.start()]))
+        found.append(Amount(start, end, span, value, lead, period, near_score, added))
     return found
 
 
@@ -391,6 +394,9 @@ def number_span(asked: Asked, fact: Fact) -> str | None:
 
 def place_span(asked: Asked, fact: Fact) -> str | None:
     """高桥镇: a place of the kind the question asks for (哪个镇), not one it names itself."""
+    following = aligned(asked, fact.text)
+    if following and asked.kind_noun and following.endswith(asked.kind_noun):
+        return following
     return named_kind(asked, fact.text, fact.entities) if asked.kind_noun else None
 
 
@@ -408,12 +414,20 @@ def named_kind(asked: Asked, text: str, names: Iterable[str] = ()) -> str | None
             continue  # 乐山国家高新技术|产业开发区: the kind word inside a longer name
         starts = [s.end() for s in NAME_START.finditer(text, 0, m.start())]
         start = starts[-1] if starts else 0
-        span = without_leading_verbs(text[start:end])
+        span = after_known(without_leading_verbs(text[start:end]), asked)
         if len(span) <= len(noun) + 1 or len(span) > 20 or in_question(span, asked):
             continue
         around = text[max(0, start - 8) : start] + text[end : end + 8]
         candidates.append((closeness(around, asked), -start, span))
     return max(candidates)[2] if candidates else None
+
+
+def after_known(span: str, asked: Asked) -> str:
+    """乐山市峨眉山市|高桥镇 for …峨眉山市哪个镇: a place the question names is no answer."""
+    places = [w for w in words_of(asked.text) if len(w) >= 2 and w[-1] in "省市州县区镇乡村"]
+    cuts = [span.find(p) + len(p) for p in places if p in span]
+    cut = max(cuts, default=0)
+    return span[cut:] if len(span) - cut >= 2 else span
 
 
 def without_leading_verbs(span: str) -> str:
@@ -672,7 +686,8 @@ def conflicting(asked: Asked, hits: tuple[Hit, ...], factbase: FactBase) -> tupl
             found.append((hit, amount))
             continue
         top = found[0][1]
-        same_thing = amount.lead == top.lead and unit_of(amount) == unit_of(top)
+        same_thing = (amount.lead, amount.added) == (top.lead, top.added)
+        same_thing = same_thing and unit_of(amount) == unit_of(top)
         other_time = amount.period and top.period and amount.period != top.period
         new_value = all(amount.value != seen.value for _, seen in found)
         if same_thing and not other_time and new_value:
