@@ -136,3 +136,40 @@ def test_a_bad_setting_is_a_clear_message_not_a_traceback():
     )
     assert result.returncode == 1
     assert "PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_json_adds_the_short_answer_to_the_answer_and_to_each_result(answerer):
+    (result,) = batch(answerer, ask_line("who", "伟力得的副总经理叫什么名字"))
+    assert result["short"] == "朱晓星（伟力得副总经理）"
+    assert result["results"][0]["short"] == result["short"]
+    assert all("short" in r for r in result["results"])
+    assert "items" not in result and "conflict" not in result
+    (missing,) = batch(answerer, ask_line("oos", "乐山明天会下雨吗？"))
+    assert missing["short"] is None
+
+
+def test_json_list_answer_adds_items_each_with_its_source(answerer):
+    (result,) = batch(answerer, ask_line("list", "乐山有哪些关键共性技术做到了行业领先？"))
+    assert [i["text"] for i in result["items"]] == [
+        "高纯晶硅制备",
+        "医用同位素研发",
+        "稀土循环分离",
+    ]
+    assert all(i["source"]["file"] == result["source"]["file"] for i in result["items"])
+    assert result["short"] == "高纯晶硅制备、医用同位素研发、稀土循环分离"
+
+
+def test_json_conflicting_answers_add_conflict_true(answerer):
+    (result,) = batch(answerer, ask_line("two", "乐山高新区有多少家高新技术企业？"))
+    assert result["conflict"] is True
+    shorts = {r["short"] for r in result["conflicting"]}
+    assert shorts == {"高新技术企业41家", "高新技术企业49家"}
+    assert {r["short"] for r in result["results"]} >= shorts  # existing fields unchanged
+
+
+def test_readable_ask_puts_the_short_answer_first(capsys, monkeypatch):
+    monkeypatch.setenv("BOT_KNOWLEDGE_DIR", str(KNOWLEDGE))
+    assert main(["伟力得的副总经理叫什么名字"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "朱晓星（伟力得副总经理）"
+    assert "伟力得副总经理朱晓星说" in out.splitlines()[1]

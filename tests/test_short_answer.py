@@ -171,7 +171,7 @@ def test_a_list_rendered_as_items_then_sentence_and_source():
     assert text.startswith("共4项：\n• 晶硅光伏\n• 绿色化工\n• 核技术应用\n• 新型储能\n")
     assert listing.text in text and LISTED.citation() in text
     bold = [text[e["offset"] : e["offset"] + e["length"]] for e in entities if e["type"] == "bold"]
-    assert bold[1:5] == ["晶硅光伏", "绿色化工", "核技术应用", "新型储能"]
+    assert bold[1:5] == ["晶硅光伏", "绿色化工", "核技术应用", "新型储能"]  # no emoji before them
 
 
 # -- conflicts -------------------------------------------------------------------------------------
