@@ -75,3 +75,12 @@ def test_broken_knowledge_says_which_file(tmp_path: Path, monkeypatch, capsys):
     assert chat.main([]) == 1
     assert "entities.yaml" in capsys.readouterr().err
     assert not (tmp_path / "q.db").exists()
+
+
+def test_the_short_answer_comes_first(tmp_path: Path):
+    stdin = io.StringIO("伟力得的副总经理是谁？\n乐山有哪些关键共性技术做到了行业领先？\n")
+    stdout = io.StringIO()
+    asyncio.run(chat.chat(shared_answerer(), tmp_path / "q.db", stdin, stdout))
+    replies = stdout.getvalue().split("\n\n")
+    assert replies[0].splitlines()[1] == "朱晓星（伟力得副总经理）"  # after the greeting line
+    assert replies[1].startswith("共3项：\n• 高纯晶硅制备\n• 医用同位素研发\n• 稀土循环分离")
