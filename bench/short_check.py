@@ -5,7 +5,8 @@
 Over the questions whose top answer is right (found, and its sentence holds an expected
 phrase), it prints how often the short answer holds an expected phrase too (the target is at
 least 0.85 of them), how often a short answer is given at all, how many given short answers
-miss every expected phrase, and how many contradict their own sentence: a short answer whose
+hold no expected phrase (read them with --misses: mostly right but shorter than the phrase, 18家
+for 18家企业完成超低排放改造), and how many contradict their own sentence: a short answer whose
 pieces (a name, a role, a number, a period, a list item) are not all printed in the sentence it
 came from, or for a list in that sentence's paragraph (the target is 0).
 """
@@ -60,9 +61,9 @@ class Figures:
         return (
             f"{name}: top answer right {self.right}; short holds an expected phrase "
             f"{self.short_right} ({share:.3f} of right answers); short given "
-            f"{self.with_short}, of which right {precision:.3f}; wrong short "
-            f"{self.with_short - self.short_right}; contradicting their sentence "
-            f"{self.contradicting}"
+            f"{self.with_short}, of which holding one {precision:.3f}; short without an "
+            f"expected phrase {self.with_short - self.short_right}; contradicting their "
+            f"sentence {self.contradicting}"
         )
 
 

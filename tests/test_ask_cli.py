@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.answer import load_answerer
-from bot.ask import main, run_batch
+from bot.ask import ask, main, readable, run_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -167,9 +167,7 @@ def test_json_conflicting_answers_add_conflict_true(answerer):
     assert {r["short"] for r in result["results"]} >= shorts  # existing fields unchanged
 
 
-def test_readable_ask_puts_the_short_answer_first(capsys, monkeypatch):
-    monkeypatch.setenv("BOT_KNOWLEDGE_DIR", str(KNOWLEDGE))
-    assert main(["伟力得的副总经理叫什么名字"]) == 0
-    out = capsys.readouterr().out
-    assert out.splitlines()[0] == "朱晓星（伟力得副总经理）"
-    assert "伟力得副总经理朱晓星说" in out.splitlines()[1]
+def test_readable_ask_puts_the_short_answer_first(answerer):
+    lines = readable(ask(answerer, "伟力得的副总经理叫什么名字")).splitlines()
+    assert lines[0] == "朱晓星（伟力得副总经理）"
+    assert "伟力得副总经理朱晓星说" in lines[1]

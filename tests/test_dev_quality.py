@@ -129,3 +129,24 @@ def test_scoring_matches_qa_eval(dev_run):
     questions, answers, measured = dev_run
     theirs, _ = qa_eval.score(questions, answers)
     assert measured == {k: theirs[k] for k in measured}
+
+
+SHORT_FLOOR = 0.85  # the short-answers issue's bar: of the right answers, short ones holding it
+
+
+def test_short_answers_hold_the_expected_phrase_and_only_what_their_sentence_says(dev_run):
+    """Given a right top answer, its short form holds an expected phrase (bench/short_check.py
+    prints the same figure), and no short answer states what its sentence does not print."""
+    questions, answers, _ = dev_run
+    by_id = {a["id"]: a for a in answers}
+    right = short_right = 0
+    for q in questions:
+        a = by_id[q["id"]]
+        if a.get("short") and not a.get("items"):
+            pieces = [p for p in re.split(r"[（）]", a["short"]) if p]
+            assert all(norm(p) in norm(a["answer"]) for p in pieces), (q["q"], a["short"])
+        if q.get("kind") == "oos" or not a["found"] or not contains(a["answer"], q["expect"]):
+            continue
+        right += 1
+        short_right += contains(a.get("short") or "", q["expect"])
+    assert short_right / right >= SHORT_FLOOR, f"{short_right}/{right}"
