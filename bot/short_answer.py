@@ -22,7 +22,7 @@ import jieba.posseg as pseg
 from bot.answer.question import analyse
 from bot.answer.result import Answer, Hit, Item
 from bot.facts import parse
-from bot.facts.model import Fact, FactBase, Source
+from bot.facts.model import Fact, FactBase
 from bot.text import normalise
 
 SHORT_HITS = 10  # results that get a short form of their own: all any surface shows
@@ -261,7 +261,7 @@ class Amount:
     end: int
     span: str  # as shown: 约10亿元, 增长11%, 836亿元（2023年）
     value: str  # the parsed value for comparing: 10亿元
-    lead: frozenset[str]  # the question's words in the clause before it: its subject and predicate
+    lead: frozenset[str]  # the question's words in its sentence before it: subject and predicate
     period: str  # the period the sentence gives it, or ""
     near: int  # how much the words right around it share with the question
     added: bool  # a number of things added (新孵化培育…5家), not how many there are
@@ -317,14 +317,16 @@ def amounts(asked: Asked, fact: Fact) -> list[Amount]:
             named = before + after
         # Its own piece of the sentence: 45项国家发明专利、|176项实用新型专利
         left, right = clause_around(text, m.start(), m.end(), ITEM_MARKS)
-        lead_text = normalise(text[left : m.start()])
-        lead = frozenset(w for w in words_of(lead_text) if len(w) > 1 and w in asked.text)
+        # What it is a number of: the question's words in its sentence before it (乐山高新区…
+        # 高新技术企业|49家; 新型储能…，|同比增长32% is not 生物医药's growth).
+        said = text[max(text.rfind(mark, 0, m.start()) for mark in "。；！？") + 1 : m.start()]
+        lead = frozenset(w for w in words_of(normalise(said)) if len(w) > 1 and w in asked.text)
         near = text[max(left, m.start() - 10) : m.start()] + text[m.end() : min(right, m.end() + 6)]
         value = (parts.get("value") or "") + (parts.get("mult") or "") + unit
         beside = any(0 <= m.start() - given < 16 for given in stated)  # 项目建设80个，总投资759亿元
         near_score = closeness(near, asked) + (3 if beside else 0) + len(named)
         period = period_before(fact, text, start)
-        added = bool(ADDED.search(text[left : m.start()]))
+        added = bool(ADDED.search(said))
         found.append(Amount(start, end, span, value, lead, period, near_score, added))
     return found
 
@@ -677,12 +679,12 @@ def conflicting(asked: Asked, hits: tuple[Hit, ...], factbase: FactBase) -> tupl
         fact = factbase.fact(hit.fact_id)
         if hit.score < hits[0].score - CONFLICT_MARGIN or fact is None:
             break
-        amount = best_amount(asked, fact)
+        amount = best_amount(asked, fact) if hit.short else None  # shown, or not at all
+        if not found and (amount is None or not amount.lead):
+            return ()  # the top answer gives no clear figure: nothing to set against it
         if amount is None:
             continue
         if not found:
-            if not amount.lead:
-                return ()
             found.append((hit, amount))
             continue
         top = found[0][1]
@@ -726,7 +728,6 @@ def add_short_answers(answer: Answer, factbase: FactBase) -> Answer:
             short = short if short and printed_in(short, hit.answer) else None
         hits[n] = replace(hit, short=short)
     conflict = conflicting(asked, tuple(hits), factbase)
-    hits = [next((c for c in conflict if c.fact_id == h.fact_id), h) for h in hits]
     return replace(answer, hits=tuple(hits), short=hits[0].short, items=items, conflict=conflict)
 
 
@@ -735,8 +736,3 @@ def printed_in(short: str, sentence: str) -> bool:
     under it, which may have been trimmed: a short answer never says what the reader cannot
     check right below it."""
     return all(piece in sentence for piece in re.split(r"[（）]", short) if piece)
-
-
-def when(source: Source) -> str:
-    """The article's date, or its story title when the date is unknown."""
-    return source.date or f"《{source.title}》"
