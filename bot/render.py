@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from itertools import groupby
 
 from bot.answer.result import Answer, Hit
@@ -17,6 +18,7 @@ from bot.facts.model import Fact, Source, Story
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message's text, in UTF-16 code units
 MAX_QUOTED_QUESTION = 60  # a question echoed back in a reply is cut to this many characters
+MAX_INLINE_SHORT = 200  # an inline answer is one message: a list too long for it is cut here
 
 _TAG = re.compile(r"<[^>]*>")
 
@@ -98,10 +100,18 @@ def _fact_block(text: str, entity: str | None, source: Source) -> str:
     return "\n".join(lines)
 
 
-def inline_answer_html(question: str, hit: Hit) -> str:
-    """An answer sent through inline mode: with the question, since the chat never saw it."""
-    quoted = escape(shorten(question, MAX_QUOTED_QUESTION))
-    return f"❓ <b>{quoted}</b>\n\n{hit_html(hit)}"
+def inline_answer_html(question: str, hit: Hit, answer: Answer | None = None) -> str:
+    """An answer sent through inline mode: with the question, since the chat never saw it.
+    Given the whole answer (the first result), it carries a list's items or both conflicting
+    values, when that fits in the one message an inline result sends."""
+    head = f"❓ <b>{escape(shorten(question, MAX_QUOTED_QUESTION))}</b>\n\n"
+    bodies = [found_html(answer)] if answer is not None and answer.top is not None else []
+    bodies.append(hit_html(hit))
+    for body in bodies:
+        if telegram_length(head + body) <= MAX_MESSAGE_CHARS:
+            return head + body
+    short = shorten(hit.short, MAX_INLINE_SHORT) if hit.short else None  # a very long list
+    return head + hit_html(replace(hit, short=short, answer=shorten(hit.answer, 1000)))
 
 
 def notice_html(answer: Answer) -> str:
@@ -111,15 +121,19 @@ def notice_html(answer: Answer) -> str:
 
 def answer_html(answer: Answer, *, in_group: bool = False) -> str:
     """The whole reply to a question: the answer with its source, or an honest "not found"."""
-    if answer.top is None:
-        body = not_found_html(answer, in_group=in_group)
-    elif answer.conflict:
-        body = conflict_html(answer)
-    elif len(answer.items) > 1:
-        body = list_html(answer)
-    else:
-        body = hit_html(answer.top)
+    body = found_html(answer) if answer.top else not_found_html(answer, in_group=in_group)
     return "\n\n".join(part for part in (notice_html(answer), body) if part)
+
+
+def found_html(answer: Answer) -> str:
+    """A found answer: both values when the articles differ, a list's items, or the short
+    answer in bold over its sentence and source."""
+    assert answer.top is not None
+    if answer.conflict:
+        return conflict_html(answer)
+    if len(answer.items) > 1:
+        return list_html(answer)
+    return hit_html(answer.top)
 
 
 def not_found_html(answer: Answer, *, in_group: bool) -> str:

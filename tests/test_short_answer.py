@@ -276,3 +276,21 @@ def test_a_long_list_is_split_into_valid_messages_within_telegram_limits():
     for part in parts:
         assert render.telegram_length(part) <= render.MAX_MESSAGE_CHARS
         parse_html(part)  # raises where Telegram would refuse the markup
+
+
+def test_an_inline_answer_carries_the_whole_list_only_when_it_fits_one_message():
+    factbase, listing = list_factbase()
+    answer = add_short_answers(
+        found(hit(listing), question="乐山将加快培育哪些优势产业？"), factbase
+    )
+    whole = render.inline_answer_html("乐山将加快培育哪些优势产业？", answer.top, answer)
+    assert "• 新型储能" in parse_html(whole)[0]
+
+    items = "、".join(f"第{n}号特色产业" for n in range(600))
+    text = f"乐山将加快培育{items}等优势产业。"
+    f = fact("long", text, Source("long.txt", "长报道", "", "", 1))
+    factbase = FactBase([Story("s", "long.txt", "长报道", "", "", [text])], [], [f])
+    answer = add_short_answers(found(hit(f), question="乐山将加快培育哪些优势产业？"), factbase)
+    markup = render.inline_answer_html("乐山将加快培育哪些优势产业？", answer.top, answer)
+    assert render.telegram_length(markup) <= render.MAX_MESSAGE_CHARS
+    parse_html(markup)

@@ -76,3 +76,12 @@ def test_inline_result_carries_the_bold_short_answer(bot: BotThread, botapi: Fak
     assert SHORT in bold_texts(text, entities)
     assert len(call.params["results"]) <= 50
     assert all(len(r["id"].encode()) <= 64 for r in call.params["results"])
+
+
+def test_first_inline_result_shows_both_conflicting_values(bot: BotThread, botapi: FakeBotApi):
+    query_id = botapi.inline_query(USER, TWO_FIGURES)
+    call = botapi.wait_for("answerInlineQuery", lambda c: c.params["inline_query_id"] == query_id)
+    assert call.ok, call.error
+    text, entities = parse_html(call.params["results"][0]["input_message_content"]["message_text"])
+    assert "⚠️ 这几篇文章的说法不一致" in text
+    assert {"高新技术企业41家", "高新技术企业49家"} <= set(bold_texts(text, entities))

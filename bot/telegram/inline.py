@@ -38,7 +38,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         answer = add_short_answers(answerer.ask(text), answerer.factbase)
         if answer.found:  # every result sent is one the bot would give as an answer
             sure = [hit for hit in answer.hits if hit.score >= FOUND_THRESHOLD]
-            results = [hit_result(n, text, hit) for n, hit in enumerate(sure)]
+            results = [hit_result(n, text, hit, answer) for n, hit in enumerate(sure)]
         else:
             results = [not_found_result(answer)]
             button = InlineQueryResultsButton(
@@ -58,13 +58,15 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await inline.answer(results, cache_time=CACHE_SECONDS, button=button)
 
 
-def hit_result(n: int, question: str, hit: Hit) -> InlineQueryResultArticle:
-    """One answer to choose: titled by its entity, described by its source."""
+def hit_result(n: int, question: str, hit: Hit, answer: Answer) -> InlineQueryResultArticle:
+    """One answer to choose: titled by its entity, described by its short answer and source;
+    the first carries the whole answer (a list, both conflicting values)."""
+    content = render.inline_answer_html(question, hit, answer if n == 0 else None)
     return InlineQueryResultArticle(
         id=result_id(f"{n}-{hit.fact_id}"),
         title=hit.label,
         description=inline_description(hit),
-        input_message_content=InputTextMessageContent(render.inline_answer_html(question, hit)),
+        input_message_content=InputTextMessageContent(content),
     )
 
 
