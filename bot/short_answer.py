@@ -28,7 +28,7 @@ from bot.text import normalise
 SHORT_HITS = 10  # results that get a short form of their own: all any surface shows
 CONFLICT_MARGIN = 5.0  # a result this close to the top one's score is a rival answer
 MAX_SHORT_CHARS = 40  # longer spans are not "at a glance": the sentence alone says it better
-MAX_ITEM_CHARS = 30
+MAX_ITEM_CHARS = 30  # a longer "item" is a clause the list-cutting misread, not a name
 
 CLAUSE_MARKS = "，。；：！？,;:!?"
 ITEM_MARKS = CLAUSE_MARKS + "、"
@@ -65,21 +65,10 @@ LIST_LEAD = frozenset(
 LEADING_FLAGS = {"d", "ad", "p", "c", "vd", "u", "uj"}  # adverbs, prepositions, particles
 NAME_LEAD = LIST_LEAD | {"支持", "依托", "依靠", "采用", "利用", "位于", "落户"}
 YEARS_ASKED = re.compile(r"(?:几|多少)年")  # 接下来几年要扩大投资: a count of years, not 元
-NOUN_FLAGS = ("n", "b", "j", "vn", "l")
-PREFIX_DROPPED = {
-    "v",
-    "d",
-    "p",
-    "c",
-    "m",
-    "u",
-    "uj",
-    "ad",
-    "vd",
-    "r",
-    "y",
-    "x",
-}  # word classes that can name what a count counts
+NOUN_FLAGS = ("n", "b", "j", "vn", "l")  # jieba word classes that can name a counted thing
+PREFIX_DROPPED = set(
+    "v d p c m u uj ad vd r y x".split()
+)  # words a name does not start with  # word classes that can name what a count counts
 ROLE_WORDS = re.compile(parse.ROLE_WORDS)
 
 
@@ -267,11 +256,9 @@ class Amount:
     added: bool  # a number of things added (新孵化培育…5家), not how many there are
 
 
-SAME_UNIT = {
-    "家": ("家", "户"),
-    "人": ("人",),
-    "个": ("个", "大"),
-}  # 五大基地: five  # 多少户 is asked as 家 (question.UNIT_NAMES)
+# Units a question's unit also covers: 多少户 is asked as 家 (question.UNIT_NAMES), 五大基地
+# counts like 五个.
+SAME_UNIT = {"家": ("家", "户"), "个": ("个", "大")}
 COUNTED = set("家个项条名位户批种粒支大")  # units that count things the text names beside them
 
 
