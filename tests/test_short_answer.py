@@ -10,7 +10,9 @@ from bot import render
 from bot.answer.result import Answer, Hit
 from bot.facts import parse
 from bot.facts.model import Fact, FactBase, Source, Story
-from bot.short_answer import add_short_answers, asked_of, short_span
+from bot.short_answer import add_short_answers
+from bot.short_answer.asked import asked_of
+from bot.short_answer.spans import short_span
 
 PEOPLE = Source("people.txt", "人物报道", "乐山日报", "2025-07-05", 1)
 PARK = Source("park.txt", "园区报道", "", "", 1)
