@@ -107,7 +107,7 @@ MIGRATIONS: list[str] = [
         chat_id      INTEGER,
         user_id      INTEGER,
         payload      TEXT NOT NULL,        -- the update as Telegram sent it (JSON)
-        status       TEXT NOT NULL DEFAULT 'pending',  -- pending | replied | stale
+        status       TEXT NOT NULL DEFAULT 'pending',  -- pending | replied | stale | failed
         owner        TEXT,                 -- the worker answering it; NULL: free to claim
         lease_until  TEXT,                 -- UTC ISO-8601; after it another worker may claim
         attempts     INTEGER NOT NULL DEFAULT 0,  -- claims so far (a receipt is the first)
@@ -193,6 +193,7 @@ RELEASE_ALL = """
     UPDATE outbox SET owner = NULL, lease_until = NULL
     WHERE owner = ? AND status = 'pending'
 """
+FINISHED_STATUSES = ("replied", "stale", "failed")
 COUNT_PENDING = "SELECT count(*) FROM outbox WHERE status = 'pending'"
 UNANSWERED_ROWS = """
     SELECT raw_text, normalised, found, time FROM queries
@@ -645,10 +646,11 @@ class QueryLog:
         return await self._committed(take)
 
     async def mark_replied(self, update_id: int, owner: str, status: str = "replied") -> bool:
-        """The reply went out (status "replied"), or an apology for a stale one ("stale").
-        False if `owner` no longer held the row: then someone else answers it."""
-        if status not in ("replied", "stale"):
-            raise ValueError(f"an outbox row ends as replied or stale, not {status!r}")
+        """The update is dealt with: "replied" (handled; a reply was sent if one was due),
+        "stale" (too old: an apology was sent) or "failed" (refused for good, e.g. the user
+        blocked the bot). False if `owner` no longer held the row: someone else answers it."""
+        if status not in FINISHED_STATUSES:
+            raise ValueError(f"an outbox row ends as one of {FINISHED_STATUSES}, not {status!r}")
         params = (status, utc_now_iso(), update_id, owner)
         return bool(await self._committed(lambda db: _changed(db, MARK_FINISHED, params)))
 
