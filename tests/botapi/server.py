@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import EllipsisType
 from typing import Any
@@ -97,6 +97,7 @@ class ApiCall:
     ok: bool
     result: Any
     error: str | None
+    time: float = field(default_factory=time.monotonic)  # when it was answered
 
 
 class ApiError(Exception):
