@@ -45,9 +45,7 @@ def outbox(db_path: Path) -> Counter[str]:
         return Counter(status for (status,) in db.execute("SELECT status FROM outbox"))
 
 
-def test_twenty_http_500s_on_send_message_every_user_answered(
-    bot: BotThread, botapi: FakeBotApi
-):
+def test_twenty_http_500s_on_send_message_every_user_answered(bot: BotThread, botapi: FakeBotApi):
     botapi.fail_next("sendMessage", 20)
     users = range(30_000, 30_020)
     ask_all(botapi, users)
@@ -184,3 +182,14 @@ def test_a_rejected_token_is_one_line_and_debug_shows_the_traceback(
     assert "error: Telegram rejected the bot token" in log
     assert ("Traceback" in log) is debug
     assert "WRONG-secret-token" not in log
+
+
+def test_a_user_who_blocked_the_bot_is_not_retried(bot: BotThread, botapi: FakeBotApi):
+    botapi.fail_next("sendMessage", 1, status=403)
+    botapi.send_private_message(32_000, QUESTIONS[0])
+    botapi.wait_for("sendMessage", lambda c: c.params["chat_id"] == 32_000)
+    botapi.send_private_message(32_001, QUESTIONS[0])
+    wait_until_answered(botapi, range(32_001, 32_002), timeout=30)
+    bot.stop()
+    assert len(botapi.calls_of("sendMessage")) == 2  # the refused send was not tried again
+    assert outbox(bot.config.db_path) == Counter(replied=1, failed=1)

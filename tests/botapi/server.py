@@ -674,8 +674,8 @@ class FakeBotApi:
         if not statuses:
             return None
         status = statuses.pop(0)
-        phrase = http.client.responses.get(status, "Error")
-        return ApiError(phrase if status >= 500 else f"Bad Request: {phrase}", status)
+        described = {400: "Bad Request: injected", 403: "Forbidden: bot was blocked by the user"}
+        return ApiError(described.get(status, http.client.responses.get(status, "Error")), status)
 
     # --- playing the users ---
 
