@@ -31,7 +31,12 @@ def test_5xx_timeouts_and_lost_connections_are_transient(error):
 
 @pytest.mark.parametrize(
     "error",
-    [BadRequest("message is too long"), Forbidden("blocked"), InvalidToken(), RetryAfter(timedelta(seconds=3))],
+    [
+        BadRequest("message is too long"),
+        Forbidden("blocked"),
+        InvalidToken(),
+        RetryAfter(timedelta(seconds=3)),
+    ],
 )
 def test_refusals_and_flood_control_are_not_retried_here(error):
     assert not is_transient(error)
