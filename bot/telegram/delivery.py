@@ -98,15 +98,15 @@ class Outbox:
     async def finish(self, update_id: int, done: str = "replied") -> None:
         """After the handlers ran: `done`, failed for good, or pending again."""
         error = self.failures.pop(update_id, None)
-        try:
-            if error is None:
-                await self.querylog.mark_replied(update_id, self.owner, status=done)
-            elif isinstance(error, ShuttingDown) or is_transient(error):
-                await self.querylog.release(update_id, self.owner, one_line(error))
-            else:
-                await self.querylog.mark_replied(update_id, self.owner, status="failed")
-        finally:
-            self.held.discard(update_id)
+        # Not held from here on: once a release is committed, the next sweep may take it.
+        # Until then this process's lease keeps every other claim off it.
+        self.held.discard(update_id)
+        if error is None:
+            await self.querylog.mark_replied(update_id, self.owner, status=done)
+        elif isinstance(error, ShuttingDown) or is_transient(error):
+            await self.querylog.release(update_id, self.owner, one_line(error))
+        else:
+            await self.querylog.mark_replied(update_id, self.owner, status="failed")
 
     # -- taking over pending replies ------------------------------------------------------------
 
