@@ -128,6 +128,8 @@ def test_300_questions_sigterm_sigkill_restart_all_answered_once(
     log = (tmp_path / "first.log").read_text("utf-8")
     assert first.returncode == 0, f"killed, or failed, after {took:.1f} s:\n{log[-3000:]}"
     assert "left pending for the next start" in log
+    # recorded before confirmed: every update is in the outbox or still waiting at Telegram
+    assert outbox(tmp_path / "queries.db").total() + botapi.pending_updates == 300
 
     second = run_bot(botapi, tmp_path, "second.log")
     try:
