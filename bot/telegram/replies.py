@@ -1,4 +1,4 @@
-"""From a question to a sent reply: rate limit, typing, answer, log, send.
+"""From a question to a sent reply: rate limit, answer (typing if slow), send, log.
 
 Private chats, groups and the /start example buttons all answer through `answer_question`,
 so they format, log and limit the same way.
@@ -6,8 +6,12 @@ so they format, log and limit the same way.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from telegram import Bot, Chat, InlineKeyboardMarkup, Message, ReplyParameters, User
 from telegram.constants import ChatAction
@@ -15,6 +19,7 @@ from telegram.error import NetworkError
 from telegram.ext import ContextTypes
 
 from bot import render
+from bot.answer import Answer
 from bot.querylog import query_record
 from bot.short_answer import add_short_answers
 from bot.telegram.keyboards import answer_keyboard, ask_privately_keyboard, suggestions_keyboard
@@ -22,6 +27,19 @@ from bot.telegram.ratelimit import Verdict
 from bot.telegram.state import bot_state
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# The typing indicator costs a call from the same 30-a-second budget as the answers, so it
+# is shown only for an answer that takes longer than this to work out.
+TYPING_AFTER_S = 0.5
+# Every question the bot answers is worked out in this one thread: off the event loop, so
+# the loop can show the indicator meanwhile, and never two at once, as the engine's caches
+# are not thread-safe. More threads would not be faster: the work is CPU-bound under the GIL.
+ANSWERING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answering")
+
+
+async def in_answering_thread(work: Callable[[], T]) -> T:
+    return await asyncio.get_running_loop().run_in_executor(ANSWERING, work)
 
 
 async def send_html(
@@ -56,6 +74,26 @@ async def show_typing(bot: Bot, chat_id: int) -> None:
         log.info("no typing indicator for chat %s: %s", chat_id, error)
 
 
+async def answer_showing_typing(bot: Bot, chat_id: int, ask: Callable[[], Answer]) -> Answer:
+    """`ask()` in the answering thread; "typing…" if it runs longer than TYPING_AFTER_S.
+
+    The time counts from when the work starts, not from when it was queued behind other
+    questions: under load each answer is still quick, and the budget goes to the answers."""
+    loop = asyncio.get_running_loop()
+    started = asyncio.Event()
+
+    def work() -> Answer:
+        loop.call_soon_threadsafe(started.set)
+        return ask()
+
+    job = loop.run_in_executor(ANSWERING, work)
+    await started.wait()
+    done, _ = await asyncio.wait({job}, timeout=TYPING_AFTER_S)
+    if not done:
+        await show_typing(bot, chat_id)
+    return await job
+
+
 async def answer_question(
     context: ContextTypes.DEFAULT_TYPE,
     *,
@@ -83,29 +121,32 @@ async def answer_question(
             )
         return
 
-    await show_typing(context.bot, chat.id)
     in_group = surface == "group"
-    answer = state.answerer.ask(question, strict=in_group)
-    answer = add_short_answers(answer, state.answerer.factbase)
+    answerer = state.answerer  # read once: a /reload may replace it meanwhile
+    answer = await answer_showing_typing(
+        context.bot,
+        chat.id,
+        lambda: add_short_answers(answerer.ask(question, strict=in_group), answerer.factbase),
+    )
     markup = render.answer_html(answer, in_group=in_group)
     # logged latency: from the question arriving to the reply being ready to send
     latency_ms = round((time.perf_counter() - started) * 1000)
-    query_id = state.querylog.record(
-        query_record(
-            question,
-            answer,
-            surface=surface,
-            latency_ms=latency_ms,
-            user_id=user.id,
-            chat_id=chat.id,
-            chat_type=chat.type,
-        )
+    row = query_record(
+        question,
+        answer,
+        surface=surface,
+        latency_ms=latency_ms,
+        user_id=user.id,
+        chat_id=chat.id,
+        chat_type=chat.type,
     )
 
     if answer.top:
-        keyboard = answer_keyboard(answer.top.fact_id, query_id)
+        keyboard = answer_keyboard(answer.top.fact_id, row.id)
     elif in_group:
         keyboard = ask_privately_keyboard(context.bot.username, question)
     else:
         keyboard = suggestions_keyboard(answer.suggestions)
     await send_html(context.bot, chat.id, markup, keyboard=keyboard, reply_to=reply_to)
+    # logged once sent: a send that fails is tried again later, and logs its row then
+    state.querylog.record(row)
