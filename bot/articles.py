@@ -1,0 +1,248 @@
+"""`python -m bot add PATH…`, `python -m bot remove NAME`, `python -m bot list`.
+
+Adding reads each document (bot.corpus.ingest), stores it under seeds/ (bot.corpus.library),
+rebuilds the fact base incrementally (bot.facts.build) and says what changed, with example
+questions the engine now answers from the new article. If the build fails, the articles folder
+is put back as it was and the previous fact base stays: nothing is half-done. The Telegram
+upload (bot/telegram/documents.py) runs the same `add_documents`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.corpus import CorpusError
+from bot.corpus.ingest import Article, IngestError, read_document, read_path
+from bot.corpus.library import (
+    article_name,
+    content_key,
+    find_article,
+    list_articles,
+    present_keys,
+    remove_article,
+    store_articles,
+    stored_text,
+)
+from bot.corpus.stories import read_article
+from bot.facts.build import BuildReport, build_report
+from bot.facts.extract import make_facts
+from bot.facts.model import Fact, FactBase
+from bot.facts.parse import NUMBER
+from bot.facts.store import KnowledgeError
+
+EXAMPLE_COUNT = 3
+CLAUSE = re.compile(r"[^，。；：！？]+")
+Say = Callable[[str], object]
+
+
+@dataclass
+class Change:
+    """What an add did: per document, added, already present or refused, and the totals."""
+
+    added: list[tuple[str, Article]] = field(default_factory=list)  # (stored name, article)
+    present: list[tuple[str, str]] = field(default_factory=list)  # (document, existing name)
+    refused: list[str] = field(default_factory=list)  # one reason per refused document
+    stories: int = 0
+    facts: int = 0
+    entities: list[str] = field(default_factory=list)  # names new to the fact base
+    examples: list[str] = field(default_factory=list)
+    report: BuildReport | None = None
+
+
+def add_documents(
+    seeds_dir: Path,
+    knowledge_dir: Path,
+    documents: list[tuple[str, bytes | Path]],
+    say: Say = lambda _line: None,
+    examples: bool = True,
+) -> Change:
+    """Add (name, bytes or path) documents; raises CorpusError or KnowledgeError, with the
+    articles folder restored, when the fact base cannot be rebuilt."""
+    change = Change()
+    known = present_keys(seeds_dir) if seeds_dir.is_dir() else {}
+    for name, content in documents:
+        try:
+            article = (
+                read_path(content) if isinstance(content, Path) else read_document(name, content)
+            )
+        except IngestError as exc:
+            change.refused.append(str(exc))
+            continue
+        text = stored_text(article)
+        if not make_facts(read_article(Path(name), {}, text.encode())):
+            change.refused.append(f"{name}: no sentence of the text could become a fact")
+            continue
+        key = content_key(text)
+        if key in known:
+            change.present.append((name, known[key]))
+            continue
+        known[key] = article_name(article)
+        change.added.append((article_name(article), article))
+    if not change.added:
+        return change
+    snapshot = store_articles(seeds_dir, change.added)
+    try:
+        report = build_report(seeds_dir, knowledge_dir, say=say)
+    except BaseException:
+        snapshot.restore(seeds_dir)
+        raise
+    change.report = report
+    names = {name for name, _ in change.added}
+    factbase = report.factbase
+    change.stories = sum(1 for s in factbase.stories if s.file in names)
+    new_facts = [f for f in factbase.facts if f.source.file in names]
+    change.facts = len(new_facts)
+    named = {n for f in new_facts for n in f.entities}
+    before = report.entities_before
+    change.entities = sorted({e.name for e in factbase.entities} - before if before else named)
+    if examples and new_facts:
+        change.examples = example_questions(factbase, new_facts)
+    return change
+
+
+def example_questions(factbase: FactBase, new_facts: list[Fact]) -> list[str]:
+    """Up to EXAMPLE_COUNT questions that the engine answers from the new facts themselves."""
+    from bot.answer import Answerer
+
+    answerer = Answerer(factbase)
+    found: list[str] = []
+    for question, fact in candidate_questions(new_facts):
+        top = answerer.ask(question).top
+        if top and top.source.file == fact.source.file and question not in found:
+            found.append(question)
+            if len(found) == EXAMPLE_COUNT:
+                break
+    return found
+
+
+def candidate_questions(facts: list[Fact]):
+    """Questions a reader might ask of these facts: who holds a role, how much or how many."""
+    for fact in facts:
+        for person in fact.people:
+            if person.role and person.organisation:
+                yield f"{person.organisation}的{person.role}是谁？", fact
+    for fact in facts:
+        for clause in CLAUSE.findall(fact.text):
+            m = NUMBER.search(clause)
+            if m and 8 <= len(clause) <= 40 and m.start() >= 4 and m["unit"] != "年":
+                asked = clause[: m.start()].rstrip("约近超达突破")
+                subject = next((e for e in fact.entities if e not in clause and len(e) <= 10), "")
+                yield f"{subject}{asked}多少{m['unit']}？", fact
+    for fact in facts:
+        if fact.source.paragraph and 12 <= len(fact.text) <= 60:
+            yield fact.text.rstrip("。！？") + "？", fact
+
+
+def describe(change: Change) -> list[str]:
+    """The summary an admin reads, in the CLI and in Telegram."""
+    lines = [f"已添加 {name}：《{a.title or '（无标题）'}》" for name, a in change.added]
+    lines += [f"已存在，未改动：{doc} 即 {name}" for doc, name in change.present]
+    lines += [f"未添加：{reason}" for reason in change.refused]
+    if change.added:
+        counts = f"报道 {change.stories} 篇、实体 {len(change.entities)} 个、事实 {change.facts} 条"
+        lines.append(f"新增{counts}。")
+        if change.entities:
+            shown = "、".join(change.entities[:8]) + ("…" if len(change.entities) > 8 else "")
+            lines.append(f"新实体：{shown}")
+        if change.examples:
+            lines.append("现在可以问，例如：")
+            lines += [f"  · {q}" for q in change.examples]
+    elif not change.refused:
+        lines.append("没有新文章，知识库未改动。")
+    else:
+        lines.append("知识库未改动。")
+    return lines
+
+
+def add_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot add",
+        description="Add articles (.txt, .md, .html/.htm, .pdf) to seeds/ and update the "
+        "fact base.",
+    )
+    parser.add_argument("paths", nargs="+", type=Path)
+    seeds_and_knowledge(parser)
+    args = parser.parse_args(argv)
+    knowledge_dir = knowledge_of(args)
+    if knowledge_dir is None:
+        return 2
+    try:
+        change = add_documents(
+            args.seeds, knowledge_dir, [(p.name, p) for p in args.paths], say=print_err
+        )
+    except (CorpusError, KnowledgeError) as exc:
+        print(f"add failed, nothing changed: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(describe(change)))
+    return 1 if change.refused else 0
+
+
+def remove_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot remove",
+        description="Take an article out of seeds/, with its facts. NAME is its file name "
+        "(as `python -m bot list` shows), a unique start of it, or its title.",
+    )
+    parser.add_argument("name")
+    seeds_and_knowledge(parser)
+    args = parser.parse_args(argv)
+    knowledge_dir = knowledge_of(args)
+    if knowledge_dir is None:
+        return 2
+    try:
+        path = find_article(args.seeds, args.name)
+    except CorpusError as exc:
+        print(f"remove failed: {exc}", file=sys.stderr)
+        return 1
+    snapshot = remove_article(args.seeds, path)
+    try:
+        report = build_report(args.seeds, knowledge_dir, say=print_err)
+    except (CorpusError, KnowledgeError) as exc:
+        snapshot.restore(args.seeds)
+        print(f"remove failed, nothing changed: {exc}", file=sys.stderr)
+        return 1
+    factbase = report.factbase
+    print(
+        f"removed {path.name}; the fact base now has {len(factbase.stories)} stories, "
+        f"{len(factbase.entities)} entities, {len(factbase.facts)} facts"
+    )
+    return 0
+
+
+def list_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot list", description="List the articles.")
+    parser.add_argument("--seeds", type=Path, default=Path("seeds"), help="articles folder")
+    args = parser.parse_args(argv)
+    if not args.seeds.is_dir():
+        print(f"{args.seeds}: the articles folder does not exist", file=sys.stderr)
+        return 1
+    listed = list_articles(args.seeds)
+    for item in listed:
+        meta = " ".join(x for x in (item.date, item.publication) if x)
+        origin = f"  (from {item.origin})" if item.origin else ""
+        print(f"{item.name}  {meta + '  ' if meta else ''}{item.title}{origin}")
+    print(f"{len(listed)} articles in {args.seeds}/")
+    return 0
+
+
+def seeds_and_knowledge(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seeds", type=Path, default=Path("seeds"), help="articles folder")
+    parser.add_argument("--out", type=Path, default=None, help="knowledge folder")
+
+
+def knowledge_of(args: argparse.Namespace) -> Path | None:
+    from bot.config import load_config
+
+    if args.out is not None:
+        return args.out
+    config = load_config()
+    return config.knowledge_dir if config else None
+
+
+def print_err(line: str) -> None:
+    print(line, file=sys.stderr)

@@ -1,0 +1,208 @@
+"""Read one article document (.txt, .md, .html/.htm, .pdf) into its text and metadata.
+
+News arrives as saved web pages and newspaper PDFs, not as clean text. Web pages go through
+trafilatura, which is built to find a news story among menus, footers and link lists; PDFs
+through pypdf's text layer. Everything that cannot become an article fails here with a reason
+an admin can act on, before anything in seeds/ or knowledge/ is touched.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.text import CJK
+
+MAX_DOCUMENT_BYTES = 10 * 2**20  # a news page or a newspaper PDF is far smaller
+MIN_ARTICLE_CHARS = 40  # less than this is no article: a caption, a menu, a stub
+TEXT_KINDS = {".txt", ".md"}
+HTML_KINDS = {".html", ".htm"}
+PDF_KINDS = {".pdf"}
+KINDS = TEXT_KINDS | HTML_KINDS | PDF_KINDS
+# Chinese news sites print the source and the writer on an info line above the story:
+# "来源：乐山日报  作者：王晓燕  发布时间：2025-03-18 09:30".
+SOURCE_LINE = re.compile(rf"来源[:：]\s*(?P<value>[{CJK}A-Za-z0-9·]{{2,20}})")
+AUTHOR_LINE = re.compile(
+    rf"(?:作者|记者|文)[:：/]\s*(?P<value>[{CJK}·]{{2,4}}(?:[、，,][{CJK}·]{{2,4}})*)"
+)
+ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+SENTENCE_END = "。！？!?…”」』"
+
+
+class IngestError(Exception):
+    """This document cannot be added; the message says why, for the admin."""
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article's own text (paragraphs, one per line) and what the page says about it."""
+
+    text: str
+    title: str = ""
+    publication: str = ""
+    date: str = ""  # ISO, 2025-03-18
+    author: str = ""
+    origin: str = ""  # the file name it came from
+
+
+def kind_of(name: str) -> str:
+    kind = Path(name).suffix.lower()
+    if kind not in KINDS:
+        accepted = ", ".join(sorted(KINDS))
+        shown = kind or "no extension"
+        raise IngestError(f"{name}: unknown kind of file ({shown}); accepted: {accepted}")
+    return kind
+
+
+def read_path(path: Path) -> Article:
+    """The article in a file on disk; the size is checked before anything is read."""
+    kind_of(path.name)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot be read ({exc.strerror})") from exc
+    check_size(path.name, size)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot be read ({exc.strerror})") from exc
+    return read_document(path.name, data)
+
+
+def check_size(name: str, size: int) -> None:
+    if size > MAX_DOCUMENT_BYTES:
+        raise IngestError(
+            f"{name}: too large ({size / 2**20:.1f} MB; the limit is "
+            f"{MAX_DOCUMENT_BYTES // 2**20} MB); is it really one article?"
+        )
+    if size == 0:
+        raise IngestError(f"{name}: the file is empty")
+
+
+def read_document(name: str, data: bytes) -> Article:
+    """The article in a document's bytes, whatever surface it came from."""
+    kind = kind_of(name)
+    check_size(name, len(data))
+    if kind in PDF_KINDS:
+        article = read_pdf(name, data)
+    elif kind in HTML_KINDS:
+        article = read_html(name, decode_text(name, data))
+    else:
+        article = read_plain(decode_text(name, data))
+    text = tidy(article.text)
+    if len(re.sub(r"\s", "", text)) < MIN_ARTICLE_CHARS:
+        raise IngestError(f"{name}: no article text found (at most a few words)")
+    return Article(
+        text=text,
+        title=article.title.strip(),
+        publication=article.publication.strip(),
+        date=article.date,
+        author=article.author.strip(),
+        origin=Path(name).name,
+    )
+
+
+def decode_text(name: str, data: bytes) -> str:
+    """UTF-8, or GB18030 (older Chinese pages and files); binary data is refused."""
+    if b"\0" in data[:65536]:
+        raise IngestError(f"{name}: binary data, not text (is the extension right?)")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
+        if controls > len(text) // 100:
+            break
+        return text
+    raise IngestError(f"{name}: binary data, not text (is the extension right?)")
+
+
+def read_plain(text: str) -> Article:
+    """A .txt or .md article as it is: the corpus cleaner reads its headings and bylines."""
+    return Article(text=text)
+
+
+def read_html(name: str, html: str) -> Article:
+    import trafilatura  # slow to import; only web pages need it
+
+    document = trafilatura.bare_extraction(
+        html,
+        with_metadata=True,
+        favor_precision=True,  # a missed sentence costs less than a menu taken for a fact
+        include_comments=False,
+        include_tables=False,
+        include_links=False,
+        include_images=False,
+        deduplicate=True,
+    )
+    if document is None or not (document.text or "").strip():
+        raise IngestError(f"{name}: no article body found in the page (only menus or links?)")
+    page_text = trafilatura.html2txt(html) or ""
+    source = SOURCE_LINE.search(page_text)
+    author = AUTHOR_LINE.search(page_text)
+    return Article(
+        text=document.text,
+        title=document.title or "",
+        publication=source["value"] if source else (document.sitename or ""),
+        date=iso(document.date or ""),
+        author=document.author or (author["value"] if author else ""),
+    )
+
+
+def read_pdf(name: str, data: bytes) -> Article:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = str((reader.metadata or {}).get("/Title") or "")
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise IngestError(f"{name}: not a readable PDF ({exc})") from exc
+    if not re.sub(r"\s", "", "".join(pages)):
+        raise IngestError(
+            f"{name}: the PDF has no text layer (a scan?); run OCR on it first, "
+            "or send the article as text"
+        )
+    text = join_pdf_lines("\n".join(pages))
+    first = text.split("\n", 1)[0].strip()
+    if not title and len(first) <= 40 and first[-1:] not in SENTENCE_END:
+        title = first  # a headline line opens the page
+    if title and first == title:
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    return Article(text=text, title=title)
+
+
+def join_pdf_lines(text: str) -> str:
+    """A PDF's text layer breaks lines where the column ends: join them into paragraphs,
+    which end where a line ends a sentence."""
+    paragraphs: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        current += line
+        if line[-1] in SENTENCE_END or (not paragraphs and not current[:-1]):
+            paragraphs.append(current)
+            current = ""
+        elif len(current) <= 40 and not re.search(r"[，。；：！？,]", current):
+            paragraphs.append(current)  # a short unpunctuated line: a headline
+            current = ""
+    if current:
+        paragraphs.append(current)
+    return "\n".join(paragraphs)
+
+
+def tidy(text: str) -> str:
+    """One paragraph per line, without indentation, blank lines or trailing spaces."""
+    lines = (line.strip(" \t\u3000\xa0") for line in text.replace("\r\n", "\n").split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def iso(date: str) -> str:
+    m = ISO_DATE.search(date)
+    return f"{m[1]}-{m[2]}-{m[3]}" if m else ""
