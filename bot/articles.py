@@ -36,7 +36,7 @@ from bot.facts.parse import NUMBER
 from bot.facts.store import KnowledgeError
 
 EXAMPLE_COUNT = 3
-CLAUSE = re.compile(r"[^，。；：！？]+")
+CLAUSE = re.compile(r"[^，。；：！？—]+")
 Say = Callable[[str], object]
 
 

@@ -27,8 +27,15 @@ SOURCE_LINE = re.compile(rf"来源[:：]\s*(?P<value>[{CJK}A-Za-z0-9·]{{2,20}})
 AUTHOR_LINE = re.compile(
     rf"(?:作者|记者|文)[:：/]\s*(?P<value>[{CJK}·]{{2,4}}(?:[、，,][{CJK}·]{{2,4}})*)"
 )
-ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+ISO_DATE = re.compile(r"(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})")
 SENTENCE_END = "。！？!?…”」』"
+# Lines that are the site's or the paper's, not the story's, when the extractor lets one
+# through: copyright and licence lines, editor credits, and link lists (a | b | c).
+CLUTTER_LINE = re.compile(
+    r"版\s*权\s*所\s*有|Copyright|©|ICP备|公网安备|责任编辑|责编|^[（(]?编辑[:：]|举报电话"
+    r"|(?:[^|｜]*[|｜]){2}"
+)
+INFO_LINE_DATE = re.compile(r"^.*(?:来源|发布|时间|日期).*$", re.M)
 
 
 class IngestError(Exception):
@@ -92,7 +99,7 @@ def read_document(name: str, data: bytes) -> Article:
     else:
         article = read_plain(decode_text(name, data))
     text = tidy(article.text)
-    if len(re.sub(r"\s", "", text)) < MIN_ARTICLE_CHARS:
+    if story_chars(text) < MIN_ARTICLE_CHARS:
         raise IngestError(f"{name}: no article text found (at most a few words)")
     return Article(
         text=text,
@@ -128,28 +135,39 @@ def read_plain(text: str) -> Article:
 def read_html(name: str, html: str) -> Article:
     import trafilatura  # slow to import; only web pages need it
 
-    document = trafilatura.bare_extraction(
-        html,
-        with_metadata=True,
-        favor_precision=True,  # a missed sentence costs less than a menu taken for a fact
-        include_comments=False,
-        include_tables=False,
-        include_links=False,
-        include_images=False,
-        deduplicate=True,
-    )
-    if document is None or not (document.text or "").strip():
+    document = None
+    # Precision first: a missed sentence costs less than a menu taken for a fact. Pages laid
+    # out in tables (many government sites) only yield their story to the default settings.
+    for precise in (True, False):
+        document = trafilatura.bare_extraction(
+            html,
+            with_metadata=True,
+            favor_precision=precise,
+            include_comments=False,
+            include_tables=False,
+            include_links=False,
+            include_images=False,
+        )
+        if document is not None and story_chars(drop_clutter(document.text or "")):
+            break
+    if document is None or not story_chars(drop_clutter(document.text or "")):
         raise IngestError(f"{name}: no article body found in the page (only menus or links?)")
     page_text = trafilatura.html2txt(html) or ""
     source = SOURCE_LINE.search(page_text)
     author = AUTHOR_LINE.search(page_text)
+    info = INFO_LINE_DATE.search(page_text)  # a date printed with the source beats a guess
     return Article(
-        text=document.text,
-        title=document.title or "",
+        text=drop_clutter(document.text),
+        title=page_title(document.title or ""),
         publication=source["value"] if source else (document.sitename or ""),
-        date=iso(document.date or ""),
+        date=(info and iso(info.group())) or iso(document.date or ""),
         author=document.author or (author["value"] if author else ""),
     )
+
+
+def page_title(title: str) -> str:
+    """沐川县茶叶加工园区正式投产_乐山新闻_乐山新闻网 → the headline without channel and site."""
+    return re.split(r"\s*(?:--|[-_|｜])\s*", title.strip(), maxsplit=1)[0]
 
 
 def read_pdf(name: str, data: bytes) -> Article:
@@ -167,7 +185,9 @@ def read_pdf(name: str, data: bytes) -> Article:
             f"{name}: the PDF has no text layer (a scan?); run OCR on it first, "
             "or send the article as text"
         )
-    text = join_pdf_lines("\n".join(pages))
+    text = join_pdf_lines(drop_clutter("\n".join(pages)))
+    if not re.search(f"[{CJK}]", title):
+        title = ""  # "untitled", "A01", "Microsoft Word - 3.doc": no headline
     first = text.split("\n", 1)[0].strip()
     if not title and len(first) <= 40 and first[-1:] not in SENTENCE_END:
         title = first  # a headline line opens the page
@@ -185,16 +205,23 @@ def join_pdf_lines(text: str) -> str:
         line = line.strip()
         if not line:
             continue
+        headline = not current and len(line) <= 40 and not re.search(r"[，。；：！？,]", line)
         current += line
-        if line[-1] in SENTENCE_END or (not paragraphs and not current[:-1]):
+        if headline or line[-1] in SENTENCE_END:  # a short line of its own without punctuation
             paragraphs.append(current)
-            current = ""
-        elif len(current) <= 40 and not re.search(r"[，。；：！？,]", current):
-            paragraphs.append(current)  # a short unpunctuated line: a headline
             current = ""
     if current:
         paragraphs.append(current)
     return "\n".join(paragraphs)
+
+
+def story_chars(text: str) -> int:
+    """How much of the text is in sentences: menus and link lists have none."""
+    return sum(len(line) for line in text.split("\n") if re.search("[。！？!?]", line))
+
+
+def drop_clutter(text: str) -> str:
+    return "\n".join(line for line in text.split("\n") if not CLUTTER_LINE.search(line))
 
 
 def tidy(text: str) -> str:
@@ -205,4 +232,4 @@ def tidy(text: str) -> str:
 
 def iso(date: str) -> str:
     m = ISO_DATE.search(date)
-    return f"{m[1]}-{m[2]}-{m[3]}" if m else ""
+    return f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}" if m else ""
