@@ -40,7 +40,15 @@ PAGES_EXPECTED = {
         "date": "2025-01-08",
         "author": "",
         "story": ["总投资15亿元", "形成百亿级氢能产业集群"],
-        "clutter": ["人民网", "版 权", "Copyright", "推荐阅读", "热门排行", "责编", "四川多地迎来降雪"],
+        "clutter": [
+            "人民网",
+            "版 权",
+            "Copyright",
+            "推荐阅读",
+            "热门排行",
+            "责编",
+            "四川多地迎来降雪",
+        ],
     },
     "jiajiang_gov_paper.html": {
         "title": "夹江县手工造纸技艺传承基地挂牌",
@@ -48,7 +56,15 @@ PAGES_EXPECTED = {
         "date": "2025-05-20",
         "author": "",
         "story": ["书画纸年产量约3万吨", "可同时容纳120名学生研学"],
-        "clutter": ["打印本页", "上一篇", "下一篇", "主办单位", "网站标识码", "政务公开", "中国政府网"],
+        "clutter": [
+            "打印本页",
+            "上一篇",
+            "下一篇",
+            "主办单位",
+            "网站标识码",
+            "政务公开",
+            "中国政府网",
+        ],
     },
 }
 
@@ -331,7 +347,9 @@ def test_cli_add_then_ask_answers_from_the_added_articles_then_remove(corpus, tm
     assert added.returncode == 0, added.stderr
     assert "已添加" in added.stdout and "现在可以问" in added.stdout
     listed = run_bot("list", cwd=seeds.parent)
-    assert "五通桥区氢能产业园首个项目开工" in listed.stdout and "(from jianwei.pdf)" in listed.stdout
+    assert (
+        "五通桥区氢能产业园首个项目开工" in listed.stdout and "(from jianwei.pdf)" in listed.stdout
+    )
     pdf_name = next(line.split()[0] for line in listed.stdout.splitlines() if "jianwei" in line)
     page_name = next(line.split()[0] for line in listed.stdout.splitlines() if "氢能" in line)
     questions = {
