@@ -12,6 +12,7 @@ from pathlib import Path
 
 DEFAULT_DB_PATH = Path("data/queries.db")
 DEFAULT_KNOWLEDGE_DIR = Path("knowledge")
+DEFAULT_SEEDS_DIR = Path("seeds")
 DEFAULT_PORT = 8443
 
 
@@ -28,6 +29,7 @@ class Config:
     knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
     webhook_url: str | None = None
     port: int = DEFAULT_PORT
+    seeds_dir: Path = DEFAULT_SEEDS_DIR  # where documents that admins send are added
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -40,6 +42,7 @@ class Config:
             knowledge_dir=Path(env.get("BOT_KNOWLEDGE_DIR", "").strip() or DEFAULT_KNOWLEDGE_DIR),
             webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
             port=parse_port(env.get("PORT", "")),
+            seeds_dir=Path(env.get("BOT_SEEDS_DIR", "").strip() or DEFAULT_SEEDS_DIR),
         )
 
 
