@@ -216,8 +216,10 @@ def remove_main(argv: list[str]) -> int:
 
 def list_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot list", description="List the articles.")
-    parser.add_argument("--seeds", type=Path, default=Path("seeds"), help="articles folder")
+    seeds_and_knowledge(parser)
     args = parser.parse_args(argv)
+    if knowledge_of(args) is None:
+        return 2
     if not args.seeds.is_dir():
         print(f"{args.seeds}: the articles folder does not exist", file=sys.stderr)
         return 1
@@ -231,17 +233,19 @@ def list_main(argv: list[str]) -> int:
 
 
 def seeds_and_knowledge(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seeds", type=Path, default=Path("seeds"), help="articles folder")
-    parser.add_argument("--out", type=Path, default=None, help="knowledge folder")
+    parser.add_argument("--seeds", type=Path, help="articles folder (default: BOT_SEEDS_DIR)")
+    parser.add_argument("--out", type=Path, help="knowledge folder (default: BOT_KNOWLEDGE_DIR)")
 
 
 def knowledge_of(args: argparse.Namespace) -> Path | None:
+    """The knowledge folder, with args.seeds filled in from the environment if not given."""
     from bot.config import load_config
 
-    if args.out is not None:
-        return args.out
     config = load_config()
-    return config.knowledge_dir if config else None
+    if config is None:
+        return None
+    args.seeds = args.seeds or config.seeds_dir
+    return args.out or config.knowledge_dir
 
 
 def print_err(line: str) -> None:
