@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus_gen import generate  # noqa: E402
 
+from bot.answer import Answerer  # noqa: E402
 from bot.articles import add_documents, example_questions  # noqa: E402
 from bot.corpus.library import find_article, remove_article  # noqa: E402
 from bot.facts.build import build, build_report  # noqa: E402
@@ -68,11 +69,10 @@ def main() -> None:
             lambda: add_documents(seeds, knowledge, [(PAGE.name, PAGE)], examples=False),
         )
         print(f"  added {change.facts} facts, {len(change.entities)} new entities")
-        names = {name for name, _ in change.added}
-        new_facts = [f for f in change.report.factbase.facts if f.source.file in names]
+        new_facts = change.new_facts
         examples, _ = timed(
             "  + example questions (loads the engine on all facts)",
-            lambda: example_questions(change.report.factbase, new_facts),
+            lambda: example_questions(Answerer(change.report.factbase), new_facts),
         )
         print(f"  examples: {examples}")
         if args.check:

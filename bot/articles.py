@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.corpus import CorpusError
 from bot.corpus.ingest import Article, IngestError, read_document, read_path
@@ -31,9 +32,12 @@ from bot.corpus.library import (
 from bot.corpus.stories import read_article
 from bot.facts.build import BuildReport, build_report
 from bot.facts.extract import make_facts
-from bot.facts.model import Fact, FactBase
+from bot.facts.model import Fact
 from bot.facts.parse import NUMBER
 from bot.facts.store import KnowledgeError
+
+if TYPE_CHECKING:
+    from bot.answer import Answerer
 
 EXAMPLE_COUNT = 3
 CLAUSE = re.compile(r"[^，。；：！？—]+")
@@ -51,6 +55,7 @@ class Change:
     facts: int = 0
     entities: list[str] = field(default_factory=list)  # names new to the fact base
     examples: list[str] = field(default_factory=list)
+    new_facts: list[Fact] = field(default_factory=list)
     report: BuildReport | None = None
 
 
@@ -95,21 +100,20 @@ def add_documents(
     names = {name for name, _ in change.added}
     factbase = report.factbase
     change.stories = sum(1 for s in factbase.stories if s.file in names)
-    new_facts = [f for f in factbase.facts if f.source.file in names]
+    new_facts = change.new_facts = [f for f in factbase.facts if f.source.file in names]
     change.facts = len(new_facts)
     named = {n for f in new_facts for n in f.entities}
     before = report.entities_before
     change.entities = sorted({e.name for e in factbase.entities} - before if before else named)
     if examples and new_facts:
-        change.examples = example_questions(factbase, new_facts)
+        from bot.answer import Answerer
+
+        change.examples = example_questions(Answerer(factbase), new_facts)
     return change
 
 
-def example_questions(factbase: FactBase, new_facts: list[Fact]) -> list[str]:
+def example_questions(answerer: Answerer, new_facts: list[Fact]) -> list[str]:
     """Up to EXAMPLE_COUNT questions that the engine answers from the new facts themselves."""
-    from bot.answer import Answerer
-
-    answerer = Answerer(factbase)
     found: list[str] = []
     for question, fact in candidate_questions(new_facts):
         top = answerer.ask(question).top
@@ -175,7 +179,7 @@ def add_main(argv: list[str]) -> int:
         change = add_documents(
             args.seeds, knowledge_dir, [(p.name, p) for p in args.paths], say=print_err
         )
-    except (CorpusError, KnowledgeError) as exc:
+    except (CorpusError, KnowledgeError, OSError) as exc:
         print(f"add failed, nothing changed: {exc}", file=sys.stderr)
         return 1
     print("\n".join(describe(change)))
@@ -202,7 +206,7 @@ def remove_main(argv: list[str]) -> int:
     snapshot = remove_article(args.seeds, path)
     try:
         report = build_report(args.seeds, knowledge_dir, say=print_err)
-    except (CorpusError, KnowledgeError) as exc:
+    except (CorpusError, KnowledgeError, OSError) as exc:
         snapshot.restore(args.seeds)
         print(f"remove failed, nothing changed: {exc}", file=sys.stderr)
         return 1

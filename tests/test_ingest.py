@@ -387,3 +387,32 @@ def test_cli_add_refuses_bad_input_with_a_reason_and_exit_status(corpus, tmp_pat
     missing = run_bot("remove", "no-such-article", cwd=seeds.parent)
     assert missing.returncode == 1 and "no article named" in missing.stderr
     assert snapshot(seeds, knowledge) == before
+
+
+def test_a_disk_full_half_way_through_the_write_keeps_the_previous_fact_base(
+    corpus, monkeypatch, capsys
+):
+    """The third generated file cannot be written: the first two must not be replaced."""
+    import errno
+
+    import bot.facts.build as build_module
+    from bot.articles import add_main
+
+    seeds, knowledge = corpus
+    before = snapshot(seeds, knowledge)
+    real_fdopen = os.fdopen
+    opened = []
+
+    def fdopen_until_the_disk_is_full(fd, *args, **kwargs):
+        opened.append(fd)
+        if len(opened) == 3:
+            os.close(fd)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fdopen(fd, *args, **kwargs)
+
+    monkeypatch.setattr(build_module.os, "fdopen", fdopen_until_the_disk_is_full)
+    page = str(PAGES / "leshan_daily_tea.html")
+    assert add_main([page, "--seeds", str(seeds), "--out", str(knowledge)]) == 1
+    assert "add failed, nothing changed" in capsys.readouterr().err
+    assert len(opened) == 3
+    assert snapshot(seeds, knowledge) == before  # no new file, no temporary file left

@@ -285,8 +285,27 @@ def save_knowledge(
         ENTITIES_FILE: dump_yaml([entity_to_dict(e) for e in entities]),
         FACTS_FILE: "".join(facts) or dump_yaml([]),
     }
-    for name, text in files.items():
-        write_atomically(knowledge_dir / name, GENERATED_HEADER + text)
+    write_together({knowledge_dir / name: GENERATED_HEADER + text for name, text in files.items()})
+
+
+def write_together(files: dict[Path, str]) -> None:
+    """Write every file in full beside its target first, then rename them all: a failed write
+    (a full disk) leaves the previous fact base whole, never one new file beside two old."""
+    written: dict[Path, str] = {}
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            written[path] = tmp
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.chmod(tmp, 0o644)
+    except BaseException:
+        for tmp in written.values():
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for path, tmp in written.items():
+        os.replace(tmp, path)
 
 
 def main(argv: list[str]) -> int:

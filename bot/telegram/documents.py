@@ -17,7 +17,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot import render
 from bot.answer import KnowledgeError
-from bot.articles import add_documents, describe
+from bot.articles import add_documents, describe, example_questions
 from bot.corpus import CorpusError
 from bot.corpus.ingest import IngestError, check_size, kind_of
 from bot.telegram.admin import is_admin, load_and_prepare
@@ -73,24 +73,30 @@ async def add_and_reload(
     config = state.config
     try:
         change = await asyncio.to_thread(
-            add_documents, config.seeds_dir, config.knowledge_dir, [(name, data)]
+            add_documents, config.seeds_dir, config.knowledge_dir, [(name, data)], examples=False
         )
-    except (CorpusError, KnowledgeError) as error:
+    except (CorpusError, KnowledgeError, OSError) as error:
         log.warning("adding %s failed, nothing changed: %s", name, error)
         await reply(context, chat_id, message_id, [f"❌ 添加失败，知识库未改动。原因：{error}"])
         return
-    lines = describe(change)
-    if change.added:
-        try:
-            state.answerer = await asyncio.to_thread(load_and_prepare, config.knowledge_dir)
-        except KnowledgeError as error:  # the files were written but cannot be loaded
-            log.warning("reload after adding %s failed: %s", name, error)
-            lines.append(f"❌ 重新加载失败，继续使用原来的知识库。原因：{error}")
-        else:
-            log.info("added %s and reloaded the fact base", name)
-            facts = len(state.answerer.factbase.facts)
-            lines.append(f"✅ 已重新加载，现有 {facts} 条事实。")
-    await reply(context, chat_id, message_id, lines)
+    if not change.added:
+        await reply(context, chat_id, message_id, describe(change))
+        return
+    try:
+        fresh = await asyncio.to_thread(load_and_prepare, config.knowledge_dir)
+    except KnowledgeError as error:  # the files were written but cannot be loaded
+        log.warning("reload after adding %s failed: %s", name, error)
+        lines = [*describe(change), f"❌ 重新加载失败，继续使用原来的知识库。原因：{error}"]
+        await reply(context, chat_id, message_id, lines)
+        return
+    state.answerer = fresh  # one assignment: each update sees either the old or the new
+    log.info("added %s and reloaded the fact base", name)
+    # the example questions are checked with the engine just loaded, not a second one
+    change.examples = await asyncio.to_thread(example_questions, fresh, change.new_facts)
+    facts = len(fresh.factbase.facts)
+    await reply(
+        context, chat_id, message_id, [*describe(change), f"✅ 已重新加载，现有 {facts} 条事实。"]
+    )
 
 
 async def reply(
