@@ -416,3 +416,15 @@ def test_a_disk_full_half_way_through_the_write_keeps_the_previous_fact_base(
     assert "add failed, nothing changed" in capsys.readouterr().err
     assert len(opened) == 3
     assert snapshot(seeds, knowledge) == before  # no new file, no temporary file left
+
+
+def test_without_a_cache_an_add_still_names_only_the_new_entities(corpus):
+    """A fresh clone has knowledge/ but no knowledge/.cache/: the old entities come from
+    entities.yaml."""
+    seeds, knowledge = corpus
+    old = {e.name for e in load_factbase(knowledge).entities}
+    shutil.rmtree(knowledge / ".cache")
+    page = "sichuan_daily_hydrogen.html"
+    change = add_documents(seeds, knowledge, [(page, PAGES / page)], examples=False)
+    assert change.entities and not set(change.entities) & old
+    assert set(change.entities) == {e.name for e in load_factbase(knowledge).entities} - old

@@ -38,6 +38,7 @@ from bot.facts.store import (
     dump_yaml,
     entity_to_dict,
     fact_to_dict,
+    read_yaml_list,
     write_atomically,
 )
 
@@ -219,7 +220,7 @@ def build_report(
     for stale in stale_ids:
         say(f"  warning: {CURATED_FILE} names fact {stale}, which the articles no longer give")
     old_rows, valid = cache.links()
-    entities_before = {row[1] for row in old_rows}
+    entities_before = {row[1] for row in old_rows} or entity_names(knowledge_dir)
     linker = Linker(entities)
     changed_names = {row[0] for row in old_rows ^ linker.rows}
     reusable = [e for e in extractions if e.stamp and valid.get(e.file) == e.stamp]
@@ -249,6 +250,15 @@ def build_report(
         f"{len(final_facts)} facts in {seconds:.2f} s → {knowledge_dir}/"
     )
     return BuildReport(factbase, len(extractions), extracted, problems, entities_before, seconds)
+
+
+def entity_names(knowledge_dir: Path) -> set[str]:
+    """The entities of a fact base built without a cache (a fresh clone): what an add compares
+    with to say which entities are new."""
+    try:
+        return {str(e["name"]) for e in read_yaml_list(knowledge_dir / ENTITIES_FILE)}
+    except (KnowledgeError, KeyError, TypeError):
+        return set()
 
 
 def link_and_dump(extractions: list[Extraction], facts: list[Fact], linker: Linker) -> list[str]:
