@@ -57,10 +57,9 @@ def main() -> None:
             "full build (every article extracted)",
             lambda: build_report(seeds, knowledge, say=quiet, full=True),
         )
-        factbase = report.factbase
         print(
-            f"  {len(factbase.stories)} stories, {len(factbase.entities)} entities, "
-            f"{len(factbase.facts)} facts; facts.yaml "
+            f"  {len(report.stories)} stories, {len(report.entities)} entities, "
+            f"{report.fact_count} facts; facts.yaml "
             f"{(knowledge / 'facts.yaml').stat().st_size / 2**20:.0f} MB"
         )
         timed("rebuild, nothing changed (all cached)", lambda: build(seeds, knowledge, quiet))

@@ -98,17 +98,16 @@ def add_documents(
         raise
     change.report = report
     names = {name for name, _ in change.added}
-    factbase = report.factbase
-    change.stories = sum(1 for s in factbase.stories if s.file in names)
-    new_facts = change.new_facts = [f for f in factbase.facts if f.source.file in names]
+    change.stories = sum(1 for s in report.stories if s.file in names)
+    new_facts = change.new_facts = report.facts_of(names)
     change.facts = len(new_facts)
     named = {n for f in new_facts for n in f.entities}
     before = report.entities_before
-    change.entities = sorted({e.name for e in factbase.entities} - before if before else named)
+    change.entities = sorted({e.name for e in report.entities} - before if before else named)
     if examples and new_facts:
         from bot.answer import Answerer
 
-        change.examples = example_questions(Answerer(factbase), new_facts)
+        change.examples = example_questions(Answerer(report.factbase), new_facts)
     return change
 
 
@@ -210,10 +209,9 @@ def remove_main(argv: list[str]) -> int:
         snapshot.restore(args.seeds)
         print(f"remove failed, nothing changed: {exc}", file=sys.stderr)
         return 1
-    factbase = report.factbase
     print(
-        f"removed {path.name}; the fact base now has {len(factbase.stories)} stories, "
-        f"{len(factbase.entities)} entities, {len(factbase.facts)} facts"
+        f"removed {path.name}; the fact base now has {len(report.stories)} stories, "
+        f"{len(report.entities)} entities, {report.fact_count} facts"
     )
     return 0
 

@@ -428,3 +428,30 @@ def test_without_a_cache_an_add_still_names_only_the_new_entities(corpus):
     change = add_documents(seeds, knowledge, [(page, PAGES / page)], examples=False)
     assert change.entities and not set(change.entities) & old
     assert set(change.entities) == {e.name for e in load_factbase(knowledge).entities} - old
+
+
+def test_curated_changes_on_cached_articles_give_the_bytes_of_a_full_build(corpus, tmp_path):
+    seeds, knowledge = corpus
+    facts = load_factbase(knowledge).facts
+    corrected = next(f for f in facts if "伟力得" in f.text and f.source.paragraph)
+    suppressed = next(f for f in facts if f.source.paragraph and f is not corrected)
+    (knowledge / "curated.yaml").write_text(
+        "aliases:\n  四川伟力得能源股份有限公司: [伟力得公司]\n"
+        f"corrections:\n  {corrected.id}: 伟力得公司的电堆生产线采用激光全焊接密封技术。\n"
+        f"suppress:\n  - {suppressed.id}\n"
+        "entries:\n  - question: 伟力得公司在哪里？\n    answer: 伟力得公司在乐山高新区。\n"
+        f"    source: {{file: {ARTICLE_000}}}\n",
+        encoding="utf-8",
+    )
+    lines = []
+    build(seeds, knowledge, say=lines.append)  # the article itself comes from the cache
+    assert "0 articles extracted, 1 unchanged" in "\n".join(lines)
+    full = tmp_path / "full"
+    full.mkdir()
+    shutil.copy(knowledge / "curated.yaml", full)
+    build(seeds, full, say=lambda _line: None, full=True)
+    for name in GENERATED:
+        assert (knowledge / name).read_bytes() == (full / name).read_bytes(), name
+    texts = [f.text for f in load_factbase(knowledge).facts]
+    assert "伟力得公司的电堆生产线采用激光全焊接密封技术。" in texts
+    assert suppressed.text not in texts and corrected.text not in texts

@@ -4,8 +4,9 @@ The build is incremental. What one article yields (stories, facts, its entities,
 is cached in knowledge/.cache/ under a key made of its text, its sources.yaml entry and
 EXTRACTOR_VERSION, so an unchanged article is not extracted again. Linking facts to entities
 is the one step that looks across articles: it is redone only for the facts of new articles
-and of those that a changed entity name occurs in. `--full` ignores the cache; it must give
-the same bytes (tests/test_ingest.py holds this).
+and of those that a changed entity name occurs in. An unchanged article's facts are not even
+loaded: their YAML is cached too. `--full` ignores the cache; it gives the same bytes
+(tests/test_ingest.py holds this).
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ import time
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from bot.corpus import CorpusError, article_files, read_sources
 from bot.corpus.stories import read_article
-from bot.facts.curated import TEMPLATE, apply_curated, read_curated, unknown_ids
+from bot.facts.curated import TEMPLATE, apply_curated, read_curated
 from bot.facts.extract import Linker, article_entities, make_facts, merge_entities
 from bot.facts.model import Entity, Fact, FactBase, Story
 from bot.facts.store import (
@@ -46,34 +48,54 @@ from bot.facts.store import (
 # cached extraction then counts as stale.
 EXTRACTOR_VERSION = "1"
 CACHE_DIR = ".cache"  # inside the knowledge folder; not committed, safe to delete
-ARTICLES_CACHE = "articles"  # one pickle per article
+ARTICLES_CACHE = "articles"  # per article: <file>.pickle (small) and <file>.facts.pickle
 LINKS_CACHE = "links.pickle"  # the names the cached links were made with
+
+Say = Callable[[str], object]
 
 
 @dataclass
 class Extraction:
-    """What one article yields on its own, and the links of its facts to the entities."""
+    """What one article yields on its own, and its facts' links to entities and their YAML.
+
+    The facts themselves are pickled apart (`facts` is None until needed): an unchanged
+    article whose links still hold needs only its YAML, which is what keeps an add fast.
+    """
 
     file: str
     key: str
     stories: list[Story]
-    facts: list[Fact]  # as extracted: no curated.yaml changes, no entity links
+    fact_ids: list[str]
+    fact_texts: str  # one per line: where a changed entity name is looked for
     entities: list[Entity]
     counts: Counter[str]
     stories_yaml: str
     links: list[list[str]] = field(default_factory=list)  # per fact, made with `stamp`'s names
     facts_yaml: list[str] = field(default_factory=list)
     stamp: str = ""  # which linking made `links`
+    facts: list[Fact] | None = None  # as extracted: no curated.yaml changes, no entity links
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "facts": None}
 
 
 @dataclass
 class BuildReport:
-    factbase: FactBase
+    stories: list[Story]
+    entities: list[Entity]
     articles: int
     extracted: list[str]  # files extracted this time (the rest came from the cache)
     skipped: list[str]  # a problem line per article that could not be read
     entities_before: set[str]  # entity names of the previous build (empty without one)
+    fact_count: int
     seconds: float
+    # the final facts of the given files (curated entries with None): loaded from the cache
+    # only when asked, since a large corpus has many
+    facts_of: Callable[[set[str] | None], list[Fact]]
+
+    @cached_property
+    def factbase(self) -> FactBase:
+        return FactBase(stories=self.stories, entities=self.entities, facts=self.facts_of(None))
 
 
 def article_key(data: bytes, meta: dict[str, str]) -> str:
@@ -86,40 +108,50 @@ def extract_article(path: Path, data: bytes, key: str, meta: dict[str, str]) -> 
     stories = read_article(path, meta, data)
     facts = make_facts(stories)
     entities, counts = article_entities(stories, facts)
-    stories_yaml = dump_yaml([asdict(s) for s in stories]) if stories else ""
-    return Extraction(path.name, key, stories, facts, entities, counts, stories_yaml)
+    return Extraction(
+        file=path.name,
+        key=key,
+        stories=stories,
+        fact_ids=[f.id for f in facts],
+        fact_texts="\n".join(f.text for f in facts),
+        entities=entities,
+        counts=counts,
+        stories_yaml=dump_yaml([asdict(s) for s in stories]) if stories else "",
+        facts=facts,
+    )
 
 
 class Cache:
-    """knowledge/.cache/: a pickle per article, and the names its links were made with."""
+    """knowledge/.cache/: two pickles per article, and the names its links were made with."""
 
     def __init__(self, knowledge_dir: Path, enabled: bool = True) -> None:
         self.folder = knowledge_dir / CACHE_DIR
         self.enabled = enabled
 
+    def path(self, file: str, part: str = "") -> Path:
+        return self.folder / ARTICLES_CACHE / f"{file}{part}.pickle"
+
     def article(self, file: str, key: str) -> Extraction | None:
-        if not self.enabled:
-            return None
-        try:
-            with open(self.folder / ARTICLES_CACHE / f"{file}.pickle", "rb") as handle:
-                cached = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return None  # no cache, or one from another version of the code: extract again
+        cached = load_pickle(self.path(file)) if self.enabled else None
         return cached if isinstance(cached, Extraction) and cached.key == key else None
+
+    def facts(self, extraction: Extraction) -> list[Fact] | None:
+        cached = load_pickle(self.path(extraction.file, ".facts"))
+        if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == extraction.key:
+            return cached[1]
+        return None
 
     def links(self) -> tuple[frozenset, dict[str, str]]:
         """The names of the last linking, and file → the stamp of the links valid for them."""
-        if not self.enabled:
-            return frozenset(), {}
-        try:
-            with open(self.folder / LINKS_CACHE, "rb") as handle:
-                rows, valid = pickle.load(handle)
-            return rows, valid
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
-            return frozenset(), {}
+        cached = load_pickle(self.folder / LINKS_CACHE) if self.enabled else None
+        if isinstance(cached, tuple) and len(cached) == 2:
+            return cached
+        return frozenset(), {}
 
-    def save_article(self, extraction: Extraction) -> None:
-        dump_pickle(self.folder / ARTICLES_CACHE / f"{extraction.file}.pickle", extraction)
+    def save_article(self, extraction: Extraction, with_facts: bool) -> None:
+        if with_facts and extraction.facts is not None:
+            dump_pickle(self.path(extraction.file, ".facts"), (extraction.key, extraction.facts))
+        dump_pickle(self.path(extraction.file), extraction)
 
     def save_links(self, rows: frozenset, valid: dict[str, str]) -> None:
         dump_pickle(self.folder / LINKS_CACHE, (rows, valid))
@@ -129,8 +161,17 @@ class Cache:
         folder = self.folder / ARTICLES_CACHE
         if folder.is_dir():
             for path in folder.glob("*.pickle"):
-                if path.name.removesuffix(".pickle") not in files:
+                name = path.name.removesuffix(".pickle").removesuffix(".facts")
+                if name not in files:
                     path.unlink(missing_ok=True)
+
+
+def load_pickle(path: Path) -> object:
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return None  # no cache, or one from another version of the code: extract again
 
 
 def dump_pickle(path: Path, value: object) -> None:
@@ -147,16 +188,13 @@ def dump_pickle(path: Path, value: object) -> None:
 
 def files_naming(names: set[str], extractions: list[Extraction]) -> set[str]:
     """The files whose facts contain any of the names (one text search per name)."""
-    if not names:
+    if not names or not extractions:
         return set()
-    texts, ends = [], []
-    length = 0
+    ends, length = [], 0
     for extraction in extractions:
-        chunk = "\n".join(f.text for f in extraction.facts) + "\n\0"
-        texts.append(chunk)
-        length += len(chunk)
+        length += len(extraction.fact_texts) + 1
         ends.append(length)
-    corpus = "".join(texts)
+    corpus = "\0".join(e.fact_texts for e in extractions) + "\0"
     found: set[str] = set()
     for name in names:
         start = corpus.find(name)
@@ -167,18 +205,114 @@ def files_naming(names: set[str], extractions: list[Extraction]) -> set[str]:
     return found
 
 
-def build(
-    seeds_dir: Path, knowledge_dir: Path, say: Callable[[str], object] = print, full: bool = False
-) -> FactBase:
+def build(seeds_dir: Path, knowledge_dir: Path, say: Say = print, full: bool = False) -> FactBase:
     """Build and save the fact base; raises CorpusError or KnowledgeError before writing."""
     return build_report(seeds_dir, knowledge_dir, say, full).factbase
 
 
 def build_report(
-    seeds_dir: Path, knowledge_dir: Path, say: Callable[[str], object] = print, full: bool = False
+    seeds_dir: Path, knowledge_dir: Path, say: Say = print, full: bool = False
 ) -> BuildReport:
     started = time.perf_counter()
     cache = Cache(knowledge_dir, enabled=not full)
+    extractions, extracted, problems = read_articles(seeds_dir, cache, say)
+    stories = [s for e in extractions for s in e.stories]
+    if not stories:
+        raise CorpusError(f"{seeds_dir}: no readable article")
+    say(
+        f"  {len(stories)} stories; {len(extracted)} articles extracted, "
+        f"{len(extractions) - len(extracted)} unchanged (cached)"
+    )
+    entities = merge_entities((e.entities, e.counts) for e in extractions)
+    curated_path = knowledge_dir / CURATED_FILE
+    curated = read_curated(curated_path, stories)
+    named_ids = set(curated.corrections) | curated.suppress
+    known_ids = {i for e in extractions for i in e.fact_ids} | {e.id for e in curated.entries}
+    for stale in sorted(named_ids - known_ids):
+        say(f"  warning: {CURATED_FILE} names fact {stale}, which the articles no longer give")
+    entities, entries = apply_curated(curated, entities, [])  # curated aliases, and entries
+    only_facts = replace(curated, aliases={}, entries=[])  # corrections and suppressions
+
+    old_rows, valid = cache.links()
+    entities_before = {row[1] for row in old_rows} or entity_names(knowledge_dir)
+    linker = Linker(entities)
+    changed_names = {row[0] for row in old_rows ^ linker.rows}
+    reusable = [e for e in extractions if e.stamp and valid.get(e.file) == e.stamp]
+    relink = {e.file for e in extractions} - {e.file for e in reusable}
+    relink |= files_naming(changed_names, reusable)
+    stamp = hashlib.sha256(f"{time.time_ns()} {os.getpid()}".encode()).hexdigest()[:16]
+
+    finals: dict[str, list[Fact]] = {}  # file → final facts, for the articles loaded here
+    pieces: list[str] = []
+    for extraction in extractions:
+        touched = named_ids.intersection(extraction.fact_ids)
+        if extraction.file not in relink and not touched:
+            pieces += extraction.facts_yaml  # links still hold, no curated change: as cached
+            continue
+        facts = load_facts(extraction, cache)
+        if extraction.file in relink:
+            for fact in facts:
+                fact.entities = []  # links of an earlier build are no starting point
+            extraction.links = [linker.entities_of(f) for f in facts]
+            extraction.facts_yaml = [dump_yaml([fact_to_dict(f)]) for f in linked(extraction)]
+            extraction.stamp = stamp
+        if not touched:
+            finals[extraction.file] = linked(extraction)
+            pieces += extraction.facts_yaml
+            continue
+        # curated.yaml corrects or suppresses facts of this article: those are written afresh
+        for fact in facts:
+            fact.entities = []  # as apply_curated would see them before linking
+        finals[extraction.file] = kept = apply_curated(only_facts, [], facts)[1]
+        position = {id(f): i for i, f in enumerate(facts)}
+        for fact in kept:
+            if id(fact) in position:
+                fact.entities = list(extraction.links[position[id(fact)]])
+                pieces.append(extraction.facts_yaml[position[id(fact)]])
+            else:
+                fact.entities = linker.entities_of(fact)
+                pieces.append(dump_yaml([fact_to_dict(fact)]))
+    for entry in entries:
+        entry.entities = linker.entities_of(entry)
+        pieces.append(dump_yaml([fact_to_dict(entry)]))
+
+    save_knowledge(knowledge_dir, extractions, entities, pieces)
+    if not curated_path.exists():
+        write_atomically(curated_path, TEMPLATE)
+    for extraction in extractions:
+        if extraction.file in relink:
+            cache.save_article(extraction, with_facts=extraction.file in extracted)
+    cache.save_links(linker.rows, {e.file: e.stamp for e in extractions})
+    cache.forget({e.file for e in extractions})
+    seconds = time.perf_counter() - started
+    say(
+        f"done: {len(extractions)} articles, {len(stories)} stories, {len(entities)} entities, "
+        f"{len(pieces)} facts in {seconds:.2f} s → {knowledge_dir}/"
+    )
+
+    def facts_of(files: set[str] | None) -> list[Fact]:
+        chosen = [e for e in extractions if files is None or e.file in files]
+        facts = [f for e in chosen for f in finals.get(e.file) or linked(e, cache)]
+        return facts + entries if files is None else facts
+
+    return BuildReport(
+        stories=stories,
+        entities=entities,
+        articles=len(extractions),
+        extracted=extracted,
+        skipped=problems,
+        entities_before=entities_before,
+        fact_count=len(pieces),
+        seconds=seconds,
+        facts_of=facts_of,
+    )
+
+
+def read_articles(
+    seeds_dir: Path, cache: Cache, say: Say
+) -> tuple[list[Extraction], list[str], list[str]]:
+    """Each article's extraction, from the cache when its key matches; the files extracted
+    now; and a problem line for each article that could not be read."""
     files = article_files(seeds_dir)
     sources = read_sources(seeds_dir)
     say(f"reading {len(files)} articles from {seeds_dir}/ …")
@@ -194,7 +328,7 @@ def build_report(
         meta = sources.get(path.name, {})
         key = article_key(data, meta)
         extraction = cache.article(path.name, key)
-        if extraction is None:
+        if extraction is None or not cache.path(path.name, ".facts").exists():
             try:
                 extraction = extract_article(path, data, key, meta)
             except CorpusError as exc:
@@ -204,52 +338,27 @@ def build_report(
         extractions.append(extraction)
     for problem in problems:
         say(f"  skipped: {problem}")
-    stories = [s for e in extractions for s in e.stories]
-    if not stories:
-        raise CorpusError(f"{seeds_dir}: no readable article")
-    say(
-        f"  {len(stories)} stories; {len(extracted)} articles extracted, "
-        f"{len(extractions) - len(extracted)} unchanged (cached)"
-    )
-    facts = [f for e in extractions for f in e.facts]
-    entities = merge_entities((e.entities, e.counts) for e in extractions)
-    curated_path = knowledge_dir / CURATED_FILE
-    curated = read_curated(curated_path, stories)
-    stale_ids = unknown_ids(curated, facts)
-    entities, final_facts = apply_curated(curated, entities, facts)
-    for stale in stale_ids:
-        say(f"  warning: {CURATED_FILE} names fact {stale}, which the articles no longer give")
-    old_rows, valid = cache.links()
-    entities_before = {row[1] for row in old_rows} or entity_names(knowledge_dir)
-    linker = Linker(entities)
-    changed_names = {row[0] for row in old_rows ^ linker.rows}
-    reusable = [e for e in extractions if e.stamp and valid.get(e.file) == e.stamp]
-    relink = {e.file for e in extractions} - {e.file for e in reusable}
-    relink |= files_naming(changed_names, reusable)
-    stamp = hashlib.sha256(f"{time.time_ns()}{os.getpid()}".encode()).hexdigest()[:16]
-    for extraction in extractions:
-        if extraction.file in relink:
-            for fact in extraction.facts:
-                fact.entities = []  # links of an earlier build are no starting point
-            extraction.links = [linker.entities_of(f) for f in extraction.facts]
-            extraction.facts_yaml = [""] * len(extraction.facts)
-            extraction.stamp = stamp
-    facts_yaml = link_and_dump(extractions, final_facts, linker)
-    factbase = FactBase(stories=stories, entities=entities, facts=final_facts)
-    save_knowledge(knowledge_dir, extractions, entities, facts_yaml)
-    if not curated_path.exists():
-        write_atomically(curated_path, TEMPLATE)
-    for extraction in extractions:
-        if extraction.file in relink or extraction.file in extracted:
-            cache.save_article(extraction)
-    cache.save_links(linker.rows, {e.file: e.stamp for e in extractions})
-    cache.forget({e.file for e in extractions})
-    seconds = time.perf_counter() - started
-    say(
-        f"done: {len(extractions)} articles, {len(stories)} stories, {len(entities)} entities, "
-        f"{len(final_facts)} facts in {seconds:.2f} s → {knowledge_dir}/"
-    )
-    return BuildReport(factbase, len(extractions), extracted, problems, entities_before, seconds)
+    return extractions, extracted, problems
+
+
+def load_facts(extraction: Extraction, cache: Cache) -> list[Fact]:
+    if extraction.facts is None:
+        extraction.facts = cache.facts(extraction)
+    if extraction.facts is None:
+        raise KnowledgeError(
+            f"{cache.path(extraction.file, '.facts')}: missing or unreadable; "
+            "run `python -m bot build --full`"
+        )
+    return extraction.facts
+
+
+def linked(extraction: Extraction, cache: Cache | None = None) -> list[Fact]:
+    """The article's facts with their cached links."""
+    facts = extraction.facts if cache is None else load_facts(extraction, cache)
+    assert facts is not None
+    for fact, links in zip(facts, extraction.links, strict=True):
+        fact.entities = list(links)
+    return facts
 
 
 def entity_names(knowledge_dir: Path) -> set[str]:
@@ -259,32 +368,6 @@ def entity_names(knowledge_dir: Path) -> set[str]:
         return {str(e["name"]) for e in read_yaml_list(knowledge_dir / ENTITIES_FILE)}
     except (KnowledgeError, KeyError, TypeError):
         return set()
-
-
-def link_and_dump(extractions: list[Extraction], facts: list[Fact], linker: Linker) -> list[str]:
-    """Set each final fact's entities and return its YAML, reusing both where they are cached.
-
-    apply_curated keeps the very object of a fact it does not change; a corrected fact or a
-    curated entry is a new object, linked and written afresh.
-    """
-    cached: dict[int, tuple[Extraction, int]] = {
-        id(fact): (extraction, i)
-        for extraction in extractions
-        for i, fact in enumerate(extraction.facts)
-    }
-    pieces: list[str] = []
-    for fact in facts:
-        place = cached.get(id(fact))
-        if place is None:
-            fact.entities = linker.entities_of(fact)
-            pieces.append(dump_yaml([fact_to_dict(fact)]))
-            continue
-        extraction, i = place
-        fact.entities = list(extraction.links[i])
-        if not extraction.facts_yaml[i]:
-            extraction.facts_yaml[i] = dump_yaml([fact_to_dict(fact)])
-        pieces.append(extraction.facts_yaml[i])
-    return pieces
 
 
 def save_knowledge(
