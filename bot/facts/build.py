@@ -68,7 +68,7 @@ class Extraction:
     key: str
     stories: list[Story]
     fact_ids: list[str]
-    fact_texts: str  # one per line: where a changed entity name is looked for
+    fact_texts: list[str]  # what links are made from, and where a changed name is looked for
     entities: list[Entity]
     counts: Counter[str]
     stories_yaml: str
@@ -115,7 +115,7 @@ def extract_article(path: Path, data: bytes, key: str, meta: dict[str, str]) -> 
         key=key,
         stories=stories,
         fact_ids=[f.id for f in facts],
-        fact_texts="\n".join(f.text for f in facts),
+        fact_texts=[f.text for f in facts],
         entities=entities,
         counts=counts,
         stories_yaml=dump_yaml([asdict(s) for s in stories]) if stories else "",
@@ -192,11 +192,12 @@ def files_naming(names: set[str], extractions: list[Extraction]) -> set[str]:
     """The files whose facts contain any of the names (one text search per name)."""
     if not names or not extractions:
         return set()
+    chunks = ["\n".join(e.fact_texts) + "\0" for e in extractions]
     ends, length = [], 0
-    for extraction in extractions:
-        length += len(extraction.fact_texts) + 1
+    for chunk in chunks:
+        length += len(chunk)
         ends.append(length)
-    corpus = "\0".join(e.fact_texts for e in extractions) + "\0"
+    corpus = "".join(chunks)
     found: set[str] = set()
     for name in names:
         start = corpus.find(name)
@@ -252,17 +253,13 @@ def build_report(
         if extraction.file not in relink and not touched:
             pieces += extraction.facts_yaml  # links still hold, no curated change: as cached
             continue
-        facts = load_facts(extraction, cache)
         if extraction.file in relink:
-            for fact in facts:
-                fact.entities = []  # links of an earlier build are no starting point
-            extraction.links = [linker.entities_of(f) for f in facts]
-            extraction.facts_yaml = [dump_yaml([fact_to_dict(f)]) for f in linked(extraction)]
+            relink_article(extraction, linker, cache)
             extraction.stamp = stamp
         if not touched:
-            finals[extraction.file] = linked(extraction)
             pieces += extraction.facts_yaml
             continue
+        facts = load_facts(extraction, cache)
         # curated.yaml corrects or suppresses facts of this article: those are written afresh
         for fact in facts:
             fact.entities = []  # as apply_curated would see them before linking
@@ -295,7 +292,9 @@ def build_report(
 
     def facts_of(files: set[str] | None) -> list[Fact]:
         chosen = [e for e in extractions if files is None or e.file in files]
-        facts = [f for e in chosen for f in finals.get(e.file) or linked(e, cache)]
+        facts = [
+            f for e in chosen for f in (finals[e.file] if e.file in finals else linked(e, cache))
+        ]
         return facts + entries if files is None else facts
 
     return BuildReport(
@@ -364,6 +363,22 @@ def load_facts(extraction: Extraction, cache: Cache) -> list[Fact]:
             "run `python -m bot build --full`"
         )
     return extraction.facts
+
+
+def relink_article(extraction: Extraction, linker: Linker, cache: Cache) -> None:
+    """New links for the article's facts; only a fact whose links changed is written afresh
+    (a new name usually occurs in few of an old article's facts)."""
+    links = [linker.names_in(text) for text in extraction.fact_texts]
+    old = extraction.links if len(extraction.facts_yaml) == len(links) else []
+    changed = [i for i, new in enumerate(links) if i >= len(old) or old[i] != new]
+    extraction.links = links
+    if not changed:
+        return
+    facts = linked(extraction, cache)
+    if len(extraction.facts_yaml) != len(facts):
+        extraction.facts_yaml = [""] * len(facts)
+    for i in changed:
+        extraction.facts_yaml[i] = dump_yaml([fact_to_dict(facts[i])])
 
 
 def linked(extraction: Extraction, cache: Cache | None = None) -> list[Fact]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from bot.facts import parse
@@ -442,20 +442,23 @@ class Linker:
                 self.by_start.setdefault(row[0][:2], []).append(row)
 
     def entities_of(self, fact: Fact) -> list[str]:
-        text = fact.text
+        return self.names_in(fact.text, fact.entities, fact.curated)
+
+    def names_in(self, text: str, given: Sequence[str] = (), curated: bool = False) -> list[str]:
+        """The entities a text names; `given` and `curated` as a curated entry has them."""
         found = {row for row in self.single if row[0] in text}
         for i in range(len(text) - 1):
             for row in self.by_start.get(text[i : i + 2], ()):
                 if text.startswith(row[0], i):
                     found.add(row)
         remaining = text
-        linked: list[str] = list(fact.entities)  # a curated entry names its entity itself
+        linked: list[str] = list(given)  # a curated entry names its entity itself
         for alias, canonical, _ in sorted(found, key=self.rank.__getitem__):
             if alias in remaining:
                 remaining = remaining.replace(alias, "\0")
                 if canonical not in linked:
                     linked.append(canonical)
-        named = [n for n in linked if n in text or not fact.curated]
+        named = [n for n in linked if n in text or not curated]
         return [n for n in linked if n not in named] + sorted(
             named, key=lambda n: text.find(n) % 10_000
         )
