@@ -155,12 +155,13 @@ def read_html(name: str, html: str) -> Article:
     page_text = trafilatura.html2txt(html) or ""
     source = SOURCE_LINE.search(page_text)
     author = AUTHOR_LINE.search(page_text)
-    info = INFO_LINE_DATE.search(page_text)  # a date printed with the source beats a guess
+    # a date printed on the info line, with the source, beats trafilatura's guess
+    info = next((d for d in map(iso, INFO_LINE_DATE.findall(page_text)) if d), "")
     return Article(
         text=drop_clutter(document.text),
         title=page_title(document.title or ""),
         publication=source["value"] if source else (document.sitename or ""),
-        date=(info and iso(info.group())) or iso(document.date or ""),
+        date=info or iso(document.date or ""),
         author=document.author or (author["value"] if author else ""),
     )
 
