@@ -10,9 +10,11 @@ upload (bot/telegram/documents.py) runs the same `add_documents`.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +32,7 @@ from bot.corpus.library import (
     stored_text,
 )
 from bot.corpus.stories import read_article
-from bot.facts.build import BuildReport, build_report
+from bot.facts.build import CACHE_DIR, BuildReport, build_report
 from bot.facts.extract import make_facts
 from bot.facts.model import Fact
 from bot.facts.parse import NUMBER
@@ -68,6 +70,31 @@ def add_documents(
 ) -> Change:
     """Add (name, bytes or path) documents; raises CorpusError or KnowledgeError, with the
     articles folder restored, when the fact base cannot be rebuilt."""
+    with one_at_a_time(knowledge_dir):
+        return add_locked(seeds_dir, knowledge_dir, documents, say, examples)
+
+
+@contextmanager
+def one_at_a_time(knowledge_dir: Path) -> Iterator[None]:
+    """One add or remove at a time, across processes (the bot and the command line): two
+    interleaved would each rebuild from a seeds/ the other is changing."""
+    lock_file = knowledge_dir / CACHE_DIR / "lock"
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def add_locked(
+    seeds_dir: Path,
+    knowledge_dir: Path,
+    documents: list[tuple[str, bytes | Path]],
+    say: Say,
+    examples: bool,
+) -> Change:
     change = Change()
     known = present_keys(seeds_dir) if seeds_dir.is_dir() else {}
     for name, content in documents:
@@ -197,18 +224,19 @@ def remove_main(argv: list[str]) -> int:
     knowledge_dir = knowledge_of(args)
     if knowledge_dir is None:
         return 2
-    try:
-        path = find_article(args.seeds, args.name)
-    except CorpusError as exc:
-        print(f"remove failed: {exc}", file=sys.stderr)
-        return 1
-    snapshot = remove_article(args.seeds, path)
-    try:
-        report = build_report(args.seeds, knowledge_dir, say=print_err)
-    except (CorpusError, KnowledgeError, OSError) as exc:
-        snapshot.restore(args.seeds)
-        print(f"remove failed, nothing changed: {exc}", file=sys.stderr)
-        return 1
+    with one_at_a_time(knowledge_dir):
+        try:
+            path = find_article(args.seeds, args.name)
+        except CorpusError as exc:
+            print(f"remove failed: {exc}", file=sys.stderr)
+            return 1
+        snapshot = remove_article(args.seeds, path)
+        try:
+            report = build_report(args.seeds, knowledge_dir, say=print_err)
+        except (CorpusError, KnowledgeError, OSError) as exc:
+            snapshot.restore(args.seeds)
+            print(f"remove failed, nothing changed: {exc}", file=sys.stderr)
+            return 1
     print(
         f"removed {path.name}; the fact base now has {len(report.stories)} stories, "
         f"{len(report.entities)} entities, {report.fact_count} facts"

@@ -455,3 +455,28 @@ def test_curated_changes_on_cached_articles_give_the_bytes_of_a_full_build(corpu
     texts = [f.text for f in load_factbase(knowledge).facts]
     assert "伟力得公司的电堆生产线采用激光全焊接密封技术。" in texts
     assert suppressed.text not in texts and corrected.text not in texts
+
+
+def test_two_adds_at_once_both_land(corpus, tmp_path):
+    """The bot and the command line may add at the same moment: one waits for the other."""
+    import threading
+
+    seeds, knowledge = corpus
+    pages = ["jiajiang_gov_paper.html", "sichuan_daily_hydrogen.html"]
+    changes = {}
+
+    def add(page):
+        changes[page] = add_documents(seeds, knowledge, [(page, PAGES / page)], examples=False)
+
+    threads = [threading.Thread(target=add, args=(page,)) for page in pages]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert all(len(changes[page].added) == 1 for page in pages)
+    files = {f.source.file for f in load_factbase(knowledge).facts}
+    assert {changes[page].added[0][0] for page in pages} <= files
+    full = tmp_path / "full"
+    build(seeds, full, say=lambda _line: None, full=True)
+    for name in GENERATED:
+        assert (knowledge / name).read_bytes() == (full / name).read_bytes(), name
