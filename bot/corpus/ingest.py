@@ -103,12 +103,17 @@ def read_document(name: str, data: bytes) -> Article:
         raise IngestError(f"{name}: no article text found (at most a few words)")
     return Article(
         text=text,
-        title=article.title.strip(),
-        publication=article.publication.strip(),
+        title=one_line(article.title),
+        publication=one_line(article.publication),
         date=article.date,
-        author=article.author.strip(),
-        origin=Path(name).name,
+        author=one_line(article.author),
+        origin=one_line(Path(name).name),
     )
+
+
+def one_line(value: str) -> str:
+    """Metadata is one line of sources.yaml: no line breaks, no runs of spaces."""
+    return " ".join(value.split())
 
 
 def decode_text(name: str, data: bytes) -> str:
