@@ -480,3 +480,27 @@ def test_two_adds_at_once_both_land(corpus, tmp_path):
     build(seeds, full, say=lambda _line: None, full=True)
     for name in GENERATED:
         assert (knowledge / name).read_bytes() == (full / name).read_bytes(), name
+
+
+def test_markdown_and_gb18030_text_files_are_added(corpus, tmp_path):
+    seeds, knowledge = corpus
+    markdown = tmp_path / "bridge.md"
+    markdown.write_text(
+        "# 岷江大桥主体完工\n\n记者 李红\n\n"
+        "10月8日，乐山岷江三桥主体工程完工，大桥全长1.2公里。\n\n"
+        "大桥建成后，市中区到五通桥区的车程将缩短20分钟。\n",
+        encoding="utf-8",
+    )
+    legacy = tmp_path / "old.txt"
+    legacy_text = (
+        "# 峨边县新建茶叶烘干厂\n\n峨边县新建茶叶烘干厂日烘干鲜叶能力达到30吨，带动茶农500户。"
+        "烘干厂由村集体经济合作社经营。\n"
+    )
+    legacy.write_bytes(legacy_text.encode("gb18030"))
+    change = add_documents(seeds, knowledge, [("bridge.md", markdown), ("old.txt", legacy)])
+    assert not change.refused and len(change.added) == 2
+    stories = {s.title: s for s in load_factbase(knowledge).stories}
+    assert stories["岷江大桥主体完工"].byline == "记者 李红"
+    assert "峨边县新建茶叶烘干厂" in stories
+    texts = [f.text for f in load_factbase(knowledge).facts]
+    assert "10月8日，乐山岷江三桥主体工程完工，大桥全长1.2公里。" in texts
