@@ -150,7 +150,7 @@ def example_questions(answerer: Answerer, new_facts: list[Fact]) -> list[str]:
     return found
 
 
-def candidate_questions(facts: list[Fact]):
+def candidate_questions(facts: list[Fact]) -> Iterator[tuple[str, Fact]]:
     """Questions a reader might ask of these facts: who holds a role, how much or how many."""
     for fact in facts:
         for person in fact.people:
