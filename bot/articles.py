@@ -196,6 +196,12 @@ def add_main(argv: list[str]) -> int:
         "fact base.",
     )
     parser.add_argument("paths", nargs="+", type=Path)
+    parser.add_argument(
+        "--no-examples",
+        action="store_true",
+        help="skip finding example questions (it loads the engine over all facts: slow on "
+        "a very large corpus)",
+    )
     seeds_and_knowledge(parser)
     args = parser.parse_args(argv)
     knowledge_dir = knowledge_of(args)
@@ -203,7 +209,11 @@ def add_main(argv: list[str]) -> int:
         return 2
     try:
         change = add_documents(
-            args.seeds, knowledge_dir, [(p.name, p) for p in args.paths], say=print_err
+            args.seeds,
+            knowledge_dir,
+            [(p.name, p) for p in args.paths],
+            say=print_err,
+            examples=not args.no_examples,
         )
     except (CorpusError, KnowledgeError, OSError) as exc:
         print(f"add failed, nothing changed: {exc}", file=sys.stderr)

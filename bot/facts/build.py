@@ -432,14 +432,15 @@ def write_together(files: dict[Path, str]) -> None:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot build", description=__doc__)
-    parser.add_argument("--seeds", type=Path, default=Path("seeds"), help="articles folder")
-    parser.add_argument("--out", type=Path, default=None, help="knowledge folder")
+    parser.add_argument("--seeds", type=Path, help="articles folder (default: BOT_SEEDS_DIR)")
+    parser.add_argument("--out", type=Path, help="knowledge folder (default: BOT_KNOWLEDGE_DIR)")
     parser.add_argument("--full", action="store_true", help="extract every article again")
     args = parser.parse_args(argv)
     from bot.config import Config, ConfigError
 
     try:
-        build(args.seeds, args.out or Config.from_env().knowledge_dir, full=args.full)
+        config = Config.from_env()
+        build(args.seeds or config.seeds_dir, args.out or config.knowledge_dir, full=args.full)
     except (CorpusError, KnowledgeError, ConfigError) as exc:
         print(f"build failed, nothing written: {exc}", file=sys.stderr)
         return 1
