@@ -504,3 +504,13 @@ def test_markdown_and_gb18030_text_files_are_added(corpus, tmp_path):
     assert "峨边县新建茶叶烘干厂" in stories
     texts = [f.text for f in load_factbase(knowledge).facts]
     assert "10月8日，乐山岷江三桥主体工程完工，大桥全长1.2公里。" in texts
+
+
+def test_removing_the_last_article_is_refused_and_changes_nothing(corpus, capsys):
+    from bot.articles import remove_main
+
+    seeds, knowledge = corpus
+    before = snapshot(seeds, knowledge)
+    assert remove_main([ARTICLE_000[:8], "--seeds", str(seeds), "--out", str(knowledge)]) == 1
+    assert "remove failed, nothing changed" in capsys.readouterr().err
+    assert snapshot(seeds, knowledge) == before
