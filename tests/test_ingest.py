@@ -514,3 +514,14 @@ def test_removing_the_last_article_is_refused_and_changes_nothing(corpus, capsys
     assert remove_main([ARTICLE_000[:8], "--seeds", str(seeds), "--out", str(knowledge)]) == 1
     assert "remove failed, nothing changed" in capsys.readouterr().err
     assert snapshot(seeds, knowledge) == before
+
+
+def test_a_removed_articles_cache_is_dropped(corpus):
+    seeds, knowledge = corpus
+    page = "jiajiang_gov_paper.html"
+    name = add_documents(seeds, knowledge, [(page, PAGES / page)], examples=False).added[0][0]
+    cached = knowledge / ".cache" / "articles"
+    assert {p.name for p in cached.iterdir()} >= {f"{name}.pickle", f"{name}.facts.pickle"}
+    (seeds / name).unlink()
+    build(seeds, knowledge, say=lambda _line: None, full=True)
+    assert not any(p.name.startswith(name) for p in cached.iterdir())
