@@ -441,7 +441,8 @@ def main(argv: list[str]) -> int:
 
     try:
         config = Config.from_env()
-        build(args.seeds or config.seeds_dir, args.out or config.knowledge_dir, full=args.full)
+        seeds_dir, knowledge_dir = args.seeds or config.seeds_dir, args.out or config.knowledge_dir
+        build_report(seeds_dir, knowledge_dir, full=args.full)  # facts stay on disk: no FactBase
     except (CorpusError, KnowledgeError, ConfigError) as exc:
         print(f"build failed, nothing written: {exc}", file=sys.stderr)
         return 1
