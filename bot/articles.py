@@ -35,14 +35,16 @@ from bot.corpus.stories import read_article
 from bot.facts.build import CACHE_DIR, BuildReport, build_report
 from bot.facts.extract import make_facts
 from bot.facts.model import Fact
-from bot.facts.parse import NUMBER
+from bot.facts.parse import FULL_DATE, NUMBER
 from bot.facts.store import KnowledgeError
 
 if TYPE_CHECKING:
     from bot.answer import Answerer
 
 EXAMPLE_COUNT = 3
+EXAMPLE_ENGINE_FACTS = 50_000  # above this many facts, examples are checked on the new ones
 CLAUSE = re.compile(r"[^，。；：！？—]+")
+WHEN = re.compile(rf"(?P<date>{FULL_DATE.pattern})，(?P<what>[^，。；！？]+)。")
 Say = Callable[[str], object]
 
 
@@ -132,10 +134,21 @@ def add_locked(
     before = report.entities_before
     change.entities = sorted({e.name for e in report.entities} - before if before else named)
     if examples and new_facts:
-        from bot.answer import Answerer
-
-        change.examples = example_questions(Answerer(report.factbase), new_facts)
+        change.examples = example_questions(checking_engine(report, names, new_facts), new_facts)
     return change
+
+
+def checking_engine(report: BuildReport, names: set[str], new_facts: list[Fact]) -> Answerer:
+    """The engine that checks the example questions: the bot's own, over every fact, unless
+    the corpus is so large that loading it would take minutes; then one over the new articles
+    (a question they answer could then, rarely, be answered from another article too)."""
+    from bot.answer import Answerer
+    from bot.facts.model import FactBase
+
+    if report.fact_count <= EXAMPLE_ENGINE_FACTS:
+        return Answerer(report.factbase)
+    stories = [s for s in report.stories if s.file in names]
+    return Answerer(FactBase(stories=stories, entities=report.entities, facts=new_facts))
 
 
 def example_questions(answerer: Answerer, new_facts: list[Fact]) -> list[str]:
@@ -151,7 +164,8 @@ def example_questions(answerer: Answerer, new_facts: list[Fact]) -> list[str]:
 
 
 def candidate_questions(facts: list[Fact]) -> Iterator[tuple[str, Fact]]:
-    """Questions a reader might ask of these facts: who holds a role, how much or how many."""
+    """Questions a reader might ask of these facts: who holds a role, how much or how many
+    (of what the sentence names), and when something happened."""
     for fact in facts:
         for person in fact.people:
             if person.role and person.organisation:
@@ -159,13 +173,19 @@ def candidate_questions(facts: list[Fact]) -> Iterator[tuple[str, Fact]]:
     for fact in facts:
         for clause in CLAUSE.findall(fact.text):
             m = NUMBER.search(clause)
-            if m and 8 <= len(clause) <= 40 and m.start() >= 4 and m["unit"] != "年":
-                asked = clause[: m.start()].rstrip("约近超达突破")
-                subject = next((e for e in fact.entities if e not in clause and len(e) <= 10), "")
-                yield f"{subject}{asked}多少{m['unit']}？", fact
+            if not m or not 8 <= len(clause) <= 40 or m.start() < 4 or m["unit"] == "年":
+                continue
+            asked = clause[: m.start()].rstrip("约近超达突破")
+            counted = clause[m.end() :][:6]  # 120名|学生 → 多少名学生
+            # who or what the clause is about, as the sentence names it (not by an alias)
+            named = [e for e in fact.entities if e in fact.text and len(e) <= 10]
+            subject = next((e for e in named if e not in asked), "")
+            if subject or any(e in asked for e in named):
+                yield f"{subject}{asked}多少{m['mult']}{m['unit']}{counted}？", fact
     for fact in facts:
-        if fact.source.paragraph and 12 <= len(fact.text) <= 60:
-            yield fact.text.rstrip("。！？") + "？", fact
+        happened = WHEN.fullmatch(fact.text)
+        if happened and 8 <= len(happened["what"]) <= 40:
+            yield f"{happened['what']}是在哪一天？", fact
 
 
 def describe(change: Change) -> list[str]:
