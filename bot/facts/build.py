@@ -217,6 +217,11 @@ def build(seeds_dir: Path, knowledge_dir: Path, say: Say = print, full: bool = F
 def build_report(
     seeds_dir: Path, knowledge_dir: Path, say: Say = print, full: bool = False
 ) -> BuildReport:
+    """The build, step by step: each article's extraction (from the cache if unchanged);
+    entities merged across articles and curated.yaml applied; links redone for the articles
+    that are new or name a name that changed since the last build; facts.yaml assembled from
+    cached YAML wherever links and curated.yaml leave a fact as it was; the three files
+    written together; the cache updated last."""
     started = time.perf_counter()
     cache = Cache(knowledge_dir, enabled=not full)
     with gc_paused():  # thousands of cached objects: collecting while they load triples its time
