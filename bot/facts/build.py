@@ -46,8 +46,8 @@ from bot.facts.store import (
     write_atomically,
 )
 
-# Bump when cleaning, story splitting or extraction changes what an article yields: every
-# cached extraction then counts as stale.
+# Bump when cleaning, story splitting or extraction changes what an article yields, or when
+# Extraction's fields change: every cached extraction then counts as stale.
 EXTRACTOR_VERSION = "1"
 CACHE_DIR = ".cache"  # inside the knowledge folder; not committed, safe to delete
 ARTICLES_CACHE = "articles"  # per article: <file>.pickle (small) and <file>.facts.pickle

@@ -21,7 +21,7 @@ from bot.articles import add_documents, describe, example_questions
 from bot.corpus import CorpusError
 from bot.corpus.ingest import IngestError, check_size, kind_of
 from bot.telegram.admin import is_admin, load_and_prepare
-from bot.telegram.replies import send_html
+from bot.telegram.replies import send_html, show_typing
 from bot.telegram.state import BotState, bot_state
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         lines = [f"未添加：{name} 无法从 Telegram 下载（{error}）。", "知识库未改动。"]
         await reply(context, message.chat_id, message.message_id, lines)
         return
+    await show_typing(context.bot, message.chat_id)  # an add and a reload take a few seconds
     lock = context.bot_data.setdefault(ADD_LOCK_KEY, asyncio.Lock())
     async with lock:
         await add_and_reload(context, state, message.chat_id, message.message_id, name, data)
