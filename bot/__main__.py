@@ -11,6 +11,9 @@ COMMANDS = {
     "chat": ("bot.chat", "a terminal chat with the bot, no Telegram needed"),
     "run": ("bot.telegram.app", "run the Telegram bot (long polling, or webhook)"),
     "logs": ("bot.logs", "review the query log: stats, unanswered, export"),
+    "add": ("bot.articles:add_main", "add articles (.txt .md .html .pdf) and update the facts"),
+    "remove": ("bot.articles:remove_main", "take an article and its facts out"),
+    "list": ("bot.articles:list_main", "list the articles"),
 }
 
 
@@ -29,8 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"unknown command {name!r}\n\n{usage()}", file=sys.stderr)
         return 2
-    module = importlib.import_module(COMMANDS[name][0])
-    return module.main(rest)
+    module_name, _, function = COMMANDS[name][0].partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, function or "main")(rest)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from pathlib import Path
 
 DEFAULT_DB_PATH = Path("data/queries.db")
 DEFAULT_KNOWLEDGE_DIR = Path("knowledge")
+DEFAULT_SEEDS_DIR = Path("seeds")
 DEFAULT_PORT = 8443
 # Reliability (README "Reliability"): how long a stop may take, how old a question received
 # before a restart may be and still be answered, how hard a failed send is retried.
@@ -41,6 +42,7 @@ class Config:
     send_tries: int = DEFAULT_SEND_TRIES
     retry_max_s: float = DEFAULT_RETRY_MAX_S
     log_level: str = "INFO"
+    seeds_dir: Path = DEFAULT_SEEDS_DIR  # where documents that admins send are added
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -61,6 +63,7 @@ class Config:
             send_tries=max(1, round(parse_seconds(env, "BOT_SEND_TRIES", DEFAULT_SEND_TRIES))),
             retry_max_s=parse_seconds(env, "BOT_RETRY_MAX_S", DEFAULT_RETRY_MAX_S),
             log_level=parse_log_level(env.get("BOT_LOG_LEVEL", "")),
+            seeds_dir=Path(env.get("BOT_SEEDS_DIR", "").strip() or DEFAULT_SEEDS_DIR),
         )
 
 

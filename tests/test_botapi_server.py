@@ -560,3 +560,29 @@ async def test_an_outage_ends_a_long_poll_in_progress(bot: telegram.Bot, botapi:
     botapi.go_down(0.5)
     with pytest.raises(telegram.error.NetworkError):
         await asyncio.wait_for(poll, 3)
+
+
+async def test_a_users_document_is_fetched_with_get_file_and_the_file_url(botapi: FakeBotApi):
+    data = "乐山新闻".encode() * 10
+    botapi.send_private_document(USER, "新闻.txt", data, caption="请添加")
+    base_file_url = botapi.base_url.removesuffix("/bot") + "/file/bot"
+    bot = telegram.Bot(botapi.token, base_url=botapi.base_url, base_file_url=base_file_url)
+    async with bot:
+        (update,) = await bot.get_updates()
+        document = update.message.document
+        assert (document.file_name, document.file_size) == ("新闻.txt", len(data))
+        assert update.message.caption == "请添加"
+        file = await bot.get_file(document.file_id)
+        assert bytes(await file.download_as_bytearray()) == data
+        with pytest.raises(BadRequest, match="Invalid file_id"):
+            await bot.get_file("no-such-file")
+    assert botapi.downloads == [file.file_path.split("/file/bot", 1)[1].split("/", 1)[1]]
+
+
+async def test_get_file_refuses_what_telegram_will_not_serve(botapi: FakeBotApi):
+    botapi.send_private_document(USER, "big.pdf", b"%PDF" + b"\0" * (20 * 2**20))
+    bot = telegram.Bot(botapi.token, base_url=botapi.base_url)
+    async with bot:
+        (update,) = await bot.get_updates()
+        with pytest.raises(BadRequest, match="File is too big"):
+            await bot.get_file(update.message.document.file_id)

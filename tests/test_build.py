@@ -24,7 +24,7 @@ def quiet(_line):
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def fact_id_of(factbase, text: str) -> str:
@@ -93,7 +93,7 @@ def test_summary_line_counts_articles_stories_entities_facts_and_seconds(plain_b
 
 def test_build_writes_the_generated_files_and_a_curated_template(plain_build):
     folder, _, _ = plain_build
-    assert {p.name for p in folder.iterdir()} == {*GENERATED, "curated.yaml"}
+    assert {p.name for p in folder.iterdir()} == {*GENERATED, "curated.yaml", ".cache"}
     assert (folder / "curated.yaml").read_text(encoding="utf-8") == TEMPLATE
     assert all(
         (folder / n).read_text(encoding="utf-8").startswith("# Generated") for n in GENERATED

@@ -60,10 +60,13 @@ def split_stories(file: str, blocks: list[Block], publication: str, date: str) -
     return stories
 
 
-def read_article(path: Path, overrides: dict[str, str] | None = None) -> list[Story]:
-    """The stories of one article file; `overrides` fill metadata that the text lacks."""
+def read_article(
+    path: Path, overrides: dict[str, str] | None = None, data: bytes | None = None
+) -> list[Story]:
+    """The stories of one article file; `overrides` (its sources.yaml entry) fill metadata the
+    text lacks: publication, date, title, author. `data` is the file's bytes, if already read."""
     try:
-        raw = path.read_text(encoding="utf-8-sig")
+        raw = (path.read_bytes() if data is None else data).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{path.name}: not UTF-8 text ({exc.reason})") from exc
     except OSError as exc:
@@ -75,4 +78,6 @@ def read_article(path: Path, overrides: dict[str, str] | None = None) -> list[St
     stories = split_stories(path.name, page.blocks, publication, date)
     if overrides.get("title") and stories and not stories[0].title:
         stories[0].title = overrides["title"]
+    if overrides.get("author") and stories and not stories[0].byline:
+        stories[0].byline = overrides["author"]
     return stories

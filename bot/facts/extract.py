@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from bot.facts import parse
@@ -295,6 +295,14 @@ def candidate_names(text: str) -> Iterable[tuple[str, str]]:
 
 def extract_entities(stories: list[Story], facts: list[Fact]) -> list[Entity]:
     """Entities with aliases; variant spellings of one name become aliases of the commoner."""
+    return merge_entities([article_entities(stories, facts)])
+
+
+def article_entities(stories: list[Story], facts: list[Fact]) -> tuple[list[Entity], Counter[str]]:
+    """One article's entities, with the aliases its own text gives, and how often it names each.
+
+    Kept apart from `merge_entities` so that a build extracts an unchanged article only once.
+    """
     text = "\n".join(p for s in stories for p in s.paragraphs)
     entities: dict[str, Entity] = {}
     for kind, name in candidate_names(text):
@@ -338,8 +346,29 @@ def extract_entities(stories: list[Story], facts: list[Fact]) -> list[Entity]:
             for bare in (entity.name[region.end() :], entity.name[unit:]):
                 if len(bare) >= 3 and bare in text:
                     add_alias(entity, bare)
-    merged = merge_variants(list(entities.values()), text)
-    return sorted(merged, key=lambda e: (e.type, e.name))
+    found = list(entities.values())
+    return found, Counter({e.name: text.count(e.name) for e in found})
+
+
+def merge_entities(articles: Iterable[tuple[list[Entity], Counter[str]]]) -> list[Entity]:
+    """The articles' entities as one list: a name found in several articles is one entity
+    (its first type, all aliases), and variant spellings become aliases of the commoner."""
+    merged: dict[str, Entity] = {}
+    counts: Counter[str] = Counter()
+    for entities, article_counts in articles:
+        counts.update(article_counts)
+        for found in entities:
+            entity = merged.get(found.name)
+            if entity is None:
+                merged[found.name] = Entity(
+                    found.name, found.type, list(found.aliases), found.role, found.organisation
+                )
+                continue
+            for alias in found.aliases:
+                add_alias(entity, alias)
+            entity.role = entity.role or found.role
+            entity.organisation = entity.organisation or found.organisation
+    return sorted(merge_variants(list(merged.values()), counts), key=lambda e: (e.type, e.name))
 
 
 def add_alias(entity: Entity, alias: str) -> None:
@@ -347,9 +376,8 @@ def add_alias(entity: Entity, alias: str) -> None:
         entity.aliases.append(alias)
 
 
-def merge_variants(entities: list[Entity], text: str) -> list[Entity]:
+def merge_variants(entities: list[Entity], counts: Counter[str]) -> list[Entity]:
     """尚伟股份 and 尚纬股份 are one company: names of one type that sound the same."""
-    counts = Counter({e.name: text.count(e.name) for e in entities})
     by_sound: dict[tuple[str, str], list[Entity]] = {}
     for e in entities:
         by_sound.setdefault((e.type, pinyin_key(e.name)), []).append(e)
@@ -387,19 +415,50 @@ def resolve_aliases(entities: list[Entity], counts: Counter[str]) -> list[Entity
 
 def link_entities(facts: list[Fact], entities: list[Entity]) -> None:
     """Each fact lists the entities it names, longest names first so 乐山高新区 beats 乐山."""
-    names = sorted(
-        ((alias, e.name) for e in entities for alias in [e.name, *e.aliases]),
-        key=lambda pair: -len(pair[0]),
-    )
+    linker = Linker(entities)
     for fact in facts:
-        remaining = fact.text
-        linked: list[str] = list(fact.entities)  # a curated entry names its entity itself
-        for alias, canonical in names:
+        fact.entities = linker.entities_of(fact)
+
+
+NameRow = tuple[str, str, str]  # (alias or name, the entity's name, the entity's type)
+
+
+class Linker:
+    """Finds the entities a fact names. The names are tried in an order that depends on the
+    names alone (longest first), so relinking only the facts that a changed name occurs in
+    gives what relinking every fact gives: this is what lets a build reuse old links."""
+
+    def __init__(self, entities: list[Entity]) -> None:
+        rows = {(alias, e.name, e.type) for e in entities for alias in [e.name, *e.aliases]}
+        self.rows: frozenset[NameRow] = frozenset(rows)
+        ordered = sorted(rows, key=lambda r: (-len(r[0]), r[2], r[1], r[0] != r[1], r[0]))
+        self.rank = {row: i for i, row in enumerate(ordered)}
+        self.by_start: dict[str, list[NameRow]] = {}  # the first two characters → names
+        self.single: list[NameRow] = []  # one-character names (a curated alias may be one)
+        for row in ordered:
+            if len(row[0]) < 2:
+                self.single.append(row)
+            else:
+                self.by_start.setdefault(row[0][:2], []).append(row)
+
+    def entities_of(self, fact: Fact) -> list[str]:
+        return self.names_in(fact.text, fact.entities, fact.curated)
+
+    def names_in(self, text: str, given: Sequence[str] = (), curated: bool = False) -> list[str]:
+        """The entities a text names; `given` and `curated` as a curated entry has them."""
+        found = {row for row in self.single if row[0] in text}
+        for i in range(len(text) - 1):
+            for row in self.by_start.get(text[i : i + 2], ()):
+                if text.startswith(row[0], i):
+                    found.add(row)
+        remaining = text
+        linked: list[str] = list(given)  # a curated entry names its entity itself
+        for alias, canonical, _ in sorted(found, key=self.rank.__getitem__):
             if alias in remaining:
                 remaining = remaining.replace(alias, "\0")
                 if canonical not in linked:
                     linked.append(canonical)
-        named = [n for n in linked if n in fact.text or not fact.curated]
-        fact.entities = [n for n in linked if n not in named] + sorted(
-            named, key=lambda n: fact.text.find(n) % 10_000
+        named = [n for n in linked if n in text or not curated]
+        return [n for n in linked if n not in named] + sorted(
+            named, key=lambda n: text.find(n) % 10_000
         )

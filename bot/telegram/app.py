@@ -24,7 +24,7 @@ from telegram.request import HTTPXRequest
 from bot.answer import Answerer, KnowledgeError, load_answerer
 from bot.config import Config, ConfigError, load_config
 from bot.querylog import QueryLog
-from bot.telegram import admin, buttons, errors, groups, inline, private
+from bot.telegram import admin, buttons, documents, errors, groups, inline, private
 from bot.telegram.delivery import DeliveringApplication, Outbox, RecordingQueue
 from bot.telegram.ratelimit import QuestionRateLimiter
 from bot.telegram.redact import configure_logging
@@ -40,7 +40,7 @@ from bot.telegram.state import STATE_KEY, BotState, prepare
 
 log = logging.getLogger(__name__)
 
-SURFACES = (errors, admin, groups, private, buttons, inline)
+SURFACES = (errors, admin, groups, private, documents, buttons, inline)
 COMMANDS = [
     BotCommand("start", "开始，看看可以问什么"),
     BotCommand("help", "我了解哪些新闻文章"),

@@ -23,13 +23,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import EllipsisType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MAX_DOWNLOAD_BYTES = 20 * 2**20  # getFile refuses bigger files ("file is too big")
 MAX_POLL_SECONDS = 50  # Telegram caps long polling at 50 s
 WEBHOOK_TIMEOUT = 10.0
 WEBHOOK_RETRY_SECONDS = 0.5
@@ -385,6 +387,7 @@ def decode_params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
 # --- HTTP plumbing ------------------------------------------------------------------------------
 
 _PATH_RE = re.compile(r"/bot([^/]+)/([A-Za-z0-9_]+)")
+_FILE_PATH_RE = re.compile(r"/file/bot([^/]+)/(.+)")
 
 
 class _Server(ThreadingHTTPServer):
@@ -438,7 +441,21 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
 
-    do_GET = do_POST
+    def do_GET(self) -> None:
+        """A file download (/file/bot<token>/<file_path>), or an API call made with GET."""
+        match = _FILE_PATH_RE.fullmatch(unquote(urlsplit(self.path).path))  # PTB quotes ":"
+        if match is None:
+            self.do_POST()
+            return
+        data = self.server.api.download(match.group(1), match.group(2))
+        if data is None:
+            self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _reply(self, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode()
@@ -507,6 +524,9 @@ class FakeBotApi:
         self._chats: dict[int, dict[str, Any]] = {}
         self._users: dict[int, dict[str, Any]] = {}
         self._files: dict[str, dict[str, Any]] = {}
+        self._file_paths: dict[str, str] = {}  # file_id -> file_path, for users' uploads
+        self._file_data: dict[str, bytes] = {}  # file_path -> bytes
+        self.downloads: list[str] = []  # file paths the bot downloaded, in order
         self._open_callbacks: set[str] = set()
         self._open_inline: set[str] = set()
         self._allowed_updates: frozenset[str] | None = None  # None: all but OPT_IN_UPDATES
@@ -528,6 +548,7 @@ class FakeBotApi:
             "answerInlineQuery": self._answer_inline_query,
             "sendChatAction": self._send_chat_action,
             "sendDocument": self._send_document,
+            "getFile": self._get_file,
             "setMyCommands": self._set_my_commands,
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
@@ -691,6 +712,42 @@ class FakeBotApi:
             chat = {"id": user_id, "type": "private", "first_name": user["first_name"]}
             message = self._user_message(chat, user, text, None)
             return message["message_id"]
+
+    def send_private_document(
+        self, user_id: int, filename: str, data: bytes, *, caption: str | None = None
+    ) -> int:
+        """The user sends a file (as Telegram's "document"); the bot fetches it with getFile."""
+        with self._cond:
+            number = next(self._file_ids)
+            file = {
+                "file_id": f"BQACAgIAAxkBAAI{number:08d}",
+                "file_unique_id": f"AgAD{number:06d}",
+                "file_name": filename,
+                "file_size": len(data),
+            }
+            if mime_type := mimetypes.guess_type(filename)[0]:
+                file["mime_type"] = mime_type
+            self._files[file["file_id"]] = file
+            file_path = f"documents/file_{number}{Path(filename).suffix}"
+            self._file_paths[file["file_id"]] = file_path
+            self._file_data[file_path] = bytes(data)
+            user = self._user(user_id)
+            chat = {"id": user_id, "type": "private", "first_name": user["first_name"]}
+            self._chats[user_id] = chat
+            content: dict[str, Any] = {"document": file}
+            if caption:
+                content["caption"] = caption
+            message = self._new_message(chat, user, content)
+            self._enqueue({"message": copy.deepcopy(message)})
+            return message["message_id"]
+
+    def download(self, token: str, file_path: str) -> bytes | None:
+        """The bytes at a file path getFile gave out, as the file endpoint serves them."""
+        with self._cond:
+            if token != self.token or file_path not in self._file_data:
+                return None
+            self.downloads.append(file_path)
+            return self._file_data[file_path]
 
     def send_group_message(
         self, chat_id: int, user_id: int, text: str, *, reply_to_message_id: int | None = None
@@ -1146,6 +1203,17 @@ class FakeBotApi:
         if entities:
             content["caption_entities"] = entities
         return self._bot_message(params, content, markup)
+
+    def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        file = self._files.get(str(params.get("file_id", "")))
+        if file is None:
+            raise bad("invalid file_id")
+        if file.get("file_size", 0) > MAX_DOWNLOAD_BYTES:
+            raise bad("file is too big")
+        result = {k: v for k, v in file.items() if k in ("file_id", "file_unique_id", "file_size")}
+        if file["file_id"] in self._file_paths:  # the bot's own uploads cannot be downloaded here
+            result["file_path"] = self._file_paths[file["file_id"]]
+        return result
 
     def _set_my_commands(self, params: dict[str, Any]) -> bool:
         commands = params.get("commands")
