@@ -11,29 +11,26 @@ from pathlib import Path
 
 import jieba
 
+from bot.answer.evidence import asked_of, evidence_rows
 from bot.answer.index import Index, build_index
-from bot.answer.question import CLASSIFIERS, analyse, content_tokens, may_glue
-from bot.answer.rank import (
-    FOUND_THRESHOLD,
-    STRICT_THRESHOLD,
-    SUGGESTION_FLOOR,
-    Scored,
-    find_entities,
-    look_up,
-    rank,
-    word_parts,
-)
+from bot.answer.model import AnswerModel, ModelError, load_model, project_model
+from bot.answer.policy import DEFAULT_POLICY, AnswerPolicy
+from bot.answer.question import CLASSIFIERS, SYNONYMS, Question, analyse, content_tokens, may_glue
+from bot.answer.rank import Scored, find_entities, look_up, rank, word_parts, word_weights
 from bot.answer.result import MAX_ANSWER_CHARS, Answer, Hit
+from bot.answer.thesaurus import Thesaurus, load_thesaurus
 from bot.facts.model import Fact, FactBase
 from bot.facts.parse import NUMBER
 from bot.facts.store import KnowledgeError, load_factbase
 from bot.text import warm_sounds
 
-__all__ = ["Answer", "Answerer", "Hit", "KnowledgeError", "load_answerer"]
+__all__ = ["Answer", "AnswerPolicy", "Answerer", "Hit", "KnowledgeError", "load_answerer"]
 
 MID_SENTENCE = re.compile(r"[就对在为从将把被与和而其]|作为|通过|按照|围绕|同时|此外|目前")
 WARM_UP_BYTES = 64 * 2**20  # at most this much memory for match vectors worked out ahead
 EMPTY_NOTICE = "问题是空的。请直接输入想问的问题，例如：伟力得的副总经理是谁？"
+CANDIDATES = 20  # the ranker's best facts, each then judged on its evidence
+SHOWN = 5  # hits an answer carries
 
 
 def trim(text: str) -> str:
@@ -45,10 +42,22 @@ def trim(text: str) -> str:
     return (cut[: end + 1] if end > MAX_ANSWER_CHARS // 2 else cut) + "…"
 
 
+def thesaurus() -> Thesaurus:
+    """Cilin with the lexicon's corpus variants (营收 ↔ 营业收入)."""
+    return load_thesaurus(tuple((w, tuple(v)) for w, v in sorted(SYNONYMS.items())))
+
+
 class Answerer:
-    def __init__(self, factbase: FactBase) -> None:
+    """Question → candidates (rank.py) → evidence (evidence.py) → decision (model + policy)."""
+
+    def __init__(self, factbase: FactBase, model: AnswerModel | None = None) -> None:
+        """`model`: by default the project's (knowledge/answer_model.json). Without one the
+        engine can rank and gather evidence (for training), not ask."""
         self.factbase = factbase
         self.index: Index = build_index(factbase)
+        self.model = model or project_model()
+        self.policy: AnswerPolicy = self.model.policy if self.model else DEFAULT_POLICY
+        self.thesaurus = thesaurus()
 
     def warm_up(self) -> None:
         """Work out ahead how each word the articles use matches every fact, commonest first,
@@ -70,29 +79,40 @@ class Answerer:
         for word, _ in counts.most_common(room):
             index.keep(("word", word), look_up(word, index))
 
-    def hit(self, scored: Scored) -> Hit:
+    def hit(self, scored: Scored, probability: float) -> Hit:
         fact = scored.fact.fact
-        return Hit(fact.id, trim(fact.text), scored.entity, fact.source, scored.score)
+        return Hit(
+            fact.id, trim(fact.text), scored.entity, fact.source, round(100 * probability, 1)
+        )
+
+    def candidates(self, parsed: Question) -> tuple[set[str], list[Scored], list[list[float]]]:
+        """The entities the question names, the ranker's candidates and each one's evidence."""
+        named = find_entities(parsed, self.index)
+        ranked = rank(parsed, self.index, named, limit=CANDIDATES)
+        asked = asked_of(parsed, named, self.index, word_weights(parsed, self.index))
+        return named, ranked, evidence_rows(asked, ranked, self.index, self.thesaurus)
 
     def ask(self, question: str, *, strict: bool = False) -> Answer:
+        if self.model is None:
+            raise ModelError("this engine has no answer model: it can rank, not decide")
         parsed = analyse(question, known=self.index.uses)
         if not parsed.text:
             return Answer(question=parsed.raw, normalised="", found=False, notice=EMPTY_NOTICE)
-        named = find_entities(parsed, self.index)
-        ranked = rank(parsed, self.index, named)
-        threshold = STRICT_THRESHOLD if strict else FOUND_THRESHOLD
-        found = bool(ranked) and ranked[0].score >= threshold
-        hits = tuple(self.hit(s) for s in ranked)
-        suggestions = () if found else tuple(h for h in hits[:3] if h.score >= SUGGESTION_FLOOR)
+        named, ranked, rows = self.candidates(parsed)
+        chances = [self.model.probability(row) for row in rows]
+        order = sorted(range(len(ranked)), key=lambda i: (-chances[i], i))
+        hits = tuple(self.hit(ranked[i], chances[i]) for i in order)
+        score = hits[0].score if hits else 0.0
+        found = bool(hits) and self.policy.answers(score, strict)
         return Answer(
             question=parsed.raw,
             normalised=parsed.text,
             found=found,
-            hits=hits if found else (),
-            suggestions=suggestions,
+            hits=hits[:SHOWN] if found else (),
+            suggestions=() if found else self.policy.suggestions(hits),
             notice=parsed.notice,
             entities=tuple(sorted(named)),
-            score=ranked[0].score if ranked else 0.0,
+            score=score,
         )
 
     def related(self, fact_id: str, limit: int = 3) -> list[Hit]:
@@ -181,7 +201,11 @@ def load_answerer(knowledge_dir: Path) -> Answerer:
     """Load the fact base; raises KnowledgeError (file and reason) when it cannot be used."""
     factbase = load_factbase(Path(knowledge_dir))
     try:
-        return Answerer(factbase)
+        model = load_model(Path(knowledge_dir))
+    except ModelError as exc:
+        raise KnowledgeError(str(exc)) from exc
+    try:
+        return Answerer(factbase, model)
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
         reason = f"a record has a value of the wrong kind ({exc})"
         raise KnowledgeError(f"{knowledge_dir}: {reason}") from exc

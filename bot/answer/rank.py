@@ -1,4 +1,4 @@
-"""Score every fact against a question, then decide: answer, or say honestly "not found".
+"""Score every fact against a question: the candidates whose evidence (evidence.py) is weighed.
 
 A fact's score is how much of the question's content it covers, weighted by how rare each word
 is (a word the articles never use weighs most, so a question about something they do not state
@@ -29,10 +29,6 @@ from bot.answer.question import (
 from bot.answer.traits import phases_in
 from bot.text import is_common_word, is_everyday_word, sound_string
 
-# Calibrated on the development questions (bench/calibrate.py); see README "Answer quality".
-FOUND_THRESHOLD = 60.0
-STRICT_THRESHOLD = 66.0  # groups: the lowest threshold abstaining on >= 0.97 of dev oos questions
-SUGGESTION_FLOOR = 20.0
 NEAR = 0.7  # a word found in the sentence before, which often names the subject
 IN_CONTEXT = 0.5  # a word found only in the fact's paragraph or story title counts half
 IN_STORY = 0.3  # a word found elsewhere in the same story
@@ -351,6 +347,16 @@ class Scorer:
         return np.where(facts.facts_in(described), 1.2, 1.0)
 
 
+def word_evidence(question: Question, index: Index) -> dict[str, WordEvidence]:
+    """Each question word's evidence, kept between questions (the same for every question)."""
+    return {t: index.remember(("word", t), lambda t=t: look_up(t, index)) for t in question.tokens}
+
+
+def word_weights(question: Question, index: Index) -> dict[str, float]:
+    """How much each question word weighs: its rarity times its word class."""
+    return {t: e.idf * e.class_weight for t, e in word_evidence(question, index).items()}
+
+
 def rank(
     question: Question, index: Index, named: set[str] | None = None, limit: int = 5
 ) -> list[Scored]:
@@ -358,9 +364,7 @@ def rank(
     if not question.tokens:
         return []
     named = find_entities(question, index) if named is None else named
-    evidence = {
-        t: index.remember(("word", t), lambda t=t: look_up(t, index)) for t in question.tokens
-    }
+    evidence = word_evidence(question, index)
     weights = {t: e.idf * e.class_weight for t, e in evidence.items()}
     matches = {t: evidence[t].matches for t in evidence}  # replaced below, never changed in place
 
