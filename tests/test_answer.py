@@ -14,7 +14,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from bot.answer import Answerer, KnowledgeError, glued_forms, load_answerer, name_pieces
-from bot.answer.question import analyse, forget_dictionary_cuts
+from bot.answer.question import analyse
 from bot.answer.rank import (
     FUZZY_FLOOR,
     OTHER_PHASE,
@@ -24,6 +24,7 @@ from bot.answer.rank import (
     word_parts,
 )
 from bot.answer.result import MAX_ANSWER_CHARS
+from bot.answer.segmenter import Segmenter
 from bot.facts.extract import extract_entities, link_entities, make_facts
 from bot.facts.model import Fact, FactBase, Source, Story
 from bot.text import normalise, sound_string
@@ -41,6 +42,11 @@ QUESTIONS = [
     "乐山高新区营业收入",
     *OUT_OF_CORPUS,
 ]
+
+
+def parse(answerer, question):
+    """The question as the engine analyses it: with its own words and its own jieba."""
+    return analyse(question, answerer.index.uses, answerer.index.segmenter)
 
 
 @pytest.fixture(scope="module")
@@ -280,7 +286,7 @@ def test_answers_do_not_depend_on_what_was_asked_before():
 
 
 def test_a_miss_still_reports_how_close_it_came(answerer):
-    answer = answerer.ask("乐山的天气怎么样")
+    answer = answerer.ask("乐山的足球队叫什么？")
     assert not answer.found
     assert 0 <= answer.score < answerer.policy.lenient  # the best candidate's probability
 
@@ -299,17 +305,17 @@ def test_a_fact_base_with_values_of_the_wrong_kind_is_a_knowledge_error(tmp_path
 def test_a_month_in_a_question_is_a_date_not_a_bare_number(answerer):
     # A bare 7 would match 7个项目 in another story; 7月 finds the 7月4日 发布会 the question means.
     question = "按7月夹江县专场发布会的说法，核技术应用产业园已落地几个项目、总投资多少？"
-    assert "7月" in analyse(question, answerer.index.uses).tokens
-    assert "7" not in analyse(question, answerer.index.uses).tokens
+    assert "7月" in parse(answerer, question).tokens
+    assert "7" not in parse(answerer, question).tokens
     answer = answerer.ask(question)
     assert answer.found and "近27亿元的6个项目" in answer.top.answer
     # Said aloud, a day is 号; the articles write 日.
-    spoken = analyse("海同项目12月19号完成了什么热调试？", answerer.index.uses).tokens
+    spoken = parse(answerer, "海同项目12月19号完成了什么热调试？").tokens
     assert {"12月", "19日"} <= set(spoken)
     assert answerer.ask("海同项目12月19号完成了什么热调试？").top.fact_id == (
         answerer.ask("海同项目12月19日完成了什么热调试？").top.fact_id
     )
-    assert "3" in analyse("德世堂3号厂房在装修吗", answerer.index.uses).tokens  # a building
+    assert "3" in parse(answerer, "德世堂3号厂房在装修吗").tokens  # a building
 
 
 def test_numbers_match_whole_not_inside_other_numbers():
@@ -335,7 +341,7 @@ def test_a_fact_about_another_phase_does_not_answer(answerer):
 
 
 def test_the_phase_a_fact_states_must_be_the_one_asked_about(answerer):
-    phase_two = analyse("项目二期什么时候开工", answerer.index.uses)
+    phase_two = parse(answerer, "项目二期什么时候开工")
     scorer = Scorer(phase_two, set(), {"项目": 1.0}, answerer.index, [])
     texts = [f.fact.text for f in answerer.index.facts]
     (phase_one,) = [i for i, t in enumerate(texts) if "一期工程达产后" in t]
@@ -344,7 +350,7 @@ def test_the_phase_a_fact_states_must_be_the_one_asked_about(answerer):
     assert factors[phase_one] == OTHER_PHASE < 1.0
     assert factors[no_phase] == 1.0
     # Asked about both phases, a fact that states one of them is about the question.
-    both = analyse("项目一期和二期什么时候开工", answerer.index.uses)
+    both = parse(answerer, "项目一期和二期什么时候开工")
     assert Scorer(both, set(), {"项目": 1.0}, answerer.index, []).phase()[phase_one] == 1.0
 
 
@@ -358,7 +364,7 @@ def test_a_list_of_phases_states_each_of_them():
 def test_questions_are_cut_like_the_articles(answerer):
     # jieba alone cuts 榜单排第几 as 榜|单排|第几; the articles' own words win.
     question = "米兰诺集团在全国陶瓷产能榜单排第几？"
-    assert "榜单" in analyse(question, answerer.index.uses).tokens
+    assert "榜单" in parse(answerer, question).tokens
     answer = answerer.ask(question)
     assert answer.found and "第11位" in answer.top.answer
 
@@ -523,10 +529,10 @@ def test_a_place_the_articles_never_name_is_asked_about_elsewhere(answerer):
 
 def test_a_stray_character_is_not_glued_to_a_particle(answerer):
     # The articles print 用的 and 发了, but in a question they are a verb and a particle.
-    tokens = analyse("伟力得电堆生产线用的什么技术", answerer.index.uses).tokens
+    tokens = parse(answerer, "伟力得电堆生产线用的什么技术").tokens
     assert "用的" not in tokens
-    assert "发了" not in analyse("园区发了多少补贴", answerer.index.uses).tokens  # jieba's own 发了
-    assert "总投资" in analyse("项目总投资多少", answerer.index.uses).tokens  # 总|投资 still glued
+    assert "发了" not in parse(answerer, "园区发了多少补贴").tokens  # jieba's own 发了
+    assert "总投资" in parse(answerer, "项目总投资多少").tokens  # 总|投资 still glued
 
 
 def test_an_everyday_word_the_articles_never_use_weighs_little(answerer):
@@ -568,8 +574,11 @@ def test_a_dropped_engine_is_freed_at_once_and_asking_leaves_no_cyclic_garbage()
 def test_word_parts_are_jiebas_search_mode_parts(answerer):
     """word_parts builds them from the cut word_flags also uses, instead of cutting again."""
 
+    segmenter = answerer.index.segmenter
+
     def search_mode_parts(token):
-        parts = [w for w in jieba.lcut_for_search(token, HMM=False) if len(w) >= 2 and w != token]
+        cut = segmenter.tokenizer.cut_for_search(token, HMM=False)
+        parts = [w for w in cut if len(w) >= 2 and w != token]
         return parts or [token[i : i + 2] for i in range(len(token) - 1)]
 
     for token in [
@@ -580,8 +589,8 @@ def test_word_parts_are_jiebas_search_mode_parts(answerer):
         "德世堂现代中药项目",
         "蝶川",
     ]:
-        assert word_parts(token) == search_mode_parts(token), token
-    assert {"人民", "共和", "共和国"} <= set(word_parts("中华人民共和国"))
+        assert word_parts(token, segmenter) == search_mode_parts(token), token
+    assert {"人民", "共和", "共和国"} <= set(word_parts("中华人民共和国", segmenter))
 
 
 def test_near_miss_scoring_is_tried_only_where_it_could_reach_the_floor(answerer):
@@ -633,16 +642,30 @@ def test_warm_up_works_out_the_pieces_of_a_longer_name():
     assert name_pieces("电池") == set()
 
 
-def test_a_new_index_drops_the_dictionary_cuts_made_before_it():
-    """jieba's dictionary grows with each fact base's names (a build, a /reload): a word's
-    parts cut before must not outlive that."""
+def test_a_grown_dictionary_drops_the_cuts_made_before_it():
+    """An engine's dictionary grows with its fact base's names: a word's parts cut before
+    must not outlive that."""
+    segmenter = Segmenter()
     word = "中核海同新项目"
-    before = word_parts(word)
-    jieba.add_word("海同新项", freq=5000)
-    try:
-        assert word_parts(word) == before  # still the cut kept from before
-        answerer_for(["海同新项目位于乐山。"])
-        assert "海同新项" in word_parts(word) and word_parts(word) != before
-    finally:
-        jieba.del_word("海同新项")
-        forget_dictionary_cuts()
+    before = word_parts(word, segmenter)
+    assert word_parts(word, segmenter) == before  # the cut kept from before
+    segmenter.add_word("海同新项", freq=5000)
+    assert "海同新项" in word_parts(word, segmenter) and word_parts(word, segmenter) != before
+
+
+def test_two_engines_in_one_process_answer_as_each_alone():
+    """Each engine has its own jieba: building one (its names grow its dictionary) changes
+    neither the other's cuts and answers, nor jieba's process-wide tokenizer."""
+    jieba.initialize()
+    global_words, global_total = len(jieba.dt.FREQ), jieba.dt.total
+    alone = load_answerer(KNOWLEDGE)
+    expected = [alone.ask(q) for q in QUESTIONS]
+    cuts = [alone.index.segmenter.cut(q) for q in QUESTIONS]
+    other = answerer_for(["伟力得副总经理朱晓星说，全钒液流电池储能产能将大幅提升。"])
+    other.index.segmenter.add_word("得副总", freq=10**6)  # a word that would change the cuts
+    beside = load_answerer(KNOWLEDGE)
+    assert [alone.ask(q) for q in QUESTIONS] == expected
+    assert [beside.ask(q) for q in QUESTIONS] == expected
+    assert [alone.index.segmenter.cut(q) for q in QUESTIONS] == cuts
+    assert "得副总" in other.index.segmenter.cut("伟力得副总经理")
+    assert (len(jieba.dt.FREQ), jieba.dt.total) == (global_words, global_total)

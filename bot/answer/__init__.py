@@ -9,8 +9,6 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import jieba
-
 from bot.answer.evidence import asked_of, evidence_rows
 from bot.answer.index import Index, build_index
 from bot.answer.model import AnswerModel, ModelError, load_model, project_model
@@ -18,6 +16,7 @@ from bot.answer.policy import DEFAULT_POLICY, AnswerPolicy
 from bot.answer.question import CLASSIFIERS, SYNONYMS, Question, analyse, content_tokens, may_glue
 from bot.answer.rank import Scored, find_entities, look_up, rank, word_parts, word_weights
 from bot.answer.result import MAX_ANSWER_CHARS, Answer, Hit
+from bot.answer.segmenter import Segmenter
 from bot.answer.thesaurus import Thesaurus, load_thesaurus
 from bot.facts.model import Fact, FactBase
 from bot.facts.parse import NUMBER
@@ -70,8 +69,9 @@ class Answerer:
         index = self.index
         counts: Counter[str] = Counter()
         for fact in index.facts:
-            words = set(content_tokens(fact.text, index.uses)[0])
-            counts.update(words | {part for w in words if len(w) >= 3 for part in word_parts(w)})
+            words = set(content_tokens(fact.text, index.uses, index.segmenter)[0])
+            parts = {part for w in words if len(w) >= 3 for part in word_parts(w, index.segmenter)}
+            counts.update(words | parts)
             counts.update(glued_forms(fact.text, words))
             counts.update(piece for w in words for piece in name_pieces(w))
         counts.update(alias for alias, _, _ in index.aliases.rows)
@@ -95,7 +95,7 @@ class Answerer:
     def ask(self, question: str, *, strict: bool = False) -> Answer:
         if self.model is None:
             raise ModelError("this engine has no answer model: it can rank, not decide")
-        parsed = analyse(question, known=self.index.uses)
+        parsed = analyse(question, self.index.uses, self.index.segmenter)
         if not parsed.text:
             return Answer(question=parsed.raw, normalised="", found=False, notice=EMPTY_NOTICE)
         named, ranked, rows = self.candidates(parsed)
@@ -145,7 +145,7 @@ class Answerer:
             fact = indexed.fact
             if len(examples) >= n or fact.source.title in stories_used:
                 continue
-            question = question_about(fact.text, fact.entities)
+            question = question_about(fact.text, fact.entities, self.index.segmenter)
             top = self.ask(question).top if question else None
             if top and top.fact_id == fact.id:
                 examples.append(question)
@@ -176,7 +176,7 @@ def glued_forms(text: str, words: set[str]) -> set[str]:
     return forms
 
 
-def question_about(text: str, entities: list[str]) -> str | None:
+def question_about(text: str, entities: list[str], segmenter: Segmenter) -> str | None:
     """ "…已落地7个项目…" → "…已落地多少个项目？": a clause with a number, the number asked for."""
     for clause in re.split(r"[，。；：！？]", text):
         m = NUMBER.search(clause)
@@ -187,7 +187,7 @@ def question_about(text: str, entities: list[str]) -> str | None:
             continue  # a clause that starts mid-sentence makes no question
         counted = m["unit"] if m["unit"] in CLASSIFIERS else ""  # 7个项目 → 多少个项目
         what = ""
-        for word in jieba.cut(clause[m.end() :]) if counted else ():
+        for word in segmenter.cut(clause[m.end() :]) if counted else ():
             if not word.strip() or word in "、，的之" or len(what + word) > 8:
                 break
             what += word

@@ -90,35 +90,36 @@ def answer_slot(question: Question, fact: IndexedFact) -> int | None:
 def subject_evidence(
     asked: Asked, fact: IndexedFact, slot: int | None, index: Index
 ) -> list[float]:
-    """subject_in_clause: an asked entity is named in the clause that holds the answer (or, with
-    no answer slot, the fact's first clause names it); subject_in_fact: named anywhere in the
+    """subject_in_clause: the entity named nearest before the answer (with no answer slot: in
+    the fact's first clause) is an asked one; subject_in_fact: one is named anywhere in the
     fact; subject_around: only linked, or named in the sentence before or the paragraph;
-    rival_subject: that clause names, before the answer, another entity of an asked type and
-    not the asked one (the alliance in the story, the park that holds the project)."""
+    rival_subject: the nearest is another entity of an asked type (the alliance in the story,
+    the park that holds the project, the neighbour company)."""
     if not asked.specific:
         return [0.0, 0.0, 0.0, 0.0]
     text = fact.text
-    spans = clauses(text)
-    holder = next(((s, c) for s, c in spans if slot is not None and s <= slot < s + len(c)), None)
-    clause = holder[1] if holder else (spans[0][1] if spans else text)
-    before = clause[: slot - holder[0]] if holder and slot is not None else clause
-    in_clause = any(a in clause for a in asked.aliases)
+    lead = text[:slot] if slot is not None else (clauses(text) or [(0, text)])[0][1]
+    asked_at = max(lead.rfind(a) for a in asked.aliases)
+    asked_types = {index.types.get(name) for name in asked.specific}
+    other_at = rival_at = -1
+    for alias, _, name in index.aliases.rows:
+        if name in asked.specific or name in index.common_entities:
+            continue
+        if any(alias in a for a in asked.aliases) or (at := lead.rfind(alias)) < 0:
+            continue
+        other_at = max(other_at, at)
+        if index.types.get(name) in asked_types:
+            rival_at = max(rival_at, at)
     in_fact = any(a in text for a in asked.aliases)
     around = bool(set(asked.specific) & fact.entities) or any(
         a in fact.near or a in fact.context for a in asked.aliases
     )
-    asked_types = {index.types.get(name) for name in asked.specific}
-    rivals = [
-        alias
-        for alias, _, name in index.aliases.rows
-        if name not in asked.specific
-        and name not in index.common_entities
-        and index.types.get(name) in asked_types
-        and alias in before
-        and not any(alias in a for a in asked.aliases)
+    return [
+        float(asked_at >= 0 and asked_at >= other_at),
+        float(in_fact),
+        float(around and not in_fact),
+        float(rival_at > asked_at),
     ]
-    rival = bool(rivals) and not any(a in before for a in asked.aliases)
-    return [float(in_clause), float(in_fact), float(around and not in_fact), float(rival)]
 
 
 def stated(word: str, text: str, thesaurus: Thesaurus) -> tuple[bool, bool]:

@@ -8,10 +8,9 @@ from collections.abc import Callable, Hashable, Set
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import jieba
 import numpy as np
 
-from bot.answer.question import forget_dictionary_cuts
+from bot.answer.segmenter import Segmenter
 from bot.answer.traits import Traits, traits_of
 from bot.facts.model import Fact, FactBase
 from bot.facts.parse import BARE_YEAR
@@ -238,6 +237,7 @@ class Index:
     name_of: dict[str, str]  # normalised name or alias → entity name
     types: dict[str, str]  # entity name → its type (company, person, …)
     traits: Traits  # what each fact is like, as arrays over the facts
+    segmenter: Segmenter  # the engine's own jieba, its dictionary grown with the names
     _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
     _pieces: set[str] = field(default_factory=set)  # the corpus's short substrings
     _kept: dict[Hashable, Any] = field(default_factory=dict)  # worked out ahead (warm_up)
@@ -288,14 +288,14 @@ def units_of(fact: Fact) -> set[str]:
     }
 
 
-def prefer_corpus_words(factbase: FactBase) -> None:
+def prefer_corpus_words(factbase: FactBase, segmenter: Segmenter) -> None:
     """Let jieba cut questions the way the articles cut: 榜单|排第几, not 榜|单排|第几."""
     seen: set[str] = set()
     for fact in factbase.facts:
-        for word in jieba.cut(normalise(fact.text), HMM=False):
+        for word in segmenter.cut(normalise(fact.text), hmm=False):
             if len(word) >= 2 and word not in seen and not word.isascii():
                 seen.add(word)
-                jieba.add_word(word, freq=jieba.dt.FREQ.get(word, 0) + CORPUS_WORD_BONUS)
+                segmenter.add_word(word, freq=segmenter.freq(word) + CORPUS_WORD_BONUS)
 
 
 CONTINUES = re.compile(r"[“\"「]|该|这|此|其")  # a paragraph that quotes someone or points back
@@ -320,10 +320,10 @@ def build_index(factbase: FactBase) -> Index:
         },
         key=lambda pair: (-len(pair[0]), pair),
     )
+    segmenter = Segmenter()
     for alias, _ in aliases:
-        jieba.add_word(alias, freq=2000)
-    prefer_corpus_words(factbase)
-    forget_dictionary_cuts()  # jieba's dictionary has grown: earlier cuts may no longer hold
+        segmenter.add_word(alias, freq=2000)
+    prefer_corpus_words(factbase, segmenter)
     counts: dict[str, int] = {}
     for fact in factbase.facts:
         for name in fact.entities:
@@ -392,7 +392,9 @@ def build_index(factbase: FactBase) -> Index:
     name_of = {alias: name for alias, name in aliases}
     types = {e.name: e.type for e in factbase.entities}
     traits = traits_of(indexed, names_of)
-    return Index(indexed, alias_rows, common, facts_text, tiers, names_of, name_of, types, traits)
+    return Index(
+        indexed, alias_rows, common, facts_text, tiers, names_of, name_of, types, traits, segmenter
+    )
 
 
 def shared_haystack(*tiers: list[str]) -> Haystack:

@@ -9,12 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import jieba
-
+from bot.answer.segmenter import Segmenter, plain_segmenter
 from bot.facts import parse
-from bot.text import normalise, plain_tags
+from bot.text import normalise
 
-TAGS = plain_tags()  # word → part of speech, as jieba's dictionary gives it
 MAX_QUESTION_CHARS = 300  # longer input is cut here; nobody asks a 10,000-character question
 OTHER_WORD_WEIGHT = 0.5  # verbs, adverbs, adjectives: see word_class_weight
 
@@ -208,11 +206,11 @@ def clean_input(raw: str) -> tuple[str, str]:
     return text, notice
 
 
-def unglue(word: str, known: Callable[[str], bool]) -> str:
+def unglue(word: str, known: Callable[[str], bool], segmenter: Segmenter) -> str:
     """jieba's guesser joins unknown words to function characters (健委是, 能交): cut them off."""
-    if len(word) >= 2 and word[-1] in PARTICLES and not jieba.dt.FREQ.get(word):
+    if len(word) >= 2 and word[-1] in PARTICLES and not segmenter.freq(word):
         word = word[:-1]  # 发了, 用的: a verb and its particle, whatever the articles print
-    if len(word) < 2 or known(word) or word in jieba.dt.FREQ:
+    if len(word) < 2 or known(word) or word in segmenter.tokenizer.FREQ:
         return word
     while len(word) >= 2 and word[-1] in STOPWORDS:
         word = word[:-1]
@@ -227,11 +225,11 @@ def may_glue(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff" and char not in STOPWORDS and char not in MEASURE_WORDS
 
 
-def words(text: str, known: Callable[[str], bool]) -> list[str]:
+def words(text: str, known: Callable[[str], bool], segmenter: Segmenter) -> list[str]:
     """jieba's words, with a stray single character glued to the neighbour it forms a known
     word with (总|投资 → 总投资, 孵化|圈 → 孵化圈) or to the number before it (500|强, and the
     dates 7|月 → 7月, 4|日 → 4日, so that a month is no bare 7), and dropped otherwise."""
-    raw = [unglue(w.strip(), known) for w in jieba.cut(text) if w.strip()]
+    raw = [unglue(w.strip(), known, segmenter) for w in segmenter.cut(text) if w.strip()]
     merged: list[str] = []
     i = 0
     while i < len(raw):
@@ -261,46 +259,23 @@ def is_content(word: str) -> bool:
     return len(word) >= 2 or word.isdigit() or word.isascii()
 
 
-@lru_cache(maxsize=20_000)
-def dictionary_words(word: str) -> tuple[str, ...]:
-    """jieba's cut of a word by its dictionary alone (坝坝 → 坝|坝), which both word_flags and
-    the matcher's word_parts need of a word they have not seen: one cut for both."""
-    return tuple(jieba.cut(word, HMM=False))
-
-
-@lru_cache(maxsize=20_000)
-def word_flags(word: str) -> tuple[str, ...]:
-    """Part-of-speech tags from jieba's dictionary: of the word, or else of its parts (坝|坝).
-    Guessing an unknown word's tag with jieba's HMM would cost milliseconds."""
-    if jieba.dt.FREQ.get(word):
-        return (TAGS.get(word, "x"),)
-    return tuple(TAGS.get(part, "x") for part in dictionary_words(word))
-
-
-def forget_dictionary_cuts() -> None:
-    """Drop the cuts and tags worked out so far: words added to jieba's dictionary (a fact
-    base's names, on a build or a /reload) can change them."""
-    for cached in (dictionary_words, word_flags):
-        cached.cache_clear()
-
-
-def word_class_weight(word: str) -> float:
+def word_class_weight(word: str, segmenter: Segmenter) -> float:
     """Names and nouns carry a question's content; verbs and adverbs vary with phrasing
     (加起来, 建起来, 懂得), so a missing one should not sink a paraphrase."""
     if any(c.isdigit() for c in word) or word.isascii():
         return 1.0
-    flags = word_flags(word)
+    flags = segmenter.word_flags(word)
     if any(f.startswith(("n", "t", "s", "j")) for f in flags):
         return 1.0
     return 0.8 if "vn" in flags else OTHER_WORD_WEIGHT
 
 
-def is_noun(word: str) -> bool:
+def is_noun(word: str, segmenter: Segmenter) -> bool:
     """Nouns, and words that name a kind (主任, 副): the things a question can ask about."""
-    return any(f.startswith("n") or f in {"vn", "b"} for f in word_flags(word))
+    return any(f.startswith("n") or f in {"vn", "b"} for f in segmenter.word_flags(word))
 
 
-def focus_of(sequence: list[str]) -> tuple[set[str], set[str]]:
+def focus_of(sequence: list[str], segmenter: Segmenter) -> tuple[set[str], set[str]]:
     """What is asked about: the word before 多少/几/谁 (after 几家/多少个), or the noun after
     哪个/什么/啥; and, of those, the kind words (哪些园区 → 园区), which an answer names by
     example, not as such."""
@@ -313,7 +288,7 @@ def focus_of(sequence: list[str]) -> tuple[set[str], set[str]]:
             counts = QUANTITY_ASKING.search(word) and CLASSIFIERS & {word[-1], following}
             for j in (i + 1, i + 2, i - 1, i - 2) if counts else (i - 1, i - 2):
                 if 0 <= j < len(sequence) and is_content(sequence[j]):
-                    if is_noun(sequence[j]):
+                    if is_noun(sequence[j], segmenter):
                         focus.add(sequence[j])
                     break
         elif (
@@ -327,20 +302,25 @@ def focus_of(sequence: list[str]) -> tuple[set[str], set[str]]:
     return focus - CUE_NOUNS, kinds
 
 
-def content_tokens(text: str, known: Callable[[str], bool]) -> tuple[list[str], set[str], set[str]]:
+def content_tokens(
+    text: str, known: Callable[[str], bool], segmenter: Segmenter
+) -> tuple[list[str], set[str], set[str]]:
     """Content words in order (quoted phrases whole), and the focus of the question."""
     tokens: list[str] = [p for p in QUOTED.findall(text)] + MONTH_RANGE.findall(text)
     text = YEAR_OR_RANGE.sub(" ", text)  # years go to the time preference, not to the words
-    sequence = words(text, known)
+    sequence = words(text, known, segmenter)
     for word in sequence:
         word = word.strip(PUNCTUATION)
         if is_content(word) and word not in tokens:
             tokens.append(word)
-    return tokens, *focus_of(sequence)
+    return tokens, *focus_of(sequence, segmenter)
 
 
-def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Question:
-    """`known` tells whether a word occurs in the fact base, to glue stray characters."""
+def analyse(
+    raw: str, known: Callable[[str], bool] = lambda word: False, segmenter: Segmenter | None = None
+) -> Question:
+    """`known` tells whether a word occurs in the fact base, to glue stray characters; the
+    segmenter is the engine's own (by default one with jieba's general dictionary alone)."""
     cleaned, notice = clean_input(raw)
     text = normalise(cleaned)
     if _LATIN.search(text):  # most questions have no English in them: skip the long pattern
@@ -351,7 +331,8 @@ def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Ques
     question = Question(raw=cleaned, text=text, notice=notice)
     if not text:
         return question
-    question.tokens, question.focus, question.kinds = content_tokens(text, known)
+    segmenter = segmenter or plain_segmenter()
+    question.tokens, question.focus, question.kinds = content_tokens(text, known, segmenter)
     question.wants_definition = bool(
         re.search(r"是做什么|是干什么|做什么的|干什么的|是什么企业|是什么公司", text)
     )

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-import jieba
 import numpy as np
 from rapidfuzz import fuzz, process
 
@@ -22,10 +21,9 @@ from bot.answer.index import NOWHERE, Index, IndexedFact
 from bot.answer.question import (
     SYNONYMS,
     Question,
-    dictionary_words,
     word_class_weight,
-    word_flags,
 )
+from bot.answer.segmenter import Segmenter
 from bot.answer.traits import phases_in
 from bot.text import is_common_word, is_everyday_word, sound_string
 
@@ -121,7 +119,7 @@ def look_up(token: str, index: Index) -> WordEvidence:
     # holds a pair of the word's characters, so a word no fact holds a pair of has no credit.
     facts = index.facts_text
     if len(token) >= 3 and facts.holds_a_pair_of(token):
-        parts = word_parts(token)
+        parts = word_parts(token, index.segmenter)
         in_facts = {
             p: index.remember(("in facts", p), lambda p=p: facts.facts_in(facts.find(p)))
             for p in set(parts)
@@ -133,24 +131,25 @@ def look_up(token: str, index: Index) -> WordEvidence:
         best[linked] = 1.0  # 市中医院 names the 市中医医院 of the facts linked to it
     if not index.uses(token) and is_everyday_word(token):
         idf *= EVERYDAY_WORD
-    return WordEvidence(idf, best, word_class_weight(token), names_elsewhere(token, index))
+    class_weight = word_class_weight(token, index.segmenter)
+    return WordEvidence(idf, best, class_weight, names_elsewhere(token, index))
 
 
 def names_elsewhere(token: str, index: Index) -> bool:
     """绵阳市 by its suffix, 内江 by jieba's place tag (ns): a place or body the question names;
     if no fact holds it, the question is about something the articles do not cover."""
-    unused_place = word_flags(token) == ("ns",) and not index.uses(token)
+    unused_place = index.segmenter.word_flags(token) == ("ns",) and not index.uses(token)
     return bool(NAMED_THING.search(token)) or unused_place
 
 
-def word_parts(token: str) -> list[str]:
+def word_parts(token: str, segmenter: Segmenter) -> list[str]:
     """The dictionary words inside a longer word (投资规模 → 投资, 规模), else its bigrams:
     jieba's search mode, each word preceded by the dictionary's two- and three-letter words
     inside it, made from the cut that word_flags also uses."""
     parts = []
-    for word in dictionary_words(token):
+    for word in segmenter.dictionary_words(token):
         grams = [word[i : i + n] for n in (2, 3) if len(word) > n for i in range(len(word) - n + 1)]
-        parts += [gram for gram in grams if jieba.dt.FREQ.get(gram)] + [word]
+        parts += [gram for gram in grams if segmenter.freq(gram)] + [word]
     parts = [part for part in parts if len(part) >= 2 and part != token]
     return parts or [token[i : i + 2] for i in range(len(token) - 1)]
 

@@ -72,7 +72,7 @@ def rows_of(answerer: Answerer, questions: list[LabelledQuestion]) -> Rows:
     rows = Rows([], [], [], [])
     index = answerer.index
     for number, item in enumerate(questions):
-        parsed = analyse(item.text, known=index.uses)
+        parsed = analyse(item.text, index.uses, index.segmenter)
         if not parsed.text:
             continue
         _, ranked, evidence = answerer.candidates(parsed)
