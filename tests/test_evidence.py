@@ -16,6 +16,7 @@ from bot.answer.evidence import (
     FEATURES,
     asked_of,
     predicate_evidence,
+    story_evidence,
     subject_evidence,
     time_evidence,
     type_evidence,
@@ -32,6 +33,7 @@ from bot.facts.model import Source
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 SHARED = ROOT.parent / "shared"
+STRANGERS = ["足球", "钢琴"]  # nouns the articles never use
 
 
 @pytest.fixture(scope="module")
@@ -53,22 +55,26 @@ def asked(answerer, question):
 
 
 def test_subject_is_the_asked_entity_in_the_answering_clause(answerer):
-    """伟力得's own sentence names it in the clause with the number; 海创尚纬's sentence names
-    伟力得 only as its neighbour (与伟力得比邻而居), another company is the subject there."""
+    """伟力得's own sentence names it before its number; 海创尚纬's sentence names 伟力得 only
+    as its neighbour (与伟力得比邻而居): another company is the subject of the number there."""
     question, parsed = asked(answerer, "伟力得的产能将达到多少？")
     own = fact_holding(answerer, "伟力得", "5吉瓦")
     slot = own.text.find("5吉瓦")
-    assert subject_evidence(question, own, slot, answerer.index)[:2] == [1.0, 1.0]
+    assert subject_evidence(question, own, slot, answerer.index) == [1.0, 1.0, 0.0, 0.0, 0.0]
     neighbour = fact_holding(answerer, "与伟力得比邻而居")
     slot = neighbour.text.find("25亿元")
-    in_clause, in_fact, _, rival = subject_evidence(question, neighbour, slot, answerer.index)
-    assert (in_clause, in_fact, rival) == (0.0, 1.0, 1.0)
+    in_clause, in_fact, _, missing, rival = subject_evidence(
+        question, neighbour, slot, answerer.index
+    )
+    assert (in_clause, in_fact, missing, rival) == (0.0, 1.0, 0.0, 1.0)
+    elsewhere = fact_holding(answerer, "民主村")
+    assert subject_evidence(question, elsewhere, None, answerer.index)[3] == 1.0  # missing
 
 
 def test_subject_features_are_silent_when_no_entity_is_asked(answerer):
     question, _ = asked(answerer, "多少个工作日压缩到了36个工作日？")
     fact = answerer.index.facts[0]
-    assert subject_evidence(question, fact, None, answerer.index) == [0.0, 0.0, 0.0, 0.0]
+    assert subject_evidence(question, fact, None, answerer.index) == [0.0] * 5
 
 
 def test_predicate_matches_across_wording(answerer):
@@ -79,12 +85,22 @@ def test_predicate_matches_across_wording(answerer):
     assert "价格" in thesaurus.synonyms("价钱")
     question, _ = asked(answerer, "高新技术产业营收突破多少？")
     fact = fact_holding(answerer, "高新技术产业营业收入")
-    focus_asked, focus_stated, share, by_synonym, missing = predicate_evidence(
+    focus_unstated, share, by_synonym, missing, unstated = predicate_evidence(
         question, fact, thesaurus
     )
-    assert by_synonym > 0 and share >= by_synonym and missing == 0.0
+    assert focus_unstated == 0.0 and by_synonym > 0 and share >= by_synonym
+    assert missing == 0.0 and unstated == 0.0
     question, _ = asked(answerer, "高新技术产业的足球场有多大？")
-    assert predicate_evidence(question, fact, thesaurus)[4] > 0
+    assert predicate_evidence(question, fact, thesaurus)[3] > 0  # 足球场: missing
+    assert predicate_evidence(question, fact, thesaurus)[4] == 1.0
+
+
+def test_story_share_counts_the_question_words_its_story_states(answerer):
+    question, _ = asked(answerer, "伟力得的产能是多少？")
+    own = fact_holding(answerer, "伟力得", "5吉瓦")
+    assert story_evidence(question, own, answerer.thesaurus) == [1.0]
+    question, _ = asked(answerer, "伟力得的足球场有多大？")
+    assert story_evidence(question, own, answerer.thesaurus)[0] < 1.0
 
 
 def test_cilin_groups_are_synonyms_only():
@@ -102,18 +118,19 @@ def test_answer_type_fits(answerer):
     with_date = fact_holding(answerer, "12月19日", "热调试")
     with_person = next(f for f in answerer.index.facts if f.fact.people)
     without = next(f for f in answerer.index.facts if not f.fact.numbers and not f.has_people)
-    assert type_evidence(number, with_number) == [1.0, 1.0]
-    assert type_evidence(number, without) == [1.0, 0.0]
-    assert type_evidence(date, with_date) == [1.0, 1.0]
-    assert type_evidence(person, with_person) == [1.0, 1.0]
-    assert type_evidence(analyse("介绍一下伟力得"), without) == [0.0, 0.0]
+    assert type_evidence(number, with_number) == [0.0]
+    assert type_evidence(number, without) == [1.0]
+    assert type_evidence(date, with_date) == [0.0]
+    assert type_evidence(person, with_person) == [0.0]
+    assert type_evidence(analyse("伟力得的产能将达到多少人？"), with_number) == [0.5]  # unit
+    assert type_evidence(analyse("介绍一下伟力得"), without) == [0.0]  # no kind asked
 
 
 def test_time_agrees_or_not(answerer):
     fact = fact_holding(answerer, "2023年", "高新技术产业营业收入")
-    assert time_evidence(analyse("2023年高新技术产业营收多少"), fact) == [1.0, 1.0]
-    assert time_evidence(analyse("2019年高新技术产业营收多少"), fact) == [1.0, -1.0]
-    assert time_evidence(analyse("高新技术产业营收多少"), fact) == [0.0, 0.0]
+    assert time_evidence(analyse("2023年高新技术产业营收多少"), fact) == [1.0]
+    assert time_evidence(analyse("2019年高新技术产业营收多少"), fact) == [-1.0]
+    assert time_evidence(analyse("高新技术产业营收多少"), fact) == [0.0]
 
 
 def test_every_candidate_gets_one_row_of_every_feature(answerer):
@@ -128,7 +145,7 @@ def test_every_candidate_gets_one_row_of_every_feature(answerer):
 
 
 def test_generated_questions_have_answers_in_their_facts(answerer):
-    questions = generated_questions(answerer.factbase)
+    questions = generated_questions(answerer.factbase, answerer.thesaurus, STRANGERS)
     positives = [q for q in questions if q.expect]
     negatives = [q for q in questions if not q.expect]
     assert len(positives) > 50 and len(negatives) > 50
@@ -137,11 +154,13 @@ def test_generated_questions_have_answers_in_their_facts(answerer):
     assert any("是谁" in q.text for q in positives) and any("职务" in q.text for q in positives)
     assert any("什么时候" in q.text for q in positives)
     assert any(q.unsure_entity for q in negatives)  # asked of a sibling entity
-    assert generated_questions(answerer.factbase) == questions  # deterministic
+    assert (
+        generated_questions(answerer.factbase, answerer.thesaurus, STRANGERS) == questions
+    )  # deterministic
 
 
 def test_a_sibling_question_names_another_entity_of_the_same_type(answerer):
-    questions = generated_questions(answerer.factbase)
+    questions = generated_questions(answerer.factbase, answerer.thesaurus, STRANGERS)
     types = {e.name: e.type for e in answerer.factbase.entities}
     siblings = [q for q in questions if q.unsure_entity]
     by_group = {q.group: q for q in questions if q.expect}

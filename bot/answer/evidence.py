@@ -17,6 +17,7 @@ from bot.answer.rank import Scored
 from bot.answer.thesaurus import Thesaurus
 from bot.text import normalise
 
+MAX_UNSTATED = 3  # more missing words say no more
 CLAUSE = re.compile(r"[^，。；：！？,;:!?]+")
 
 # The evidence features, in the model's order. Each is documented where it is computed.
@@ -24,21 +25,19 @@ FEATURES = (
     "rank_score",
     "gap_to_best",
     "is_first",
-    "asks_entity",
     "subject_in_clause",
     "subject_in_fact",
     "subject_around",
+    "subject_missing",
     "rival_subject",
-    "focus_asked",
-    "focus_stated",
+    "focus_unstated",
     "predicate_share",
     "predicate_by_synonym",
     "missing_weight",
-    "type_asked",
-    "type_fits",
-    "time_asked",
+    "unstated_words",
+    "story_share",
+    "type_misfit",
     "time_agrees",
-    "unknown_words",
 )
 
 
@@ -93,10 +92,11 @@ def subject_evidence(
     """subject_in_clause: the entity named nearest before the answer (with no answer slot: in
     the fact's first clause) is an asked one; subject_in_fact: one is named anywhere in the
     fact; subject_around: only linked, or named in the sentence before or the paragraph;
-    rival_subject: the nearest is another entity of an asked type (the alliance in the story,
-    the park that holds the project, the neighbour company)."""
+    subject_missing: none of these; rival_subject: the nearest is another entity of an asked
+    type (the alliance in the story, the park that holds the project, the neighbour company).
+    All 0 when the question names no entity."""
     if not asked.specific:
-        return [0.0, 0.0, 0.0, 0.0]
+        return [0.0, 0.0, 0.0, 0.0, 0.0]
     text = fact.text
     lead = text[:slot] if slot is not None else (clauses(text) or [(0, text)])[0][1]
     asked_at = max(lead.rfind(a) for a in asked.aliases)
@@ -118,6 +118,7 @@ def subject_evidence(
         float(asked_at >= 0 and asked_at >= other_at),
         float(in_fact),
         float(around and not in_fact),
+        float(not around and not in_fact),
         float(rival_at > asked_at),
     ]
 
@@ -131,17 +132,20 @@ def stated(word: str, text: str, thesaurus: Thesaurus) -> tuple[bool, bool]:
 
 
 def predicate_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) -> list[float]:
-    """focus_asked / focus_stated: the word next to the asking word (总投资 in 总投资多少) is
-    stated in the fact, in any wording; predicate_share: the weight share of the question's
+    """focus_unstated: the word next to the asking word (总投资 in 总投资多少) is not stated in
+    the fact, in any wording; predicate_share: the weight share of the question's
     non-name words the fact states, as written or by a synonym; predicate_by_synonym: the
     share found only by a synonym; missing_weight: the heaviest such word found nowhere near
-    the fact (fact, sentence before, paragraph), as a share of the question's weight."""
+    the fact (fact, sentence before, paragraph), as a share of the question's weight;
+    unstated_words: how many words are so missing, whatever their weight (the ranker weighs
+    an everyday word the articles never use lightly, yet 失眠 is the topic of 晚上失眠怎么办)."""
     question = asked.question
     focus = sorted(question.focus)
     focus_hits = [any(stated(w, fact.text, thesaurus)) for w in focus]
     total = sum(w for _, w in asked.predicates) or 1.0
     found = by_synonym = 0.0
     missing = 0.0
+    unstated = 0
     surroundings = fact.near + " " + fact.context
     for word, weight in asked.predicates:
         exact, synonym = stated(word, fact.text, thesaurus)
@@ -150,18 +154,29 @@ def predicate_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) ->
             by_synonym += weight if synonym else 0.0
         elif not any(stated(word, surroundings, thesaurus)):
             missing = max(missing, weight)
+            unstated += 1
     return [
-        float(bool(focus)),
-        float(bool(focus) and all(focus_hits)),
+        float(bool(focus) and not all(focus_hits)),
         found / total,
         by_synonym / total,
         missing / total,
+        float(min(unstated, MAX_UNSTATED)),
     ]
 
 
+def story_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) -> list[float]:
+    """story_share: the share of the question's words, names included, that the fact's story
+    states in any wording, each word counted once whatever its weight: a question about 乐山
+    is not answered by a story that never names it, however well one sentence matches."""
+    words = asked.question.tokens
+    if not words:
+        return [0.0]
+    return [sum(any(stated(w, fact.story, thesaurus)) for w in words) / len(words)]
+
+
 def type_evidence(question: Question, fact: IndexedFact) -> list[float]:
-    """type_asked: the question wants a number, date, person or list; type_fits: the fact has
-    one (a number counts half without the unit asked for)."""
+    """type_misfit: the question wants a number, date, person or list and the fact has none
+    (a number without the unit asked for is half a misfit); 0 when no kind is asked."""
     fits: list[float] = []
     if question.wants_number:
         unit = question.unit
@@ -173,21 +188,17 @@ def type_evidence(question: Question, fact: IndexedFact) -> list[float]:
         fits.append(float(fact.has_people))
     if question.wants_list:
         fits.append(float(fact.has_list))
-    if not fits:
-        return [0.0, 0.0]
-    return [1.0, min(fits)]
+    return [1.0 - min(fits)] if fits else [0.0]
 
 
 def time_evidence(question: Question, fact: IndexedFact) -> list[float]:
-    """time_asked: the question names a year or plan period; time_agrees: +1 the fact (or,
-    stating none, its paragraph) is of that time, -1 of another only, 0 unknown."""
-    asked = {y for y in question.years}
-    if not asked:
-        return [0.0, 0.0]
+    """time_agrees: the question names a year or plan period, and the fact (or, stating none,
+    its paragraph) is of that time: +1; of another only: -1; else 0."""
+    asked = set(question.years)
     of_fact = fact.years or fact.paragraph_years
-    if asked & of_fact:
-        return [1.0, 1.0]
-    return [1.0, -1.0 if of_fact else 0.0]
+    if not asked or not of_fact:
+        return [0.0]
+    return [1.0 if asked & of_fact else -1.0]
 
 
 def evidence_rows(
@@ -202,11 +213,10 @@ def evidence_rows(
         fact = scored.fact
         slot = answer_slot(asked.question, fact)
         row = [scored.score / 100, (scored.score - best) / 100, float(position == 0)]
-        row += [float(bool(asked.specific))]
         row += subject_evidence(asked, fact, slot, index)
         row += predicate_evidence(asked, fact, thesaurus)
+        row += story_evidence(asked, fact, thesaurus)
         row += type_evidence(asked.question, fact)
         row += time_evidence(asked.question, fact)
-        row += [asked.unknown_share]
         rows.append([round(value, 6) for value in row])
     return rows

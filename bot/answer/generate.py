@@ -8,10 +8,12 @@ a candidate is right when it contains the expected phrase.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
 from bot.answer.question import CLASSIFIERS, STOPWORDS, analyse
+from bot.answer.thesaurus import Thesaurus
 from bot.facts.model import Entity, Fact, FactBase
 from bot.facts.parse import NUMBER
 from bot.text import normalise
@@ -110,24 +112,47 @@ def sibling_questions(
     """Each positive asked about another entity of the same type: the fact does not answer it."""
     by_type: dict[str, list[Entity]] = {}
     for entity in sorted(factbase.entities, key=lambda e: e.name):
-        by_type.setdefault(entity.type, []).append(entity)
+        if entity.type != "person":
+            by_type.setdefault(entity.type, []).append(entity)
+    named = sorted(  # longest name first, so 伟力得能源 is replaced whole, not as 伟力得
+        (
+            (alias, members, position)
+            for members in by_type.values()
+            if len(members) >= 2
+            for position, entity in enumerate(members)
+            for alias in {entity.name, *entity.aliases}
+            if len(alias) >= 2
+        ),
+        key=lambda row: (-len(row[0]), row[0]),
+    )
     negatives = []
     for question in positives:
-        for kind, members in by_type.items():
-            if kind == "person" or len(members) < 2:
+        for alias, members, position in named:
+            if alias not in question.text:
                 continue
-            for position, entity in enumerate(members):
-                short = short_name(entity)
-                if not question.text.startswith(short):
-                    continue
-                sibling = members[(position + 1) % len(members)]
-                other = short_name(sibling)
-                if other in question.text or short in other:
-                    continue
-                text = other + question.text[len(short) :]
+            sibling = members[(position + 1) % len(members)]
+            other = short_name(sibling)
+            if other not in question.text:
+                text = question.text.replace(alias, other, 1)
                 negatives.append(LabelledQuestion(text, (), question.group, sibling.name))
-                break
+            break
     return negatives
+
+
+def synonym_questions(
+    positives: list[LabelledQuestion], thesaurus: Thesaurus
+) -> list[LabelledQuestion]:
+    """Each positive with one word said another way (Cilin, corpus variants): the same answer
+    in words the article does not use."""
+    found = []
+    for question in positives:
+        for word in analyse(question.text).tokens:
+            others = sorted(o for o in thesaurus.synonyms(word) if o not in question.text)
+            if others:
+                text = question.text.replace(word, others[0], 1)
+                found.append(LabelledQuestion(text, question.expect, question.group))
+                break
+    return found
 
 
 def lacking_questions(
@@ -148,13 +173,32 @@ def lacking_questions(
         if not about:
             continue
         lacking = [p for p in predicates if not any(p in text for text in about)]
-        for predicate in lacking[:: max(1, len(lacking) // 2)][:2]:
+        turn = int(hashlib.sha256(entity.name.encode()).hexdigest(), 16)  # varied, yet fixed
+        for predicate in [lacking[(turn + k) % len(lacking)] for k in (0, 7)] if lacking else []:
             negatives.append(LabelledQuestion(f"{short}的{predicate}是多少？", (), entity.name))
     return negatives
 
 
-def generated_questions(factbase: FactBase) -> list[LabelledQuestion]:
-    """Positives from every fact, then their negatives, in a fixed order."""
+def absent_questions(
+    positives: list[LabelledQuestion], strangers: list[str]
+) -> list[LabelledQuestion]:
+    """Each positive with its focus word (the thing asked about) swapped for a common noun the
+    articles never use: the rest of the question still matches, but nothing answers it, as
+    with a question about a topic beside the corpus."""
+    found = []
+    for number, question in enumerate(positives):
+        focus = sorted(analyse(question.text).focus, key=lambda w: (-len(w), w))
+        if focus and strangers:
+            stranger = strangers[number % len(strangers)]
+            text = question.text.replace(focus[0], stranger, 1)
+            found.append(LabelledQuestion(text, (), question.group))
+    return found
+
+
+def generated_questions(
+    factbase: FactBase, thesaurus: Thesaurus, strangers: list[str]
+) -> list[LabelledQuestion]:
+    """Positives from every fact, their rewordings, then their negatives, in a fixed order."""
     entities = {e.name: e for e in factbase.entities}
     positives: list[LabelledQuestion] = []
     for fact in factbase.facts:
@@ -164,4 +208,7 @@ def generated_questions(factbase: FactBase) -> list[LabelledQuestion]:
         positives += date_questions(fact, entities)
         positives += person_questions(fact, entities)
     unique = list({q.text: q for q in positives}.values())
-    return unique + sibling_questions(unique, factbase) + lacking_questions(unique, factbase)
+    reworded = synonym_questions(unique, thesaurus)
+    negatives = sibling_questions(unique, factbase) + lacking_questions(unique, factbase)
+    negatives += absent_questions(unique, strangers)
+    return unique + reworded + negatives

@@ -25,6 +25,7 @@ from bot.answer.generate import LabelledQuestion, generated_questions
 from bot.answer.model import MODEL_FILE, AnswerModel
 from bot.answer.policy import LENIENT_PRECISION, STRICT_PRECISION, AnswerPolicy
 from bot.answer.question import analyse
+from bot.answer.segmenter import TAGS
 from bot.facts.store import KnowledgeError, load_factbase, write_atomically
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,8 @@ DEFAULT_SETS = (
 HELD_OUT_SHARE = 4  # one group in this many is kept out of the fit
 REAL_WEIGHT = 3.0  # a question a person wrote counts this many generated ones
 REGULARISATION = 1.0  # scikit-learn's C
+STRANGERS = 200  # nouns that stand for a topic beside the corpus in generated negatives
+DEPTH = 3  # the ranker's first candidates a question contributes: the decision is about those
 
 
 def norm(text: str) -> str:
@@ -51,6 +54,17 @@ def labelled_sets(paths: list[Path]) -> list[LabelledQuestion]:
                 expect = tuple(item.get("expect") or ())
                 found.append(LabelledQuestion(item["q"], expect, item["q"], origin=path.name))
     return found
+
+
+def stranger_nouns(answerer: Answerer, count: int = STRANGERS) -> list[str]:
+    """The commonest two-character nouns of jieba's dictionary that the articles never use."""
+    segmenter = answerer.index.segmenter
+    nouns = [
+        word
+        for word, tag in TAGS.items()
+        if tag == "n" and len(word) == 2 and not answerer.index.uses(word)
+    ]
+    return sorted(nouns, key=lambda w: (-segmenter.freq(w), w))[:count]
 
 
 def held_out(question: LabelledQuestion) -> bool:
@@ -77,7 +91,7 @@ def rows_of(answerer: Answerer, questions: list[LabelledQuestion]) -> Rows:
             continue
         _, ranked, evidence = answerer.candidates(parsed)
         unsure = set(index.names_of.get(item.unsure_entity, []))
-        for scored, row in zip(ranked, evidence, strict=True):
+        for scored, row in list(zip(ranked, evidence, strict=True))[:DEPTH]:
             if item.unsure_entity and (
                 item.unsure_entity in scored.fact.entities
                 or any(a in scored.fact.text for a in unsure)
@@ -151,7 +165,9 @@ def report(found: list[Decision], threshold: float) -> str:
 def train(knowledge_dir: Path, sets: list[Path], say=print) -> AnswerModel:
     """Fit, pick thresholds on the held-out split, write knowledge/answer_model.json."""
     answerer = Answerer(load_factbase(knowledge_dir))
-    questions = generated_questions(answerer.factbase) + labelled_sets(sets)
+    strangers = stranger_nouns(answerer)
+    generated = generated_questions(answerer.factbase, answerer.thesaurus, strangers)
+    questions = generated + labelled_sets(sets)
     fitting = [q for q in questions if not held_out(q)]
     kept = [q for q in questions if held_out(q)]
     say(f"{len(questions)} labelled questions: {len(fitting)} to fit, {len(kept)} held out")
