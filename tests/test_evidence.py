@@ -246,3 +246,26 @@ def test_nothing_imports_thresholds_from_the_ranker():
     for path in (ROOT / "bot").rglob("*.py"):
         text = path.read_text("utf-8")
         assert "FOUND_THRESHOLD" not in text and "STRICT_THRESHOLD" not in text, path
+
+
+# The lexicon
+
+
+def test_the_lexicon_is_data_loaded_into_a_frozen_object():
+    import dataclasses
+
+    from bot.answer.lexicon import FOLDER, LEXICON
+
+    assert "营业收入" in LEXICON.synonyms["营收"]
+    assert LEXICON.english["gm"] == "总经理"
+    assert "的" in LEXICON.stopwords and "职务" in LEXICON.cue_nouns
+    assert dict(LEXICON.unit_endings)["美元"] == "元"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        LEXICON.stopwords = frozenset()
+    with pytest.raises(TypeError):
+        LEXICON.synonyms["新词"] = ("新",)
+    assert {p.name for p in FOLDER.iterdir()} >= {"stopwords.txt", "synonyms.tsv", "units.tsv"}
+
+
+def test_a_corpus_variant_in_the_data_file_reaches_the_thesaurus(answerer):
+    assert "营业收入" in answerer.thesaurus.synonyms("营收")

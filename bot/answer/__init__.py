@@ -11,9 +11,10 @@ from pathlib import Path
 
 from bot.answer.evidence import asked_of, evidence_rows
 from bot.answer.index import Index, build_index
+from bot.answer.lexicon import LEXICON
 from bot.answer.model import AnswerModel, ModelError, load_model, project_model
 from bot.answer.policy import DEFAULT_POLICY, AnswerPolicy
-from bot.answer.question import CLASSIFIERS, SYNONYMS, Question, analyse, content_tokens, may_glue
+from bot.answer.question import Question, analyse, content_tokens, may_glue
 from bot.answer.rank import Scored, find_entities, look_up, rank, word_parts, word_weights
 from bot.answer.result import MAX_ANSWER_CHARS, Answer, Hit
 from bot.answer.segmenter import Segmenter
@@ -43,7 +44,7 @@ def trim(text: str) -> str:
 
 def thesaurus() -> Thesaurus:
     """Cilin with the lexicon's corpus variants (营收 ↔ 营业收入)."""
-    return load_thesaurus(tuple((w, tuple(v)) for w, v in sorted(SYNONYMS.items())))
+    return load_thesaurus(tuple(sorted(LEXICON.synonyms.items())))
 
 
 class Answerer:
@@ -185,7 +186,7 @@ def question_about(text: str, entities: list[str], segmenter: Segmenter) -> str 
         asked = clause[: m.start()].rstrip("约近超达突破")
         if len(asked) < 4 or MID_SENTENCE.match(asked):
             continue  # a clause that starts mid-sentence makes no question
-        counted = m["unit"] if m["unit"] in CLASSIFIERS else ""  # 7个项目 → 多少个项目
+        counted = m["unit"] if m["unit"] in LEXICON.classifiers else ""  # 7个项目 → 多少个项目
         what = ""
         for word in segmenter.cut(clause[m.end() :]) if counted else ():
             if not word.strip() or word in "、，的之" or len(what + word) > 8:

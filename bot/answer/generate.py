@@ -12,7 +12,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from bot.answer.question import CLASSIFIERS, STOPWORDS, analyse
+from bot.answer.lexicon import LEXICON
+from bot.answer.question import analyse
 from bot.answer.thesaurus import Thesaurus
 from bot.facts.model import Entity, Fact, FactBase
 from bot.facts.parse import NUMBER
@@ -59,9 +60,9 @@ def number_questions(fact: Fact, entities: dict[str, Entity]) -> list[LabelledQu
         if not m or m["unit"] == "年":
             continue
         asked = clause[: m.start()].rstrip("约近超达突破逾")
-        if not MIN_ASKED <= len(asked) <= MAX_ASKED or asked[0] in STOPWORDS:
+        if not MIN_ASKED <= len(asked) <= MAX_ASKED or asked[0] in LEXICON.stopwords:
             continue
-        counted = m["unit"] if m["unit"] in CLASSIFIERS else ""
+        counted = m["unit"] if m["unit"] in LEXICON.classifiers else ""
         name, short = subject_of(fact, entities, asked)
         question = f"{short}{asked}多少{counted}？"
         number = m.group(0).lstrip("约近超过达突破")

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from bot.answer.layers import layer_facts
+from bot.answer.lexicon import LEXICON
 from bot.answer.segmenter import Segmenter
 from bot.answer.traits import Traits, traits_of
 from bot.facts.model import Fact, FactBase
@@ -274,18 +276,9 @@ class Index:
         self._kept[key] = value
 
 
-# A number's unit, by how it ends, in the classes a question asks for (see UNIT_CUES).
-UNIT_CLASSES = [
-    ("%", "%"), ("美元", "元"), ("元", "元"), ("吨", "吨"), ("人", "人"), ("家", "家"),
-    ("户", "家"), ("项", "项"), ("亩", "亩"), ("平方米", "亩"), ("公里", "公里"), ("年", "年"),
-    ("件", "件"), ("个", "个"),
-]  # fmt: skip
-
-
 def units_of(fact: Fact) -> set[str]:
-    return {
-        unit for number in fact.numbers for ending, unit in UNIT_CLASSES if number.endswith(ending)
-    }
+    endings = LEXICON.unit_endings
+    return {unit for number in fact.numbers for ending, unit in endings if number.endswith(ending)}
 
 
 def prefer_corpus_words(factbase: FactBase, segmenter: Segmenter) -> None:
@@ -336,11 +329,12 @@ def build_index(factbase: FactBase) -> Index:
     paragraphs: dict[tuple[str, str, int], str] = {}  # shared strings: one match per paragraph
     indexed = []
     latest_year: dict[str, str] = {}  # per story: the last year the text named, for 今年
-    for position, fact in enumerate(factbase.facts):
+    facts = factbase.facts + layer_facts(factbase)  # entities and story metadata, as sentences
+    for position, fact in enumerate(facts):
         paragraph = factbase.paragraph(fact.source)
         # the sentence before, which names what this one goes on about; not the one after,
         # or a sentence naming the subject would borrow the words of the next, which answers
-        before = factbase.facts[position - 1] if position else None
+        before = facts[position - 1] if position and position < len(factbase.facts) else None
         goes_on = before is not None and (before.source == fact.source or continues(fact, before))
         entity_words = [" ".join([n, *names[n].aliases]) for n in fact.entities if n in names]
         near_texts = [before.text] if before is not None and goes_on else []

@@ -18,8 +18,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.answer.index import NOWHERE, Index, IndexedFact
+from bot.answer.lexicon import LEXICON
 from bot.answer.question import (
-    SYNONYMS,
     Question,
     word_class_weight,
 )
@@ -98,7 +98,7 @@ def look_up(token: str, index: Index) -> WordEvidence:
     best = np.zeros(len(index.facts))
     holders = 0
     tiers = index.tiers
-    for variant in [token, *SYNONYMS.get(token, [])]:
+    for variant in [token, *LEXICON.synonyms.get(token, ())]:
         sound = sound_string(variant)
         # Two characters sound alike too often: a real word (大佛) is meant as written, while a
         # non-word (蝶川, 曲钢) is likely a name typed by sound.

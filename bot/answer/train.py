@@ -140,13 +140,16 @@ def decisions(model: AnswerModel, rows: Rows, questions: list[LabelledQuestion])
 
 
 def pick_threshold(found: list[Decision], precision: float) -> float:
-    """The lowest score (0-100, whole) at which the answered questions are right at least
-    `precision` of the time, from that score up."""
-    for score in range(0, 100):
+    """The lowest score (0-100, whole) from which up the answered questions are right at least
+    `precision` of the time at every higher threshold too: a lone lucky band of the split
+    cannot pull it down."""
+    picked = 99.0
+    for score in range(99, -1, -1):
         answered = [d for d in found if 100 * d.chance >= score]
-        if answered and sum(d.right for d in answered) / len(answered) >= precision:
-            return float(score)
-    return 99.0
+        if answered and sum(d.right for d in answered) / len(answered) < precision:
+            break
+        picked = float(score)
+    return picked
 
 
 def report(found: list[Decision], threshold: float) -> str:
