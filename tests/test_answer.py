@@ -184,7 +184,7 @@ def test_long_fact_trimmed_to_the_answer_length():
 
 def test_related_facts_share_an_entity(answerer):
     top = answerer.ask("伟力得的副总经理叫什么名字").top
-    fact = answerer.factbase.fact(top.fact_id)
+    fact = next(f.fact for f in answerer.index.facts if f.fact.id == top.fact_id)  # or a layer's
     related = answerer.related(top.fact_id)
     assert 1 <= len(related) <= 3
     assert top.fact_id not in {h.fact_id for h in related}
@@ -475,8 +475,8 @@ def test_each_facts_traits_are_what_its_record_says(answerer):
         return bool(table[key][position]) if key in table else False
 
     for i, fact in enumerate(index.facts):
-        assert traits.numbers[i] == bool(fact.fact.numbers)
-        assert traits.people[i] == fact.has_people
+        assert traits.cues["number"][i] == bool(fact.fact.numbers)
+        assert traits.cues["person"][i] == fact.has_people
         stated = fact.digit_years or fact.paragraph_years
         assert traits.dated[i] == bool(stated)
         for year in {"2023", "2024", "2025"}:

@@ -117,8 +117,9 @@ class Answerer:
         )
 
     def related(self, fact_id: str, limit: int = 3) -> list[Hit]:
-        """Other facts about the same entities: most shared entities, then nearest in the story."""
-        fact = self.factbase.fact(fact_id)
+        """Other facts about the same entities: most shared entities, then nearest in the story.
+        `fact_id` may be a layer fact's (layers.py); the related ones are the articles' own."""
+        fact = next((f.fact for f in self.index.facts if f.fact.id == fact_id), None)
         if fact is None:
             return []
         story = (fact.source.file, fact.source.title)
@@ -131,7 +132,9 @@ class Answerer:
         others = [
             o.fact
             for o in self.index.facts
-            if o.fact.id != fact_id and set(fact.entities) & o.entities
+            if o.fact.id != fact_id
+            and set(fact.entities) & o.entities
+            and self.factbase.fact(o.fact.id) is not None
         ]
         return [
             Hit(o.id, trim(o.text), min(set(fact.entities) & set(o.entities)), o.source, 0.0)

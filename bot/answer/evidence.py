@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.answer.cues import entries_asked
 from bot.answer.index import Index, IndexedFact
 from bot.answer.question import Question
 from bot.answer.rank import Scored
 from bot.answer.thesaurus import Thesaurus
-from bot.text import normalise
+from bot.text import normalise, sound_string
 
 MAX_UNSTATED = 3  # more missing words say no more
 CLAUSE = re.compile(r"[^，。；：！？,;:!?]+")
@@ -55,11 +56,11 @@ class Asked:
 def asked_of(question: Question, named: set[str], index: Index, weights: dict[str, float]) -> Asked:
     specific = tuple(sorted(named - index.common_entities))
     aliases = tuple(a for name in specific for a in index.names_of.get(name, []))
-    all_names = {a for name in named for a in index.names_of.get(name, [])}
-    predicates = tuple(
+    name_sounds = {sound_string(a) for name in named for a in index.names_of.get(name, [])}
+    predicates = tuple(  # a name, also as typed by its sound (尚维 for 尚纬), is no predicate
         (t, weights.get(t, 1.0))
         for t in question.tokens
-        if t not in all_names and not any(t in a or a in t for a in all_names)
+        if not any(sound_string(t) in a or a in sound_string(t) for a in name_sounds)
     )
     total = sum(weights.values()) or 1.0
     unknown = sum(w for t, w in weights.items() if not index.uses(t))
@@ -178,16 +179,13 @@ def type_evidence(question: Question, fact: IndexedFact) -> list[float]:
     """type_misfit: the question wants a number, date, person or list and the fact has none
     (a number without the unit asked for is half a misfit); 0 when no kind is asked."""
     fits: list[float] = []
-    if question.wants_number:
+    for cue in entries_asked(question.text):
+        if cue.answer_kind:
+            fits.append(1.0 if cue.holds(fact) else 0.0)
+    if question.wants_number and question.unit and fact.fact.numbers:  # the unit asked for
         unit = question.unit
-        unit_ok = not unit or unit in fact.units or any(unit in n for n in fact.fact.numbers)
-        fits.append(0.0 if not fact.fact.numbers else 1.0 if unit_ok else 0.5)
-    if question.wants_date:
-        fits.append(float(bool(fact.fact.dates or fact.years)))
-    if question.wants_person:
-        fits.append(float(fact.has_people))
-    if question.wants_list:
-        fits.append(float(fact.has_list))
+        if unit not in fact.units and not any(unit in n for n in fact.fact.numbers):
+            fits.append(0.5)
     return [1.0 - min(fits)] if fits else [0.0]
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.answer.cues import asked_cues
 from bot.answer.lexicon import LEXICON
 from bot.answer.segmenter import Segmenter, plain_segmenter
 from bot.facts import parse
@@ -24,25 +25,6 @@ _ENGLISH = re.compile(
 
 _EXPANSIONS = re.compile("|".join(LEXICON.expansions))
 SPOKEN_DAY = re.compile(r"(\d{1,2}月\d{1,2})号")  # 12月19号 is written 12月19日 in the articles
-NUMBER_CUE = re.compile(
-    r"多少|好多|(?<!哪)几[个家项条次位年人万亿%]?|多大|多高|多长|多远|比例|占比|增速|增幅|排名|第几|规模"
-)  # 好多 asks "how many" in Sichuan speech: 营收好多, 花了好多钱
-DATE_CUE = re.compile(
-    r"哪天|哪一天|何时|什么时候|啥时候|啥子时候|哪一年|哪年|几月|哪个月|几号|时间|日期|多久|好久"
-)
-# 叫什么 asks for a person only after a role (the roles facts name people by, and 老总):
-# 副书记叫啥, not 行动方案叫什么.
-PERSON_CUE = re.compile(
-    rf"谁|哪位|姓名|叫什么名字|(?:{parse.ROLE_WORDS}|老总)(?:是)?(?:叫什么|叫啥)"
-)
-METHOD_CUE = re.compile(
-    r"靠(?:什么|啥)|(?:什么|啥子?|哪些)(?:方式|办法|途径|手段|措施)|怎么推进|如何推进|通过什么|用什么"
-)
-ROLE_CUE = re.compile(r"职务|职位|什么职|担任|身份|什么官")
-LIST_CUE = re.compile(r"哪些|哪几|哪两|哪三|哪四|都有|有哪|包括什么|分别")
-PLACE_CUE = re.compile(
-    r"哪里|在哪|哪儿|哪个(?:镇|县|区|市|乡|村|城市|地方|位置|省)|什么地方|位置|地点"
-)
 # A count asked with its classifier or unit (多少家, 几个, 多少钱), and the unit class it names;
 # not 多少个百分点, a share.
 ASKED_UNIT = re.compile(r"(?:多少|好多|几)(钱|人|家|户|吨|项|亩|件|公里|个(?!百分点))")
@@ -73,17 +55,20 @@ class Question:
     tokens: list[str] = field(default_factory=list)  # content words, in order, no duplicates
     focus: set[str] = field(default_factory=set)  # the words next to the asking word
     kinds: set[str] = field(default_factory=set)  # focus words that name a kind: 哪些园区
-    wants_definition: bool = False  # "X是做什么的": a fact that describes X
-    wants_number: bool = False
-    wants_date: bool = False
-    wants_person: bool = False
-    wants_list: bool = False
-    wants_place: bool = False
-    wants_role: bool = False  # "X是什么职务": a fact that names X with a role
-    wants_method: bool = False  # "靠什么方式": a fact that says how (以…, 通过…)
+    cues: frozenset[str] = frozenset()  # the kinds of answer it asks for (cues.CUES)
     unit: str = ""  # the unit a number answer should carry, when the question says
     years: set[str] = field(default_factory=set)
     notice: str = ""
+
+    # The cues by name, for readability where one is meant (see cues.py for what each asks).
+    wants_number = property(lambda self: "number" in self.cues)
+    wants_date = property(lambda self: "date" in self.cues)
+    wants_person = property(lambda self: "person" in self.cues)
+    wants_list = property(lambda self: "list" in self.cues)
+    wants_place = property(lambda self: "place" in self.cues)
+    wants_role = property(lambda self: "role" in self.cues)  # "X是什么职务"
+    wants_method = property(lambda self: "method" in self.cues)  # "靠什么方式"
+    wants_definition = property(lambda self: "definition" in self.cues)  # "X是做什么的"
 
 
 def clean_input(raw: str) -> tuple[str, str]:
@@ -230,16 +215,7 @@ def analyse(
         return question
     segmenter = segmenter or plain_segmenter()
     question.tokens, question.focus, question.kinds = content_tokens(text, known, segmenter)
-    question.wants_definition = bool(
-        re.search(r"是做什么|是干什么|做什么的|干什么的|是什么企业|是什么公司", text)
-    )
-    question.wants_date = bool(DATE_CUE.search(text))
-    question.wants_number = bool(NUMBER_CUE.search(text)) and not question.wants_date
-    question.wants_person = bool(PERSON_CUE.search(text))
-    question.wants_list = bool(LIST_CUE.search(text))
-    question.wants_place = bool(PLACE_CUE.search(text))
-    question.wants_role = bool(ROLE_CUE.search(text))
-    question.wants_method = bool(METHOD_CUE.search(text))
+    question.cues = asked_cues(text)
     if question.wants_number:
         asked = ASKED_UNIT.search(text)  # 多少家 says the unit outright, whatever the topic
         question.unit = LEXICON.unit_names.get(asked[1], asked[1]) if asked else ""

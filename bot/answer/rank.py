@@ -17,6 +17,7 @@ from functools import partial
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.answer.cues import entries_asked
 from bot.answer.index import NOWHERE, Index, IndexedFact
 from bot.answer.lexicon import LEXICON
 from bot.answer.question import (
@@ -234,9 +235,7 @@ class Scorer:
         self.asked_people = (
             [name for name in self.traits.people_names if name in q.text] if q.wants_role else []
         )
-        wants = (q.wants_number, q.unit, q.wants_date, q.wants_person, q.wants_list)
-        wants += (q.wants_place, *self.asked_places, q.wants_method, q.wants_role)
-        wants += tuple(self.asked_people)
+        wants = (*sorted(q.cues), q.unit, *self.asked_places, *self.asked_people)
         # The checks that can give other than 1 for this question, each under a key that holds
         # all it depends on: many questions ask alike (a number in 元, of 2023, about 伟力得).
         self.checks = [
@@ -291,24 +290,16 @@ class Scorer:
         """What kind of answer the question wants: a number, a date, a person, a list …"""
         question, traits = self.question, self.traits
         factor = np.ones(self.size)
-        if question.wants_number:
-            factor *= np.where(traits.numbers, 1.0, 0.7)
-            if question.unit:
-                has_unit = traits.any_of(traits.units, [question.unit])
-                factor *= np.where(has_unit, 1.1, UNIT_MISSING)
-        if question.wants_date:
-            factor *= np.where(traits.dates, 1.0, 0.7)
-        if question.wants_person:
-            factor *= np.where(traits.people, 1.05, 0.7)
-        if question.wants_list:
-            factor *= np.where(traits.lists, 1.05, 0.9)
+        for cue in entries_asked(question.text):
+            factor *= np.where(traits.cues[cue.name], cue.if_held, cue.if_not)
+        if question.wants_number and question.unit:
+            has_unit = traits.any_of(traits.units, [question.unit])
+            factor *= np.where(has_unit, 1.1, UNIT_MISSING)
         if question.wants_place:  # a place the question does not already name
             asked = self.asked_places
             named = sum((traits.places[place] for place in asked), np.zeros(self.size, int))
             new_place = traits.place_counts > named
-            factor *= np.where(new_place, 1.1, 0.85) * np.where(traits.locates, 1.1, 1.0)
-        if question.wants_method:
-            factor *= np.where(traits.methods, 1.15, 1.0)
+            factor *= np.where(new_place, 1.1, 0.85)
         if question.wants_role:
             people = self.asked_people
             factor *= np.where(traits.any_of(traits.people_names, people), 1.2, 0.9)
