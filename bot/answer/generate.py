@@ -16,11 +16,12 @@ from bot.answer.lexicon import LEXICON
 from bot.answer.question import analyse
 from bot.answer.thesaurus import Thesaurus
 from bot.facts.model import Entity, Fact, FactBase
-from bot.facts.parse import NUMBER
+from bot.facts.parse import BARE_YEAR, NUMBER
 from bot.text import normalise
 
 CLAUSE_END = re.compile(r"[，。；：！？]")
 SKIPPED_ROLES = {"记者", "通讯员", "实习生"}  # a byline, not a post anyone asks about
+FACT_ID_LENGTH = 12  # a positive's group starts with its fact's id
 MIN_ASKED, MAX_ASKED = 4, 24  # characters of a clause worth asking about
 
 
@@ -29,7 +30,8 @@ class LabelledQuestion:
     text: str
     expect: tuple[str, ...]  # a right candidate contains one; empty: none is right
     group: str  # questions of one group fall on the same side of the train/held-out split
-    unsure_entity: str = ""  # negatives: candidates about this entity are left unlabelled
+    unsure: str = ""  # negatives: candidates about this entity, or stating this text, are
+    # left unlabelled (the sibling may have its own such fact; another year its own figure)
     origin: str = "generated"
 
 
@@ -196,6 +198,24 @@ def absent_questions(
     return found
 
 
+def year_questions(
+    positives: list[LabelledQuestion], factbase: FactBase
+) -> list[LabelledQuestion]:
+    """A positive asked of its fact's year (a positive still), and of the year before (a
+    negative: the fact is of another time)."""
+    years = {f.id: sorted(set(BARE_YEAR.findall(f.text))) for f in factbase.facts}
+    found = []
+    for question in positives:
+        stated = years.get(question.group[:FACT_ID_LENGTH], [])
+        if len(stated) != 1 or BARE_YEAR.search(question.text):
+            continue
+        year = stated[0]
+        found.append(LabelledQuestion(f"{year}年{question.text}", question.expect, question.group))
+        other = str(int(year) - 1)
+        found.append(LabelledQuestion(f"{other}年{question.text}", (), question.group, other))
+    return found
+
+
 def generated_questions(
     factbase: FactBase, thesaurus: Thesaurus, strangers: list[str]
 ) -> list[LabelledQuestion]:
@@ -209,7 +229,7 @@ def generated_questions(
         positives += date_questions(fact, entities)
         positives += person_questions(fact, entities)
     unique = list({q.text: q for q in positives}.values())
-    reworded = synonym_questions(unique, thesaurus)
+    reworded = synonym_questions(unique, thesaurus) + year_questions(unique, factbase)
     negatives = sibling_questions(unique, factbase) + lacking_questions(unique, factbase)
     negatives += absent_questions(unique, strangers)
     return unique + reworded + negatives

@@ -90,13 +90,12 @@ def rows_of(answerer: Answerer, questions: list[LabelledQuestion]) -> Rows:
         if not parsed.text:
             continue
         _, ranked, evidence = answerer.candidates(parsed)
-        unsure = set(index.names_of.get(item.unsure_entity, []))
+        unsure = set(index.names_of.get(item.unsure, [item.unsure]))
         for scored, row in list(zip(ranked, evidence, strict=True))[:DEPTH]:
-            if item.unsure_entity and (
-                item.unsure_entity in scored.fact.entities
-                or any(a in scored.fact.text for a in unsure)
+            if item.unsure and (
+                item.unsure in scored.fact.entities or any(a in scored.fact.text for a in unsure)
             ):
-                continue  # the sibling may well have a fact that answers: no label
+                continue  # the sibling or the other year may well have its own answer: no label
             right = any(norm(e) in norm(scored.fact.fact.text) for e in item.expect)
             rows.x.append(row)
             rows.y.append(int(right))
@@ -140,16 +139,13 @@ def decisions(model: AnswerModel, rows: Rows, questions: list[LabelledQuestion])
 
 
 def pick_threshold(found: list[Decision], precision: float) -> float:
-    """The lowest score (0-100, whole) from which up the answered questions are right at least
-    `precision` of the time at every higher threshold too: a lone lucky band of the split
-    cannot pull it down."""
-    picked = 99.0
-    for score in range(99, -1, -1):
+    """The lowest score (0-100, whole) at which the answered questions are right at least
+    `precision` of the time."""
+    for score in range(100):
         answered = [d for d in found if 100 * d.chance >= score]
-        if answered and sum(d.right for d in answered) / len(answered) < precision:
-            break
-        picked = float(score)
-    return picked
+        if answered and sum(d.right for d in answered) / len(answered) >= precision:
+            return float(score)
+    return 99.0
 
 
 def report(found: list[Decision], threshold: float) -> str:
