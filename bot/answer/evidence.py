@@ -103,14 +103,13 @@ def subject_evidence(
     asked_at = max(lead.rfind(a) for a in asked.aliases)
     asked_types = {index.types.get(name) for name in asked.specific}
     other_at = rival_at = -1
-    for alias, _, name in index.aliases.rows:
-        if name in asked.specific or name in index.common_entities:
-            continue
-        if any(alias in a for a in asked.aliases) or (at := lead.rfind(alias)) < 0:
-            continue
-        other_at = max(other_at, at)
-        if index.types.get(name) in asked_types:
-            rival_at = max(rival_at, at)
+    for name in fact.entities - set(asked.specific) - index.common_entities:  # linked: named
+        for alias in index.names_of.get(name, ()):
+            if any(alias in a for a in asked.aliases) or (at := lead.rfind(alias)) < 0:
+                continue
+            other_at = max(other_at, at)
+            if index.types.get(name) in asked_types:
+                rival_at = max(rival_at, at)
     in_fact = any(a in text for a in asked.aliases)
     around = bool(set(asked.specific) & fact.entities) or any(
         a in fact.near or a in fact.context for a in asked.aliases
