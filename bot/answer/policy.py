@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from bot.answer.result import Hit
 
-LENIENT_PRECISION = 0.93  # private chats and inline: of the questions answered, right at least
-STRICT_PRECISION = 0.96  # groups, where a wrong answer is public
+LENIENT_PRECISION = 0.90  # private chats and inline: of the questions answered, right at least
+STRICT_PRECISION = 0.95  # groups, where a wrong answer is public
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import random
 import re
 import sys
 import unicodedata
@@ -25,7 +26,8 @@ from bot.answer.generate import LabelledQuestion, generated_questions
 from bot.answer.model import MODEL_FILE, AnswerModel
 from bot.answer.policy import LENIENT_PRECISION, STRICT_PRECISION, AnswerPolicy
 from bot.answer.question import analyse
-from bot.answer.segmenter import TAGS
+from bot.answer.segmenter import TAGS, Segmenter
+from bot.facts.model import Fact, FactBase, Source, Story
 from bot.facts.store import KnowledgeError, load_factbase, write_atomically
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,8 +36,12 @@ DEFAULT_SETS = (
     ROOT / "tests/data/own_questions.jsonl",
 )
 HELD_OUT_SHARE = 4  # one group in this many is kept out of the fit
-REAL_WEIGHT = 3.0  # a question a person wrote counts this many generated ones
+REAL_WEIGHT = 6.0  # a question a person wrote counts this many generated ones
 REGULARISATION = 1.0  # scikit-learn's C
+BACKGROUND_STORIES, BACKGROUND_FACTS = 30, 20  # background: unrelated text (with_background)
+BACKGROUND_SENTENCE = 12  # words per background sentence
+BACKGROUND_WORDS = 8000  # drawn from jieba's commonest words
+BACKGROUND_SEED = 12
 STRANGERS = 200  # nouns that stand for a topic beside the corpus in generated negatives
 DEPTH = 3  # the ranker's first candidates a question contributes: the decision is about those
 
@@ -65,6 +71,31 @@ def stranger_nouns(answerer: Answerer, count: int = STRANGERS) -> list[str]:
         if tag == "n" and len(word) == 2 and not answerer.index.uses(word)
     ]
     return sorted(nouns, key=lambda w: (-segmenter.freq(w), w))[:count]
+
+
+def with_background(factbase: FactBase, segmenter: Segmenter) -> FactBase:
+    """The fact base plus stories of everyday words in random order, which answer nothing:
+    the engine will meet articles beside its topic, where a question's everyday words find
+    a sentence that shares them (晚上 in 晚上失眠怎么办); the seeds alone never show that."""
+    rng = random.Random(BACKGROUND_SEED)
+    words = sorted(
+        (w for w, tag in TAGS.items() if len(w) >= 2 and tag[0] in "nvat"),
+        key=lambda w: (-segmenter.freq(w), w),
+    )[:BACKGROUND_WORDS]
+    stories, facts = [], []
+    for number in range(BACKGROUND_STORIES):
+        sentences = [
+            "".join(rng.choices(words, k=BACKGROUND_SENTENCE)) + "。"
+            for _ in range(BACKGROUND_FACTS)
+        ]
+        story = Story(
+            f"bg-{number}", f"background-{number}.txt", sentences[0][:12], "", "", sentences
+        )
+        stories.append(story)
+        for position, sentence in enumerate(sentences, start=1):
+            source = Source(story.file, story.title, paragraph=position)
+            facts.append(Fact(f"bg-{number}-{position}", sentence, source))
+    return FactBase(factbase.stories + stories, factbase.entities, factbase.facts + facts)
 
 
 def held_out(question: LabelledQuestion) -> bool:
@@ -163,9 +194,11 @@ def report(found: list[Decision], threshold: float) -> str:
 
 def train(knowledge_dir: Path, sets: list[Path], say=print) -> AnswerModel:
     """Fit, pick thresholds on the held-out split, write knowledge/answer_model.json."""
-    answerer = Answerer(load_factbase(knowledge_dir))
-    strangers = stranger_nouns(answerer)
-    generated = generated_questions(answerer.factbase, answerer.thesaurus, strangers)
+    factbase = load_factbase(knowledge_dir)
+    plain = Answerer(factbase)
+    strangers = stranger_nouns(plain)
+    generated = generated_questions(factbase, plain.thesaurus, strangers)
+    answerer = Answerer(with_background(factbase, plain.index.segmenter))
     questions = generated + labelled_sets(sets)
     fitting = [q for q in questions if not held_out(q)]
     kept = [q for q in questions if held_out(q)]
