@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.answer.result import Hit
 
-LENIENT_PRECISION = 0.90  # private chats and inline: of the questions answered, right at least
+LENIENT_PRECISION = 0.85  # private chats and inline: of the questions answered, right at least
 STRICT_PRECISION = 0.95  # groups, where a wrong answer is public
 
 
