@@ -8,6 +8,8 @@ ranked and weighed like any other, and cited with its story or its first fact's 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.facts.model import Entity, Fact, FactBase, Person, Source, Story
 
 # How a sentence names an entity's type, in the words questions use (是什么公司, 什么园区).
@@ -40,14 +42,16 @@ def story_fact(story: Story) -> Fact | None:
     return Fact(f"story:{story.id}", text + "。", source, dates=dates, people=people)
 
 
-def entity_fact(entity: Entity, source: Source) -> Fact | None:
-    """ "四川伟力得能源股份有限公司，简称伟力得、伟力得能源，是一家公司（企业）。" """
+def entity_fact(entity: Entity, source: Source, name_of: dict[str, str]) -> Fact | None:
+    """ "四川伟力得能源股份有限公司，简称伟力得、伟力得能源，是一家公司（企业）。"
+    `name_of`: alias → entity name, to link a person's organisation too."""
     if entity.type == "person":
         if not entity.role:
             return None
         text = f"{entity.name}，职务（身份）：{entity.organisation}{entity.role}。"
         person = Person(entity.name, entity.role, entity.organisation)
-        return Fact(f"entity:{entity.name}", text, source, [entity.name], people=[person])
+        linked = [entity.name] + [name_of[o] for o in [entity.organisation] if o in name_of]
+        return Fact(f"entity:{entity.name}", text, source, linked, people=[person])
     aliases = [a for a in entity.aliases if a != entity.name]
     if not aliases:
         return None
@@ -63,10 +67,11 @@ def layer_facts(factbase: FactBase) -> list[Fact]:
     facts = [f for story in factbase.stories if (f := story_fact(story))]
     first_source: dict[str, Source] = {}
     for fact in factbase.facts:
-        for name in fact.entities:
-            first_source.setdefault(name, fact.source)
+        for name in fact.entities:  # cited by its story, not one paragraph of it
+            first_source.setdefault(name, replace(fact.source, paragraph=0))
+    name_of = {alias: e.name for e in factbase.entities for alias in [e.name, *e.aliases]}
     for entity in factbase.entities:
         source = first_source.get(entity.name)
-        if source is not None and (fact := entity_fact(entity, source)) is not None:
+        if source is not None and (fact := entity_fact(entity, source, name_of)) is not None:
             facts.append(fact)
     return facts
