@@ -377,7 +377,7 @@ def test_this_year_in_a_fact_takes_the_year_the_story_last_named(answerer):
 def test_warming_up_changes_no_answer_and_keeps_the_articles_words():
     cold, warmed = load_answerer(KNOWLEDGE), load_answerer(KNOWLEDGE)
     warmed.warm_up()
-    assert ("word", "投资") in warmed.index._kept  # a word the articles use often
+    assert ("word", "投资") in warmed.index.cache.kept  # a word the articles use often
 
     def outcome(answer):
         shown = [(h.fact_id, h.score) for h in answer.hits + answer.suggestions]
@@ -394,7 +394,7 @@ def test_warming_up_stays_within_its_memory_budget(monkeypatch):
     room = 50
     monkeypatch.setattr(bot.answer, "WARM_UP_BYTES", room * 8 * len(answerer.index.facts))
     answerer.warm_up()
-    kept_vectors = [key for key in answerer.index._kept if key[0] == "word"]
+    kept_vectors = [key for key in answerer.index.cache.kept if key[0] == "word"]
     assert len(kept_vectors) == room
 
 
@@ -621,9 +621,10 @@ def test_what_is_kept_between_questions_never_changes_an_answer(answerer):
         answerer.ask(question)
     fresh = load_answerer(KNOWLEDGE)
     for question in questions:
-        fresh.index._cache.clear()  # as a fresh start: nothing kept from the question before
+        fresh.index.cache.recent.clear()  # as a fresh start: nothing kept from the question before
         assert fresh.ask(question) == answerer.ask(question), question
-    checks = [v for k, v in answerer.index._cache.items() if k[0] in {"cues", "time", "entity"}]
+    recent = answerer.index.cache.recent.items()
+    checks = [v for k, v in recent if k[0] in {"cues", "time", "entity"}]
     assert checks and not any(array.flags.writeable for array in checks)  # shared: read-only
 
 

@@ -269,3 +269,26 @@ def test_the_lexicon_is_data_loaded_into_a_frozen_object():
 
 def test_a_corpus_variant_in_the_data_file_reaches_the_thesaurus(answerer):
     assert "营业收入" in answerer.thesaurus.synonyms("营收")
+
+
+# The cache layer
+
+
+def test_the_result_cache_keeps_recent_results_up_to_its_size_and_kept_ones_for_good():
+    from bot.answer.cache import ResultCache
+
+    cache = ResultCache(size=2)
+    calls = []
+
+    def compute(value):
+        calls.append(value)
+        return value
+
+    cache.keep("ahead", 0)
+    assert cache.remember("ahead", lambda: compute(9)) == 0 and calls == []
+    for key in ("a", "b", "a", "c"):  # "a" used again: "b" is the least recent when "c" comes
+        cache.remember(key, lambda k=key: compute(k))
+    assert calls == ["a", "b", "c"]
+    assert list(cache.recent) == ["a", "c"]
+    cache.remember("b", lambda: compute("b again"))
+    assert calls[-1] == "b again"

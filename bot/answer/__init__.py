@@ -78,7 +78,7 @@ class Answerer:
         counts.update(alias for alias, _, _ in index.aliases.rows)
         room = WARM_UP_BYTES // (8 * max(1, len(index.facts)))  # a float64 per fact per word
         for word, _ in counts.most_common(room):
-            index.keep(("word", word), look_up(word, index))
+            index.cache.keep(("word", word), look_up(word, index))
 
     def hit(self, scored: Scored, probability: float) -> Hit:
         fact = scored.fact.fact

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Set
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
+from bot.answer.cache import ResultCache
 from bot.answer.layers import layer_facts
 from bot.answer.lexicon import LEXICON
 from bot.answer.segmenter import Segmenter
@@ -22,7 +22,6 @@ PLACE_WORD = re.compile(r"[\u4e00-\u9fff]{1,6}(?:省|市|县|镇|乡|村|河|江
 LOCATING = re.compile(r"位于|坐落|地处|落户|建在|选址|距离")  # "X坐落于此": where X is
 CORPUS_WORD_BONUS = 1000  # how much more likely jieba finds a word the articles use
 LONGEST_PIECE = 6  # substrings up to this long are kept in a set for Index.uses
-CACHE_SIZE = 5_000  # per-word results kept between questions
 T = TypeVar("T")
 LONG_ALIAS = 4  # aliases this long or longer are also found by a near-miss spelling
 COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing
@@ -240,9 +239,8 @@ class Index:
     types: dict[str, str]  # entity name → its type (company, person, …)
     traits: Traits  # what each fact is like, as arrays over the facts
     segmenter: Segmenter  # the engine's own jieba, its dictionary grown with the names
-    _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
+    cache: ResultCache = field(default_factory=ResultCache)  # pure scoring results, kept
     _pieces: set[str] = field(default_factory=set)  # the corpus's short substrings
-    _kept: dict[Hashable, Any] = field(default_factory=dict)  # worked out ahead (warm_up)
     # every story's normalised text, for "is this a word the articles use?"
     corpus: str = field(init=False, default="")
     fact_text_ids: frozenset[int] = field(init=False, default=NOWHERE)  # tiers' first row
@@ -260,20 +258,8 @@ class Index:
         return word in self._pieces if len(word) <= LONGEST_PIECE else word in self.corpus
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """Per-word results are the same for every question: keep the recent ones."""
-        if key in self._kept:
-            return self._kept[key]
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        value = self._cache[key] = compute()
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return value
-
-    def keep(self, key: Hashable, value: Any) -> None:
-        """Store a per-word result for good, outside the recent-results cache."""
-        self._kept[key] = value
+        """Per-word results are the same for every question: see cache.py."""
+        return self.cache.remember(key, compute)
 
 
 def units_of(fact: Fact) -> set[str]:
