@@ -21,7 +21,7 @@ from bot.text import normalise, sound_string
 PLACE_WORD = re.compile(r"[\u4e00-\u9fff]{1,6}(?:省|市|县|镇|乡|村|河|江|岸|城区|街道|路)")
 LOCATING = re.compile(r"位于|坐落|地处|落户|建在|选址|距离")  # "X坐落于此": where X is
 CORPUS_WORD_BONUS = 1000  # how much more likely jieba finds a word the articles use
-LONGEST_PIECE = 6  # substrings up to this long are kept in a set for Index.uses
+USED_KEPT = 50_000  # words whose use in the articles is kept (Index.uses)
 T = TypeVar("T")
 LONG_ALIAS = 4  # aliases this long or longer are also found by a near-miss spelling
 COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing
@@ -240,22 +240,27 @@ class Index:
     traits: Traits  # what each fact is like, as arrays over the facts
     segmenter: Segmenter  # the engine's own jieba, its dictionary grown with the names
     cache: ResultCache = field(default_factory=ResultCache)  # pure scoring results, kept
-    _pieces: set[str] = field(default_factory=set)  # the corpus's short substrings
-    # every story's normalised text, for "is this a word the articles use?"
-    corpus: str = field(init=False, default="")
+    used: ResultCache = field(default_factory=lambda: ResultCache(USED_KEPT))  # see uses()
+    story_ids: frozenset[int] = field(init=False, default=NOWHERE)  # tiers' last row
     fact_text_ids: frozenset[int] = field(init=False, default=NOWHERE)  # tiers' first row
 
     def __post_init__(self) -> None:
-        stories = dict.fromkeys(self.tiers.text_of[-1].tolist())
-        # joined by a character no word holds, so no word is found across two stories
-        self.corpus = text = "\x00".join(self.tiers.texts[story] for story in stories)
-        for n in range(1, LONGEST_PIECE + 1):
-            self._pieces.update(text[i : i + n] for i in range(len(text) - n + 1))
+        self.story_ids = frozenset(self.tiers.text_of[-1].tolist())
         self.fact_text_ids = frozenset(self.tiers.text_of[0].tolist())
 
     def uses(self, word: str) -> bool:
-        """Whether the articles contain the word: a set lookup, not a scan of the corpus."""
-        return word in self._pieces if len(word) <= LONGEST_PIECE else word in self.corpus
+        """Whether the articles (a story's text) contain the word: the stories that hold all
+        its character pairs, then `in`; no table of every substring, which grows with the
+        corpus faster than anything else."""
+        return self.used.remember(word, lambda: self._in_a_story(word))
+
+    def _in_a_story(self, word: str) -> bool:
+        if len(word) == 1:
+            return bool(self.tiers.pieces.get(word, NOWHERE) & self.story_ids)
+        texts = self.tiers.texts
+        return any(
+            word in texts[t] for t in self.story_ids.intersection(self.tiers.could_hold(word))
+        )
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Per-word results are the same for every question: see cache.py."""
