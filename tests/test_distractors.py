@@ -45,7 +45,7 @@ def with_distractors(tmp_path_factory) -> dict[str, float]:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="abstain drops 3.8 points (0.925 → 0.887: two more out-of-corpus questions answered "
+    reason="abstain drops 5.7 points (0.925 → 0.868: three more out-of-corpus questions answered "
     "from unrelated articles); acc1 holds",
 )
 def test_unrelated_articles_cost_at_most_three_points(with_distractors):

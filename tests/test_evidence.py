@@ -122,7 +122,7 @@ def test_answer_type_fits(answerer):
     assert type_evidence(number, without) == [1.0]
     assert type_evidence(date, with_date) == [0.0]
     assert type_evidence(person, with_person) == [0.0]
-    assert type_evidence(analyse("伟力得的产能将达到多少人？"), with_number) == [0.5]  # unit
+    assert type_evidence(analyse("伟力得的产能将达到多少人？"), with_number) == [1.0]  # unit
     assert type_evidence(analyse("介绍一下伟力得"), without) == [0.0]  # no kind asked
 
 

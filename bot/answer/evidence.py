@@ -176,7 +176,7 @@ def story_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) -> lis
 
 def type_evidence(question: Question, fact: IndexedFact) -> list[float]:
     """type_misfit: the question wants a number, date, person or list and the fact has none
-    (a number without the unit asked for is half a misfit); 0 when no kind is asked."""
+    (a number in another unit than the one asked for is none); 0 when no kind is asked."""
     fits: list[float] = []
     for cue in entries_asked(question.text):
         if cue.answer_kind:
@@ -184,7 +184,7 @@ def type_evidence(question: Question, fact: IndexedFact) -> list[float]:
     if question.wants_number and question.unit and fact.fact.numbers:  # the unit asked for
         unit = question.unit
         if unit not in fact.units and not any(unit in n for n in fact.fact.numbers):
-            fits.append(0.5)
+            fits.append(0.0)
     return [1.0 - min(fits)] if fits else [0.0]
 
 
