@@ -140,9 +140,9 @@ def child(step: str, args: list[str], limit_gb: float, timeout_s: float) -> dict
         )
     except subprocess.TimeoutExpired:
         return {"error": f"over {timeout_s:.0f} s"}
-    if done.returncode != 0:
-        memory = "MemoryError" in done.stderr or "Cannot allocate" in done.stderr
-        return {"error": f"over {limit_gb:g} GB" if memory else done.stderr.strip()[-200:]}
+    if done.returncode != 0:  # under the ceiling, running out of memory shows in many ways
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1][:80]
+        return {"error": f"failed under the {limit_gb:g} GB ceiling ({last})"}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

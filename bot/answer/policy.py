@@ -20,7 +20,7 @@ STRICT_PRECISION = 0.95  # groups, where a wrong answer is public
 class AnswerPolicy:
     lenient: float = 50.0  # private chats, inline mode, `ask`, `chat`: answer at or above
     strict: float = 70.0  # groups
-    suggestion_floor: float = 5.0  # below this a near miss is not worth offering
+    suggestion_floor: float = 2.0  # below this (a 2 % chance) a near miss is not worth offering
     low_confidence: float = 80.0  # answered under this: the query log lists it for an admin
 
     def threshold(self, strict: bool = False) -> float:
