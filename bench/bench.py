@@ -26,7 +26,7 @@ from pathlib import Path
 import jieba
 
 from bot.answer import Answerer, load_answerer
-from bot.answer.question import forget_dictionary_cuts, is_content
+from bot.answer.question import is_content
 from bot.facts.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +92,6 @@ def start_engine() -> tuple[Answerer, float, float]:
     base loaded, then the start-up work, which is not per question (the match vectors of the
     articles' words, and the /start examples, which pay jieba's, numpy's and re's first-use
     costs). Returns the engine and the seconds its load and warm-up took."""
-    forget_dictionary_cuts()  # a new process starts with its per-word caches empty
     is_content.cache_clear()
     started = time.perf_counter()
     answerer = load_answerer(ROOT / "knowledge")

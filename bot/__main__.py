@@ -9,6 +9,7 @@ COMMANDS = {
     "build": ("bot.facts.build", "turn seeds/ into the fact base in knowledge/"),
     "ask": ("bot.ask", "answer one question, or a JSONL batch with --jsonl"),
     "chat": ("bot.chat", "a terminal chat with the bot, no Telegram needed"),
+    "train": ("bot.answer.train", "fit the answer model: knowledge/answer_model.json"),
     "run": ("bot.telegram.app", "run the Telegram bot (long polling, or webhook)"),
     "logs": ("bot.logs", "review the query log: stats, unanswered, export"),
     "add": ("bot.articles:add_main", "add articles (.txt .md .html .pdf) and update the facts"),

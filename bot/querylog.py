@@ -43,7 +43,7 @@ from uuid import uuid4
 import aiosqlite
 from rapidfuzz import fuzz, process
 
-from bot.answer.rank import FOUND_THRESHOLD
+from bot.answer.policy import DEFAULT_POLICY
 from bot.answer.result import Answer
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 # Found answers scoring below this (0-100) are "low confidence" and listed by `unanswered`
 # next to the misses: the bot replied, but barely, so these are the answers most likely to
 # be wrong and the questions most worth a new or reworded fact.
-LOW_SCORE = FOUND_THRESHOLD + 10  # answered, but close to the line: worth an admin's look
+LOW_SCORE = DEFAULT_POLICY.low_confidence  # answered, but not surely: worth an admin's look
 
 # Two normalised questions belong to the same `unanswered` group when rapidfuzz's `ratio`
 # (on the text without punctuation, spaces or case) is at least this. Chinese questions are

@@ -15,6 +15,7 @@ import pytest
 from bot.answer.result import Answer, Hit
 from bot.facts.model import Source
 from bot.querylog import (
+    LOW_SCORE,
     MIGRATIONS,
     QUERY_COLUMNS,
     SCHEMA_VERSION,
@@ -276,14 +277,15 @@ async def test_unanswered_groups_near_duplicates(qlog: QueryLog) -> None:
 
 
 async def test_unanswered_includes_low_confidence_answers(qlog: QueryLog) -> None:
-    qlog.record(rec("伟力得在哪里", found=True, score=40))  # the newest, so the group's name
+    low, fair = LOW_SCORE - 30, LOW_SCORE + 5  # LOW_SCORE: the answer policy's low_confidence
+    qlog.record(rec("伟力得在哪里", found=True, score=low))  # the newest, so the group's name
     qlog.record(rec("伟力得在哪里？", found=False, ago=timedelta(hours=2)))
-    qlog.record(rec("乐山GDP是多少", found=True, score=75))
+    qlog.record(rec("乐山GDP是多少", found=True, score=fair))
 
     groups = await qlog.unanswered(now=NOW)
     assert [(g.text, g.count, g.low_confidence) for g in groups] == [("伟力得在哪里", 2, 1)]
 
-    stricter = await qlog.unanswered(low_score=80, now=NOW)
+    stricter = await qlog.unanswered(low_score=fair + 5, now=NOW)
     assert {g.text for g in stricter} == {"伟力得在哪里", "乐山GDP是多少"}
 
 

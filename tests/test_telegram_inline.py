@@ -7,7 +7,6 @@ from botapi.server import parse_html
 from test_telegram_app import BotThread, failed_calls, log_rows
 
 from bot.answer import Answerer
-from bot.answer.rank import FOUND_THRESHOLD
 from bot.telegram.keyboards import question_from_start_parameter
 
 pytest_plugins = ["test_telegram_app"]  # fixtures: bot, start_bot, answerer
@@ -29,7 +28,7 @@ def test_results_carry_the_answer_and_its_source(
     hits = answerer.ask(QUESTION).hits
     answer = answer_to(botapi, botapi.inline_query(USER, QUESTION))
     results = answer["results"]
-    sure = [hit for hit in hits if hit.score >= FOUND_THRESHOLD]
+    sure = answerer.policy.sure_hits(hits)
     assert 1 <= len(results) <= 10
     assert len(results) == len(sure)  # weaker candidates are not offered as answers
     assert answer["cache_time"] <= 60

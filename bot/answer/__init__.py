@@ -9,31 +9,28 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import jieba
-
+from bot.answer.evidence import asked_of, evidence_rows
 from bot.answer.index import Index, build_index
-from bot.answer.question import CLASSIFIERS, analyse, content_tokens, may_glue
-from bot.answer.rank import (
-    FOUND_THRESHOLD,
-    STRICT_THRESHOLD,
-    SUGGESTION_FLOOR,
-    Scored,
-    find_entities,
-    look_up,
-    rank,
-    word_parts,
-)
+from bot.answer.lexicon import LEXICON
+from bot.answer.model import AnswerModel, ModelError, load_model, project_model
+from bot.answer.policy import DEFAULT_POLICY, AnswerPolicy
+from bot.answer.question import Question, analyse, content_tokens, may_glue
+from bot.answer.rank import Scored, find_entities, look_up, rank, word_parts, word_weights
 from bot.answer.result import MAX_ANSWER_CHARS, Answer, Hit
+from bot.answer.segmenter import Segmenter
+from bot.answer.thesaurus import Thesaurus, load_thesaurus
 from bot.facts.model import Fact, FactBase
 from bot.facts.parse import NUMBER
 from bot.facts.store import KnowledgeError, load_factbase
 from bot.text import warm_sounds
 
-__all__ = ["Answer", "Answerer", "Hit", "KnowledgeError", "load_answerer"]
+__all__ = ["Answer", "AnswerPolicy", "Answerer", "Hit", "KnowledgeError", "load_answerer"]
 
 MID_SENTENCE = re.compile(r"[就对在为从将把被与和而其]|作为|通过|按照|围绕|同时|此外|目前")
 WARM_UP_BYTES = 64 * 2**20  # at most this much memory for match vectors worked out ahead
 EMPTY_NOTICE = "问题是空的。请直接输入想问的问题，例如：伟力得的副总经理是谁？"
+CANDIDATES = 20  # the ranker's best facts, each then judged on its evidence
+SHOWN = 5  # hits an answer carries
 
 
 def trim(text: str) -> str:
@@ -45,10 +42,22 @@ def trim(text: str) -> str:
     return (cut[: end + 1] if end > MAX_ANSWER_CHARS // 2 else cut) + "…"
 
 
+def thesaurus() -> Thesaurus:
+    """Cilin with the lexicon's corpus variants (营收 ↔ 营业收入)."""
+    return load_thesaurus(tuple(sorted(LEXICON.synonyms.items())))
+
+
 class Answerer:
-    def __init__(self, factbase: FactBase) -> None:
+    """Question → candidates (rank.py) → evidence (evidence.py) → decision (model + policy)."""
+
+    def __init__(self, factbase: FactBase, model: AnswerModel | None = None) -> None:
+        """`model`: by default the project's (knowledge/answer_model.json). Without one the
+        engine can rank and gather evidence (for training), not ask."""
         self.factbase = factbase
         self.index: Index = build_index(factbase)
+        self.model = model or project_model()
+        self.policy: AnswerPolicy = self.model.policy if self.model else DEFAULT_POLICY
+        self.thesaurus = thesaurus()
 
     def warm_up(self) -> None:
         """Work out ahead how each word the articles use matches every fact, commonest first,
@@ -61,43 +70,56 @@ class Answerer:
         index = self.index
         counts: Counter[str] = Counter()
         for fact in index.facts:
-            words = set(content_tokens(fact.text, index.uses)[0])
-            counts.update(words | {part for w in words if len(w) >= 3 for part in word_parts(w)})
+            words = set(content_tokens(fact.text, index.uses, index.segmenter)[0])
+            parts = {part for w in words if len(w) >= 3 for part in word_parts(w, index.segmenter)}
+            counts.update(words | parts)
             counts.update(glued_forms(fact.text, words))
             counts.update(piece for w in words for piece in name_pieces(w))
         counts.update(alias for alias, _, _ in index.aliases.rows)
         room = WARM_UP_BYTES // (8 * max(1, len(index.facts)))  # a float64 per fact per word
         for word, _ in counts.most_common(room):
-            index.keep(("word", word), look_up(word, index))
+            index.cache.keep(("word", word), look_up(word, index))
 
-    def hit(self, scored: Scored) -> Hit:
+    def hit(self, scored: Scored, probability: float) -> Hit:
         fact = scored.fact.fact
-        return Hit(fact.id, trim(fact.text), scored.entity, fact.source, scored.score)
+        return Hit(
+            fact.id, trim(fact.text), scored.entity, fact.source, round(100 * probability, 1)
+        )
+
+    def candidates(self, parsed: Question) -> tuple[set[str], list[Scored], list[list[float]]]:
+        """The entities the question names, the ranker's candidates and each one's evidence."""
+        named = find_entities(parsed, self.index)
+        ranked = rank(parsed, self.index, named, limit=CANDIDATES)
+        asked = asked_of(parsed, named, self.index, word_weights(parsed, self.index))
+        return named, ranked, evidence_rows(asked, ranked, self.index, self.thesaurus)
 
     def ask(self, question: str, *, strict: bool = False) -> Answer:
-        parsed = analyse(question, known=self.index.uses)
+        if self.model is None:
+            raise ModelError("this engine has no answer model: it can rank, not decide")
+        parsed = analyse(question, self.index.uses, self.index.segmenter)
         if not parsed.text:
             return Answer(question=parsed.raw, normalised="", found=False, notice=EMPTY_NOTICE)
-        named = find_entities(parsed, self.index)
-        ranked = rank(parsed, self.index, named)
-        threshold = STRICT_THRESHOLD if strict else FOUND_THRESHOLD
-        found = bool(ranked) and ranked[0].score >= threshold
-        hits = tuple(self.hit(s) for s in ranked)
-        suggestions = () if found else tuple(h for h in hits[:3] if h.score >= SUGGESTION_FLOOR)
+        named, ranked, rows = self.candidates(parsed)
+        chances = [self.model.probability(row) for row in rows]
+        order = sorted(range(len(ranked)), key=lambda i: (-chances[i], i))
+        hits = tuple(self.hit(ranked[i], chances[i]) for i in order)
+        score = hits[0].score if hits else 0.0
+        found = bool(hits) and self.policy.answers(score, strict)
         return Answer(
             question=parsed.raw,
             normalised=parsed.text,
             found=found,
-            hits=hits if found else (),
-            suggestions=suggestions,
+            hits=hits[:SHOWN] if found else (),
+            suggestions=() if found else self.policy.suggestions(hits),
             notice=parsed.notice,
             entities=tuple(sorted(named)),
-            score=ranked[0].score if ranked else 0.0,
+            score=score,
         )
 
     def related(self, fact_id: str, limit: int = 3) -> list[Hit]:
-        """Other facts about the same entities: most shared entities, then nearest in the story."""
-        fact = self.factbase.fact(fact_id)
+        """Other facts about the same entities: most shared entities, then nearest in the story.
+        `fact_id` may be a layer fact's (layers.py); the related ones are the articles' own."""
+        fact = next((f.fact for f in self.index.facts if f.fact.id == fact_id), None)
         if fact is None:
             return []
         story = (fact.source.file, fact.source.title)
@@ -110,7 +132,9 @@ class Answerer:
         others = [
             o.fact
             for o in self.index.facts
-            if o.fact.id != fact_id and set(fact.entities) & o.entities
+            if o.fact.id != fact_id
+            and set(fact.entities) & o.entities
+            and self.factbase.fact(o.fact.id) is not None
         ]
         return [
             Hit(o.id, trim(o.text), min(set(fact.entities) & set(o.entities)), o.source, 0.0)
@@ -125,7 +149,7 @@ class Answerer:
             fact = indexed.fact
             if len(examples) >= n or fact.source.title in stories_used:
                 continue
-            question = question_about(fact.text, fact.entities)
+            question = question_about(fact.text, fact.entities, self.index.segmenter)
             top = self.ask(question).top if question else None
             if top and top.fact_id == fact.id:
                 examples.append(question)
@@ -156,7 +180,7 @@ def glued_forms(text: str, words: set[str]) -> set[str]:
     return forms
 
 
-def question_about(text: str, entities: list[str]) -> str | None:
+def question_about(text: str, entities: list[str], segmenter: Segmenter) -> str | None:
     """ "…已落地7个项目…" → "…已落地多少个项目？": a clause with a number, the number asked for."""
     for clause in re.split(r"[，。；：！？]", text):
         m = NUMBER.search(clause)
@@ -165,9 +189,9 @@ def question_about(text: str, entities: list[str]) -> str | None:
         asked = clause[: m.start()].rstrip("约近超达突破")
         if len(asked) < 4 or MID_SENTENCE.match(asked):
             continue  # a clause that starts mid-sentence makes no question
-        counted = m["unit"] if m["unit"] in CLASSIFIERS else ""  # 7个项目 → 多少个项目
+        counted = m["unit"] if m["unit"] in LEXICON.classifiers else ""  # 7个项目 → 多少个项目
         what = ""
-        for word in jieba.cut(clause[m.end() :]) if counted else ():
+        for word in segmenter.cut(clause[m.end() :]) if counted else ():
             if not word.strip() or word in "、，的之" or len(what + word) > 8:
                 break
             what += word
@@ -181,7 +205,11 @@ def load_answerer(knowledge_dir: Path) -> Answerer:
     """Load the fact base; raises KnowledgeError (file and reason) when it cannot be used."""
     factbase = load_factbase(Path(knowledge_dir))
     try:
-        return Answerer(factbase)
+        model = load_model(Path(knowledge_dir))
+    except ModelError as exc:
+        raise KnowledgeError(str(exc)) from exc
+    try:
+        return Answerer(factbase, model)
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
         reason = f"a record has a value of the wrong kind ({exc})"
         raise KnowledgeError(f"{knowledge_dir}: {reason}") from exc

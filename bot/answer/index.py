@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Set
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import jieba
 import numpy as np
 
-from bot.answer.question import forget_dictionary_cuts
+from bot.answer.cache import ResultCache
+from bot.answer.layers import layer_facts
+from bot.answer.lexicon import LEXICON
+from bot.answer.segmenter import Segmenter
 from bot.answer.traits import Traits, traits_of
 from bot.facts.model import Fact, FactBase
 from bot.facts.parse import BARE_YEAR
@@ -20,8 +21,7 @@ from bot.text import normalise, sound_string
 PLACE_WORD = re.compile(r"[\u4e00-\u9fff]{1,6}(?:省|市|县|镇|乡|村|河|江|岸|城区|街道|路)")
 LOCATING = re.compile(r"位于|坐落|地处|落户|建在|选址|距离")  # "X坐落于此": where X is
 CORPUS_WORD_BONUS = 1000  # how much more likely jieba finds a word the articles use
-LONGEST_PIECE = 6  # substrings up to this long are kept in a set for Index.uses
-CACHE_SIZE = 5_000  # per-word results kept between questions
+USED_KEPT = 50_000  # words whose use in the articles is kept (Index.uses)
 T = TypeVar("T")
 LONG_ALIAS = 4  # aliases this long or longer are also found by a near-miss spelling
 COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing
@@ -238,64 +238,48 @@ class Index:
     name_of: dict[str, str]  # normalised name or alias → entity name
     types: dict[str, str]  # entity name → its type (company, person, …)
     traits: Traits  # what each fact is like, as arrays over the facts
-    _cache: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
-    _pieces: set[str] = field(default_factory=set)  # the corpus's short substrings
-    _kept: dict[Hashable, Any] = field(default_factory=dict)  # worked out ahead (warm_up)
-    # every story's normalised text, for "is this a word the articles use?"
-    corpus: str = field(init=False, default="")
+    segmenter: Segmenter  # the engine's own jieba, its dictionary grown with the names
+    cache: ResultCache = field(default_factory=ResultCache)  # pure scoring results, kept
+    used: ResultCache = field(default_factory=lambda: ResultCache(USED_KEPT))  # see uses()
+    story_ids: frozenset[int] = field(init=False, default=NOWHERE)  # tiers' last row
     fact_text_ids: frozenset[int] = field(init=False, default=NOWHERE)  # tiers' first row
 
     def __post_init__(self) -> None:
-        stories = dict.fromkeys(self.tiers.text_of[-1].tolist())
-        # joined by a character no word holds, so no word is found across two stories
-        self.corpus = text = "\x00".join(self.tiers.texts[story] for story in stories)
-        for n in range(1, LONGEST_PIECE + 1):
-            self._pieces.update(text[i : i + n] for i in range(len(text) - n + 1))
+        self.story_ids = frozenset(self.tiers.text_of[-1].tolist())
         self.fact_text_ids = frozenset(self.tiers.text_of[0].tolist())
 
     def uses(self, word: str) -> bool:
-        """Whether the articles contain the word: a set lookup, not a scan of the corpus."""
-        return word in self._pieces if len(word) <= LONGEST_PIECE else word in self.corpus
+        """Whether the articles (a story's text) contain the word: the stories that hold all
+        its character pairs, then `in`; no table of every substring, which grows with the
+        corpus faster than anything else."""
+        return self.used.remember(word, lambda: self._in_a_story(word))
+
+    def _in_a_story(self, word: str) -> bool:
+        if len(word) == 1:
+            return bool(self.tiers.pieces.get(word, NOWHERE) & self.story_ids)
+        texts = self.tiers.texts
+        return any(
+            word in texts[t] for t in self.story_ids.intersection(self.tiers.could_hold(word))
+        )
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """Per-word results are the same for every question: keep the recent ones."""
-        if key in self._kept:
-            return self._kept[key]
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        value = self._cache[key] = compute()
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return value
-
-    def keep(self, key: Hashable, value: Any) -> None:
-        """Store a per-word result for good, outside the recent-results cache."""
-        self._kept[key] = value
-
-
-# A number's unit, by how it ends, in the classes a question asks for (see UNIT_CUES).
-UNIT_CLASSES = [
-    ("%", "%"), ("美元", "元"), ("元", "元"), ("吨", "吨"), ("人", "人"), ("家", "家"),
-    ("户", "家"), ("项", "项"), ("亩", "亩"), ("平方米", "亩"), ("公里", "公里"), ("年", "年"),
-    ("件", "件"), ("个", "个"),
-]  # fmt: skip
+        """Per-word results are the same for every question: see cache.py."""
+        return self.cache.remember(key, compute)
 
 
 def units_of(fact: Fact) -> set[str]:
-    return {
-        unit for number in fact.numbers for ending, unit in UNIT_CLASSES if number.endswith(ending)
-    }
+    endings = LEXICON.unit_endings
+    return {unit for number in fact.numbers for ending, unit in endings if number.endswith(ending)}
 
 
-def prefer_corpus_words(factbase: FactBase) -> None:
+def prefer_corpus_words(factbase: FactBase, segmenter: Segmenter) -> None:
     """Let jieba cut questions the way the articles cut: 榜单|排第几, not 榜|单排|第几."""
     seen: set[str] = set()
     for fact in factbase.facts:
-        for word in jieba.cut(normalise(fact.text), HMM=False):
+        for word in segmenter.cut(normalise(fact.text), hmm=False):
             if len(word) >= 2 and word not in seen and not word.isascii():
                 seen.add(word)
-                jieba.add_word(word, freq=jieba.dt.FREQ.get(word, 0) + CORPUS_WORD_BONUS)
+                segmenter.add_word(word, freq=segmenter.freq(word) + CORPUS_WORD_BONUS)
 
 
 CONTINUES = re.compile(r"[“\"「]|该|这|此|其")  # a paragraph that quotes someone or points back
@@ -320,10 +304,10 @@ def build_index(factbase: FactBase) -> Index:
         },
         key=lambda pair: (-len(pair[0]), pair),
     )
+    segmenter = Segmenter()
     for alias, _ in aliases:
-        jieba.add_word(alias, freq=2000)
-    prefer_corpus_words(factbase)
-    forget_dictionary_cuts()  # jieba's dictionary has grown: earlier cuts may no longer hold
+        segmenter.add_word(alias, freq=2000)
+    prefer_corpus_words(factbase, segmenter)
     counts: dict[str, int] = {}
     for fact in factbase.facts:
         for name in fact.entities:
@@ -336,11 +320,12 @@ def build_index(factbase: FactBase) -> Index:
     paragraphs: dict[tuple[str, str, int], str] = {}  # shared strings: one match per paragraph
     indexed = []
     latest_year: dict[str, str] = {}  # per story: the last year the text named, for 今年
-    for position, fact in enumerate(factbase.facts):
+    facts = factbase.facts + layer_facts(factbase)  # entities and story metadata, as sentences
+    for position, fact in enumerate(facts):
         paragraph = factbase.paragraph(fact.source)
         # the sentence before, which names what this one goes on about; not the one after,
         # or a sentence naming the subject would borrow the words of the next, which answers
-        before = factbase.facts[position - 1] if position else None
+        before = facts[position - 1] if position and position < len(factbase.facts) else None
         goes_on = before is not None and (before.source == fact.source or continues(fact, before))
         entity_words = [" ".join([n, *names[n].aliases]) for n in fact.entities if n in names]
         near_texts = [before.text] if before is not None and goes_on else []
@@ -392,7 +377,9 @@ def build_index(factbase: FactBase) -> Index:
     name_of = {alias: name for alias, name in aliases}
     types = {e.name: e.type for e in factbase.entities}
     traits = traits_of(indexed, names_of)
-    return Index(indexed, alias_rows, common, facts_text, tiers, names_of, name_of, types, traits)
+    return Index(
+        indexed, alias_rows, common, facts_text, tiers, names_of, name_of, types, traits, segmenter
+    )
 
 
 def shared_haystack(*tiers: list[str]) -> Haystack:

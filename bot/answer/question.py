@@ -9,156 +9,29 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import jieba
-
+from bot.answer.cues import asked_cues
+from bot.answer.lexicon import LEXICON
+from bot.answer.segmenter import Segmenter, plain_segmenter
 from bot.facts import parse
-from bot.text import normalise, plain_tags
+from bot.text import normalise
 
-TAGS = plain_tags()  # word → part of speech, as jieba's dictionary gives it
 MAX_QUESTION_CHARS = 300  # longer input is cut here; nobody asks a 10,000-character question
 OTHER_WORD_WEIGHT = 0.5  # verbs, adverbs, adjectives: see word_class_weight
 
-# Mixed-in English, mapped to the words the articles use.
-ENGLISH = {
-    "total investment": "总投资",
-    "foreign investment": "外资",
-    "output value": "产值",
-    "investment": "投资",
-    "revenue": "营收",
-    "income": "收入",
-    "sales": "销售收入",
-    "profit": "利润",
-    "capacity": "产能",
-    "target": "目标",
-    "growth": "增长",
-    "conference": "大会",
-    "gm": "总经理",
-    "ceo": "总经理",
-    "general manager": "总经理",
-    "chairman": "董事长",
-    "manager": "经理",
-    "director": "主任",
-    "patents": "专利",
-    "patent": "专利",
-    "employees": "员工",
-    "jobs": "就业",
-    "cloud": "云",
-    "gdp": "地区生产总值",
-    "park": "园区",
-    "project": "项目",
-    "company": "公司",
-    "hjt": "异质结",
-    "annual capacity": "年产能",
-    "annual output": "年产量",
-    "output": "产量",
-    "tax": "税收",
-    "area": "面积",
-    "incubator": "孵化器",
-    "startup": "初创企业",
-    "gazelle": "瞪羚",
-    "unicorn": "独角兽",
-    "talent": "人才",
-    "mayor": "市长",
-    "secretary": "书记",
-    "hospital": "医院",
-    "university": "大学",
-}
-# Short forms that news writers and readers use for the same statistic.
-SYNONYMS = {
-    "营收": ["营业收入"],
-    "营业收入": ["营收"],
-    "增速": ["增长"],
-    "增幅": ["增长"],
-    "产能": ["年产"],
-    "完工": ["完成", "竣工", "建成"],
-    "员工": ["人员", "就业"],
-    "工艺": ["技术", "工序"],
-}
 _LATIN = re.compile(r"[a-z]")
 _ENGLISH = re.compile(
-    r"(?<![a-z])(" + "|".join(sorted(ENGLISH, key=len, reverse=True)) + r")(?![a-z])"
+    r"(?<![a-z])(" + "|".join(sorted(LEXICON.english, key=len, reverse=True)) + r")(?![a-z])"
 )
 
-# Words that carry no content in a question: function words and the question frame itself.
-STOPWORDS = frozenset(
-    """
-    的 了 是 在 和 与 及 或 有 都 也 还 又 就 要 把 被 给 让 对 向 从
-    到 为 以 于 上 下 中 里 吗 呢 吧 啊 呀 哦 哈 嘛 啦 么 呗 哪 那 这
-    该 其 此 个 之 等 着 过 得 地 请问 请 问 一下 知道 告诉 我 我们 你
-    你们 他 他们 她 它 大家 什么 啥 啥子 怎么 怎样 如何 为什么 哪个 哪些 哪里
-    哪儿 哪家 哪位 哪天 哪年 哪一年 几 多少 多 多大 谁 是否 是不是 有没有 叫
-    叫做 名字 情况 一共 总共 加起来 大概 大约 具体 现在 目前 来着 那个 这个
-    那些 这些 能 能够 会 可以 可能 已经 曾经 一 些 所 嗯 呃 据说 听说 说 讲
-    提到 提 主要 分别 各 各自 都有 还有 除了 之外 以外 其他 其余 另外 方面
-    时候 时间 起来 以后 之后 然后 那条 那篇 那家 这家 到底 究竟 那边 这边 那里 这里 那儿
-    这儿 那天 那次 这次 那场 这场 那回 这回 之类 有些 一些 等等 报道 消息 稿子 文章 新闻
-    这篇 篇
-    """.split()
-)
-# Short forms readers type for the long forms the articles print.
-EXPANSIONS = {
-    "卫健委": "卫生健康委",
-    "固投": "固定资产投资",
-    "社零": "社会消费品零售总额",
-    "规上": "规模以上",
-    "发改委": "发展和改革委员会",
-    "花了": "投入",
-    "花费": "投入",
-    "谁写的": "作者是谁",
-    "撰稿": "作者",
-    "执笔": "作者",
-}
-_EXPANSIONS = re.compile("|".join(EXPANSIONS))
+_EXPANSIONS = re.compile("|".join(LEXICON.expansions))
 SPOKEN_DAY = re.compile(r"(\d{1,2}月\d{1,2})号")  # 12月19号 is written 12月19日 in the articles
-NUMBER_CUE = re.compile(
-    r"多少|好多|(?<!哪)几[个家项条次位年人万亿%]?|多大|多高|多长|多远|比例|占比|增速|增幅|排名|第几|规模"
-)  # 好多 asks "how many" in Sichuan speech: 营收好多, 花了好多钱
-DATE_CUE = re.compile(
-    r"哪天|哪一天|何时|什么时候|啥时候|啥子时候|哪一年|哪年|几月|哪个月|几号|时间|日期|多久|好久"
-)
-# 叫什么 asks for a person only after a role (the roles facts name people by, and 老总):
-# 副书记叫啥, not 行动方案叫什么.
-PERSON_CUE = re.compile(
-    rf"谁|哪位|姓名|叫什么名字|(?:{parse.ROLE_WORDS}|老总)(?:是)?(?:叫什么|叫啥)"
-)
-METHOD_CUE = re.compile(
-    r"靠(?:什么|啥)|(?:什么|啥子?|哪些)(?:方式|办法|途径|手段|措施)|怎么推进|如何推进|通过什么|用什么"
-)
-ROLE_CUE = re.compile(r"职务|职位|什么职|担任|身份|什么官")
-LIST_CUE = re.compile(r"哪些|哪几|哪两|哪三|哪四|都有|有哪|包括什么|分别")
-PLACE_CUE = re.compile(
-    r"哪里|在哪|哪儿|哪个(?:镇|县|区|市|乡|村|城市|地方|位置|省)|什么地方|位置|地点"
-)
-# Which unit a "how much" question wants, by the words next to it.
-UNIT_CUES = [  # after ASKED_UNIT: 多少家, 几个 and the like say their unit outright
-    (re.compile(r"增长|增速|增幅|比例|占比|渗透率|份额|百分"), "%"),
-    (re.compile(r"投资|资金|产值|营收|收入|金额|税|融资|营业额|销售额|价|规模.*亿"), "元"),
-    (re.compile(r"人数|员工|就业|从业|号人|人才"), "人"),
-    (re.compile(r"企业数"), "家"),
-    (re.compile(r"吨"), "吨"),
-    (re.compile(r"专利"), "项"),
-    (re.compile(r"面积"), "亩"),
-    (re.compile(r"多少年|几年"), "年"),
-    (re.compile(r"多远|距离"), "公里"),
-]
 # A count asked with its classifier or unit (多少家, 几个, 多少钱), and the unit class it names;
 # not 多少个百分点, a share.
 ASKED_UNIT = re.compile(r"(?:多少|好多|几)(钱|人|家|户|吨|项|亩|件|公里|个(?!百分点))")
-UNIT_NAMES = {"钱": "元", "户": "家"}
 # Words that ask for something: the content word beside one is what the question is about.
 QUANTITY_ASKING = re.compile(r"^(?:多少|好多|几|多大|多高|多远|多久|多长)")
 KIND_ASKING = re.compile(r"^(?:哪个|哪些|哪家|哪种|哪类|什么|啥)$")
-# Words that name the kind of answer wanted, not its content: 哪些单位, 哪个部门, 什么职务.
-CUE_NOUNS = {
-    "位置", "地方", "职务", "职位", "身份", "头衔", "角色", "名字", "名称", "时间", "方式",
-    "形式", "内容", "东西",
-    "地点", "单位", "部门", "机构", "级别", "类型", "类别", "种类",
-}  # fmt: skip
 ASKING_ANYWHERE = re.compile(r"哪|第几|几[个家项条次位年人]|多远|多久|多大|多少|好多|好久|什么|啥")
-MEASURE_WORDS = set("年月日号家个项次位人元亿万吨条批种")
-DATE_UNITS = {"月", "日"}  # after a number: a date (3号 may be a building, so it stays 3)
-PARTICLES = set("的了着过吗呢吧啊呀哦哈嘛啦么呗地得之")  # never part of a word a question asks
-CLASSIFIERS = set("家个项条名位户批种")  # 几家企业: a count of things, named after it
 PUNCTUATION = ",.;:!?，。；：！？、“”‘’\"'()（）《》[]【】 "
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
 MONTH_RANGE = re.compile(r"\d{1,2}-\d{1,2}月")
@@ -182,17 +55,20 @@ class Question:
     tokens: list[str] = field(default_factory=list)  # content words, in order, no duplicates
     focus: set[str] = field(default_factory=set)  # the words next to the asking word
     kinds: set[str] = field(default_factory=set)  # focus words that name a kind: 哪些园区
-    wants_definition: bool = False  # "X是做什么的": a fact that describes X
-    wants_number: bool = False
-    wants_date: bool = False
-    wants_person: bool = False
-    wants_list: bool = False
-    wants_place: bool = False
-    wants_role: bool = False  # "X是什么职务": a fact that names X with a role
-    wants_method: bool = False  # "靠什么方式": a fact that says how (以…, 通过…)
+    cues: frozenset[str] = frozenset()  # the kinds of answer it asks for (cues.CUES)
     unit: str = ""  # the unit a number answer should carry, when the question says
     years: set[str] = field(default_factory=set)
     notice: str = ""
+
+    # The cues by name, for readability where one is meant (see cues.py for what each asks).
+    wants_number = property(lambda self: "number" in self.cues)
+    wants_date = property(lambda self: "date" in self.cues)
+    wants_person = property(lambda self: "person" in self.cues)
+    wants_list = property(lambda self: "list" in self.cues)
+    wants_place = property(lambda self: "place" in self.cues)
+    wants_role = property(lambda self: "role" in self.cues)  # "X是什么职务"
+    wants_method = property(lambda self: "method" in self.cues)  # "靠什么方式"
+    wants_definition = property(lambda self: "definition" in self.cues)  # "X是做什么的"
 
 
 def clean_input(raw: str) -> tuple[str, str]:
@@ -208,15 +84,15 @@ def clean_input(raw: str) -> tuple[str, str]:
     return text, notice
 
 
-def unglue(word: str, known: Callable[[str], bool]) -> str:
+def unglue(word: str, known: Callable[[str], bool], segmenter: Segmenter) -> str:
     """jieba's guesser joins unknown words to function characters (健委是, 能交): cut them off."""
-    if len(word) >= 2 and word[-1] in PARTICLES and not jieba.dt.FREQ.get(word):
+    if len(word) >= 2 and word[-1] in LEXICON.particles and not segmenter.freq(word):
         word = word[:-1]  # 发了, 用的: a verb and its particle, whatever the articles print
-    if len(word) < 2 or known(word) or word in jieba.dt.FREQ:
+    if len(word) < 2 or known(word) or word in segmenter.tokenizer.FREQ:
         return word
-    while len(word) >= 2 and word[-1] in STOPWORDS:
+    while len(word) >= 2 and word[-1] in LEXICON.stopwords:
         word = word[:-1]
-    while len(word) >= 2 and word[0] in STOPWORDS:
+    while len(word) >= 2 and word[0] in LEXICON.stopwords:
         word = word[1:]
     return word
 
@@ -224,26 +100,30 @@ def unglue(word: str, known: Callable[[str], bool]) -> str:
 def may_glue(char: str) -> bool:
     """A Chinese character that words() glues to a neighbour when jieba leaves it alone: not a
     function word (的, 在) nor a measure word (个, 家)."""
-    return "\u4e00" <= char <= "\u9fff" and char not in STOPWORDS and char not in MEASURE_WORDS
+    return (
+        "\u4e00" <= char <= "\u9fff"
+        and char not in LEXICON.stopwords
+        and char not in LEXICON.measure_words
+    )
 
 
-def words(text: str, known: Callable[[str], bool]) -> list[str]:
+def words(text: str, known: Callable[[str], bool], segmenter: Segmenter) -> list[str]:
     """jieba's words, with a stray single character glued to the neighbour it forms a known
     word with (总|投资 → 总投资, 孵化|圈 → 孵化圈) or to the number before it (500|强, and the
     dates 7|月 → 7月, 4|日 → 4日, so that a month is no bare 7), and dropped otherwise."""
-    raw = [unglue(w.strip(), known) for w in jieba.cut(text) if w.strip()]
+    raw = [unglue(w.strip(), known, segmenter) for w in segmenter.cut(text) if w.strip()]
     merged: list[str] = []
     i = 0
     while i < len(raw):
         word = raw[i]
         lone = len(word) == 1 and may_glue(word)
         following = raw[i + 1] if i + 1 < len(raw) else ""
-        if lone and following and following not in PARTICLES and known(word + following):
+        if lone and following and following not in LEXICON.particles and known(word + following):
             merged.append(word + following)  # not with a function word: 用|的 is no 用的
             i += 2
             continue
-        before = merged[-1] if merged and merged[-1] not in PARTICLES else ""
-        dated = word in DATE_UNITS and before.isdigit()
+        before = merged[-1] if merged and merged[-1] not in LEXICON.particles else ""
+        dated = word in LEXICON.date_units and before.isdigit()
         if dated or (lone and before and (known(before + word) or before.isdigit())):
             merged[-1] += word
         else:
@@ -254,53 +134,30 @@ def words(text: str, known: Callable[[str], bool]) -> list[str]:
 
 @lru_cache(maxsize=20_000)
 def is_content(word: str) -> bool:
-    if word in STOPWORDS or word in CUE_NOUNS or not any(c.isalnum() for c in word):
+    if word in LEXICON.stopwords or word in LEXICON.cue_nouns or not any(c.isalnum() for c in word):
         return False
     if ASKING_ANYWHERE.search(word):
         return False  # 哪几个, 有多远: the asking is handled by the cues
     return len(word) >= 2 or word.isdigit() or word.isascii()
 
 
-@lru_cache(maxsize=20_000)
-def dictionary_words(word: str) -> tuple[str, ...]:
-    """jieba's cut of a word by its dictionary alone (坝坝 → 坝|坝), which both word_flags and
-    the matcher's word_parts need of a word they have not seen: one cut for both."""
-    return tuple(jieba.cut(word, HMM=False))
-
-
-@lru_cache(maxsize=20_000)
-def word_flags(word: str) -> tuple[str, ...]:
-    """Part-of-speech tags from jieba's dictionary: of the word, or else of its parts (坝|坝).
-    Guessing an unknown word's tag with jieba's HMM would cost milliseconds."""
-    if jieba.dt.FREQ.get(word):
-        return (TAGS.get(word, "x"),)
-    return tuple(TAGS.get(part, "x") for part in dictionary_words(word))
-
-
-def forget_dictionary_cuts() -> None:
-    """Drop the cuts and tags worked out so far: words added to jieba's dictionary (a fact
-    base's names, on a build or a /reload) can change them."""
-    for cached in (dictionary_words, word_flags):
-        cached.cache_clear()
-
-
-def word_class_weight(word: str) -> float:
+def word_class_weight(word: str, segmenter: Segmenter) -> float:
     """Names and nouns carry a question's content; verbs and adverbs vary with phrasing
     (加起来, 建起来, 懂得), so a missing one should not sink a paraphrase."""
     if any(c.isdigit() for c in word) or word.isascii():
         return 1.0
-    flags = word_flags(word)
+    flags = segmenter.word_flags(word)
     if any(f.startswith(("n", "t", "s", "j")) for f in flags):
         return 1.0
     return 0.8 if "vn" in flags else OTHER_WORD_WEIGHT
 
 
-def is_noun(word: str) -> bool:
+def is_noun(word: str, segmenter: Segmenter) -> bool:
     """Nouns, and words that name a kind (主任, 副): the things a question can ask about."""
-    return any(f.startswith("n") or f in {"vn", "b"} for f in word_flags(word))
+    return any(f.startswith("n") or f in {"vn", "b"} for f in segmenter.word_flags(word))
 
 
-def focus_of(sequence: list[str]) -> tuple[set[str], set[str]]:
+def focus_of(sequence: list[str], segmenter: Segmenter) -> tuple[set[str], set[str]]:
     """What is asked about: the word before 多少/几/谁 (after 几家/多少个), or the noun after
     哪个/什么/啥; and, of those, the kind words (哪些园区 → 园区), which an answer names by
     example, not as such."""
@@ -310,62 +167,61 @@ def focus_of(sequence: list[str]) -> tuple[set[str], set[str]]:
         if QUANTITY_ASKING.search(word) or word in {"谁", "是谁"}:
             # 几家陶瓷企业, 多少个项目: with a classifier, what is counted follows
             following = sequence[i + 1] if i + 1 < len(sequence) else ""
-            counts = QUANTITY_ASKING.search(word) and CLASSIFIERS & {word[-1], following}
+            counts = QUANTITY_ASKING.search(word) and LEXICON.classifiers & {word[-1], following}
             for j in (i + 1, i + 2, i - 1, i - 2) if counts else (i - 1, i - 2):
                 if 0 <= j < len(sequence) and is_content(sequence[j]):
-                    if is_noun(sequence[j]):
+                    if is_noun(sequence[j], segmenter):
                         focus.add(sequence[j])
                     break
         elif (
             KIND_ASKING.search(word)
             and i + 1 < len(sequence)
             and is_content(sequence[i + 1])
-            and sequence[i + 1] not in CUE_NOUNS
+            and sequence[i + 1] not in LEXICON.cue_nouns
         ):
             focus.add(sequence[i + 1])
             kinds.add(sequence[i + 1])
-    return focus - CUE_NOUNS, kinds
+    return focus - LEXICON.cue_nouns, kinds
 
 
-def content_tokens(text: str, known: Callable[[str], bool]) -> tuple[list[str], set[str], set[str]]:
+def content_tokens(
+    text: str, known: Callable[[str], bool], segmenter: Segmenter
+) -> tuple[list[str], set[str], set[str]]:
     """Content words in order (quoted phrases whole), and the focus of the question."""
     tokens: list[str] = [p for p in QUOTED.findall(text)] + MONTH_RANGE.findall(text)
     text = YEAR_OR_RANGE.sub(" ", text)  # years go to the time preference, not to the words
-    sequence = words(text, known)
+    sequence = words(text, known, segmenter)
     for word in sequence:
         word = word.strip(PUNCTUATION)
         if is_content(word) and word not in tokens:
             tokens.append(word)
-    return tokens, *focus_of(sequence)
+    return tokens, *focus_of(sequence, segmenter)
 
 
-def analyse(raw: str, known: Callable[[str], bool] = lambda word: False) -> Question:
-    """`known` tells whether a word occurs in the fact base, to glue stray characters."""
+def analyse(
+    raw: str, known: Callable[[str], bool] = lambda word: False, segmenter: Segmenter | None = None
+) -> Question:
+    """`known` tells whether a word occurs in the fact base, to glue stray characters; the
+    segmenter is the engine's own (by default one with jieba's general dictionary alone)."""
     cleaned, notice = clean_input(raw)
     text = normalise(cleaned)
     if _LATIN.search(text):  # most questions have no English in them: skip the long pattern
-        text = _ENGLISH.sub(lambda m: ENGLISH[m.group(1)], text)
-    text = _EXPANSIONS.sub(lambda m: EXPANSIONS[m.group(0)], text)
+        text = _ENGLISH.sub(lambda m: LEXICON.english[m.group(1)], text)
+    text = _EXPANSIONS.sub(lambda m: LEXICON.expansions[m.group(0)], text)
     if "号" in text:
         text = SPOKEN_DAY.sub(r"\1日", text)
     question = Question(raw=cleaned, text=text, notice=notice)
     if not text:
         return question
-    question.tokens, question.focus, question.kinds = content_tokens(text, known)
-    question.wants_definition = bool(
-        re.search(r"是做什么|是干什么|做什么的|干什么的|是什么企业|是什么公司", text)
-    )
-    question.wants_date = bool(DATE_CUE.search(text))
-    question.wants_number = bool(NUMBER_CUE.search(text)) and not question.wants_date
-    question.wants_person = bool(PERSON_CUE.search(text))
-    question.wants_list = bool(LIST_CUE.search(text))
-    question.wants_place = bool(PLACE_CUE.search(text))
-    question.wants_role = bool(ROLE_CUE.search(text))
-    question.wants_method = bool(METHOD_CUE.search(text))
+    segmenter = segmenter or plain_segmenter()
+    question.tokens, question.focus, question.kinds = content_tokens(text, known, segmenter)
+    question.cues = asked_cues(text)
     if question.wants_number:
         asked = ASKED_UNIT.search(text)  # 多少家 says the unit outright, whatever the topic
-        question.unit = UNIT_NAMES.get(asked[1], asked[1]) if asked else ""
-        question.unit = question.unit or next((u for cue, u in UNIT_CUES if cue.search(text)), "")
+        question.unit = LEXICON.unit_names.get(asked[1], asked[1]) if asked else ""
+        question.unit = question.unit or next(
+            (u for cue, u in LEXICON.unit_cues if cue.search(text)), ""
+        )
     question.years = set(parse.BARE_YEAR.findall(text))
     question.years |= set(parse.PLAN_PERIOD.findall(text))  # 十四五
     return question

@@ -1,4 +1,4 @@
-"""Score every fact against a question, then decide: answer, or say honestly "not found".
+"""Score every fact against a question: the candidates whose evidence (evidence.py) is weighed.
 
 A fact's score is how much of the question's content it covers, weighted by how rare each word
 is (a word the articles never use weighs most, so a question about something they do not state
@@ -14,25 +14,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-import jieba
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.answer.cues import entries_asked
 from bot.answer.index import NOWHERE, Index, IndexedFact
+from bot.answer.lexicon import LEXICON
 from bot.answer.question import (
-    SYNONYMS,
     Question,
-    dictionary_words,
     word_class_weight,
-    word_flags,
 )
+from bot.answer.segmenter import Segmenter
 from bot.answer.traits import phases_in
 from bot.text import is_common_word, is_everyday_word, sound_string
 
-# Calibrated on the development questions (bench/calibrate.py); see README "Answer quality".
-FOUND_THRESHOLD = 60.0
-STRICT_THRESHOLD = 66.0  # groups: the lowest threshold abstaining on >= 0.97 of dev oos questions
-SUGGESTION_FLOOR = 20.0
 NEAR = 0.7  # a word found in the sentence before, which often names the subject
 IN_CONTEXT = 0.5  # a word found only in the fact's paragraph or story title counts half
 IN_STORY = 0.3  # a word found elsewhere in the same story
@@ -104,7 +99,7 @@ def look_up(token: str, index: Index) -> WordEvidence:
     best = np.zeros(len(index.facts))
     holders = 0
     tiers = index.tiers
-    for variant in [token, *SYNONYMS.get(token, [])]:
+    for variant in [token, *LEXICON.synonyms.get(token, ())]:
         sound = sound_string(variant)
         # Two characters sound alike too often: a real word (大佛) is meant as written, while a
         # non-word (蝶川, 曲钢) is likely a name typed by sound.
@@ -125,7 +120,7 @@ def look_up(token: str, index: Index) -> WordEvidence:
     # holds a pair of the word's characters, so a word no fact holds a pair of has no credit.
     facts = index.facts_text
     if len(token) >= 3 and facts.holds_a_pair_of(token):
-        parts = word_parts(token)
+        parts = word_parts(token, index.segmenter)
         in_facts = {
             p: index.remember(("in facts", p), lambda p=p: facts.facts_in(facts.find(p)))
             for p in set(parts)
@@ -137,24 +132,25 @@ def look_up(token: str, index: Index) -> WordEvidence:
         best[linked] = 1.0  # 市中医院 names the 市中医医院 of the facts linked to it
     if not index.uses(token) and is_everyday_word(token):
         idf *= EVERYDAY_WORD
-    return WordEvidence(idf, best, word_class_weight(token), names_elsewhere(token, index))
+    class_weight = word_class_weight(token, index.segmenter)
+    return WordEvidence(idf, best, class_weight, names_elsewhere(token, index))
 
 
 def names_elsewhere(token: str, index: Index) -> bool:
     """绵阳市 by its suffix, 内江 by jieba's place tag (ns): a place or body the question names;
     if no fact holds it, the question is about something the articles do not cover."""
-    unused_place = word_flags(token) == ("ns",) and not index.uses(token)
+    unused_place = index.segmenter.word_flags(token) == ("ns",) and not index.uses(token)
     return bool(NAMED_THING.search(token)) or unused_place
 
 
-def word_parts(token: str) -> list[str]:
+def word_parts(token: str, segmenter: Segmenter) -> list[str]:
     """The dictionary words inside a longer word (投资规模 → 投资, 规模), else its bigrams:
     jieba's search mode, each word preceded by the dictionary's two- and three-letter words
     inside it, made from the cut that word_flags also uses."""
     parts = []
-    for word in dictionary_words(token):
+    for word in segmenter.dictionary_words(token):
         grams = [word[i : i + n] for n in (2, 3) if len(word) > n for i in range(len(word) - n + 1)]
-        parts += [gram for gram in grams if jieba.dt.FREQ.get(gram)] + [word]
+        parts += [gram for gram in grams if segmenter.freq(gram)] + [word]
     parts = [part for part in parts if len(part) >= 2 and part != token]
     return parts or [token[i : i + 2] for i in range(len(token) - 1)]
 
@@ -239,9 +235,7 @@ class Scorer:
         self.asked_people = (
             [name for name in self.traits.people_names if name in q.text] if q.wants_role else []
         )
-        wants = (q.wants_number, q.unit, q.wants_date, q.wants_person, q.wants_list)
-        wants += (q.wants_place, *self.asked_places, q.wants_method, q.wants_role)
-        wants += tuple(self.asked_people)
+        wants = (*sorted(q.cues), q.unit, *self.asked_places, *self.asked_people)
         # The checks that can give other than 1 for this question, each under a key that holds
         # all it depends on: many questions ask alike (a number in 元, of 2023, about 伟力得).
         self.checks = [
@@ -296,24 +290,16 @@ class Scorer:
         """What kind of answer the question wants: a number, a date, a person, a list …"""
         question, traits = self.question, self.traits
         factor = np.ones(self.size)
-        if question.wants_number:
-            factor *= np.where(traits.numbers, 1.0, 0.7)
-            if question.unit:
-                has_unit = traits.any_of(traits.units, [question.unit])
-                factor *= np.where(has_unit, 1.1, UNIT_MISSING)
-        if question.wants_date:
-            factor *= np.where(traits.dates, 1.0, 0.7)
-        if question.wants_person:
-            factor *= np.where(traits.people, 1.05, 0.7)
-        if question.wants_list:
-            factor *= np.where(traits.lists, 1.05, 0.9)
+        for cue in entries_asked(question.text):
+            factor *= np.where(traits.cues[cue.name], cue.if_held, cue.if_not)
+        if question.wants_number and question.unit:
+            has_unit = traits.any_of(traits.units, [question.unit])
+            factor *= np.where(has_unit, 1.1, UNIT_MISSING)
         if question.wants_place:  # a place the question does not already name
             asked = self.asked_places
             named = sum((traits.places[place] for place in asked), np.zeros(self.size, int))
             new_place = traits.place_counts > named
-            factor *= np.where(new_place, 1.1, 0.85) * np.where(traits.locates, 1.1, 1.0)
-        if question.wants_method:
-            factor *= np.where(traits.methods, 1.15, 1.0)
+            factor *= np.where(new_place, 1.1, 0.85)
         if question.wants_role:
             people = self.asked_people
             factor *= np.where(traits.any_of(traits.people_names, people), 1.2, 0.9)
@@ -351,6 +337,16 @@ class Scorer:
         return np.where(facts.facts_in(described), 1.2, 1.0)
 
 
+def word_evidence(question: Question, index: Index) -> dict[str, WordEvidence]:
+    """Each question word's evidence, kept between questions (the same for every question)."""
+    return {t: index.remember(("word", t), lambda t=t: look_up(t, index)) for t in question.tokens}
+
+
+def word_weights(question: Question, index: Index) -> dict[str, float]:
+    """How much each question word weighs: its rarity times its word class."""
+    return {t: e.idf * e.class_weight for t, e in word_evidence(question, index).items()}
+
+
 def rank(
     question: Question, index: Index, named: set[str] | None = None, limit: int = 5
 ) -> list[Scored]:
@@ -358,9 +354,7 @@ def rank(
     if not question.tokens:
         return []
     named = find_entities(question, index) if named is None else named
-    evidence = {
-        t: index.remember(("word", t), lambda t=t: look_up(t, index)) for t in question.tokens
-    }
+    evidence = word_evidence(question, index)
     weights = {t: e.idf * e.class_weight for t, e in evidence.items()}
     matches = {t: evidence[t].matches for t in evidence}  # replaced below, never changed in place
 

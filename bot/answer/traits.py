@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
+from bot.answer.cues import NAMES, answer_kind_holds
+
 if TYPE_CHECKING:
     from bot.answer.index import IndexedFact
 
 # 二期, 3号, 第二批; 一、二期 and 1、2号 state two
 ORDINAL = r"[一二三四五六七八九十\d]+"
 PHASE = re.compile(rf"(第?{ORDINAL}(?:[、和]{ORDINAL})*)(期|号|批|届|次)")
-METHOD = re.compile(r"以“|通过|采取|采用|依托|靠")  # "以“道德评议+村规民约”推进…": how
 # 该项目, 该企业: about the story's subject
 REFERS_BACK = re.compile(r"该(?:项目|企业|公司|集团|联盟|园区|高新区|县|区|村)")
 K = TypeVar("K", bound=Hashable)
@@ -27,12 +28,7 @@ Mask = np.ndarray  # one bool per fact
 @dataclass
 class Traits:
     size: int  # how many facts
-    numbers: Mask
-    dates: Mask  # a date or a year
-    people: Mask  # names a person, or is linked to one
-    lists: Mask  # 、 or 和: names several things
-    locates: Mask  # says where something is: 位于, 坐落
-    methods: Mask  # says how
+    cues: dict[str, Mask]  # cue name → facts that have what the cue asks (cues.CUES)
     refers_back: Mask  # 该项目: about its story's subject
     units: dict[str, Mask]  # unit class (元, 人, %…) → facts that give an amount in it
     dated: Mask  # states a year; or, if it states none, its paragraph does
@@ -90,12 +86,7 @@ def traits_of(facts: list[IndexedFact], names_of: dict[str, list[str]]) -> Trait
     }
     return Traits(
         size=len(facts),
-        numbers=mask(lambda f: f.fact.numbers),
-        dates=mask(lambda f: f.fact.dates or f.years),
-        people=mask(lambda f: f.has_people),
-        lists=mask(lambda f: f.has_list),
-        locates=mask(lambda f: f.locates),
-        methods=mask(lambda f: METHOD.search(f.text)),
+        cues={name: mask(lambda f, n=name: answer_kind_holds(n, f)) for name in NAMES},
         refers_back=mask(lambda f: REFERS_BACK.search(f.text)),
         units=table(lambda f: f.units),
         dated=mask(stated_years),

@@ -15,7 +15,6 @@ from telegram.ext import Application, ContextTypes, InlineQueryHandler
 
 from bot import render
 from bot.answer import Answerer
-from bot.answer.rank import FOUND_THRESHOLD
 from bot.answer.result import Answer, Hit
 from bot.querylog import query_record
 from bot.short_answer import add_short_answers
@@ -40,7 +39,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             lambda: add_short_answers(answerer.ask(text), answerer.factbase)
         )
         if answer.found:  # every result sent is one the bot would give as an answer
-            sure = [hit for hit in answer.hits if hit.score >= FOUND_THRESHOLD]
+            sure = answerer.policy.sure_hits(answer.hits)
             results = [hit_result(n, text, hit, answer) for n, hit in enumerate(sure)]
         else:
             results = [not_found_result(answer)]

@@ -1,0 +1,113 @@
+"""The question cues: what kind of answer a question asks for, in one registry.
+
+Each cue is one object: the question pattern that asks for it, the fact property that answers
+it, the ranker's preference for facts with and without that property, and whether it feeds the
+evidence feature `type_misfit` (an answer must be such a thing). Adding a cue means adding one
+entry to CUES; traits.py makes a mask of `holds` over all facts, rank.py applies the
+preference, evidence.py checks the answer kind, question.py tells which cues a question asks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.facts import parse
+
+if TYPE_CHECKING:
+    from bot.answer.index import IndexedFact
+
+METHOD = re.compile(r"以“|通过|采取|采用|依托|靠")  # "以“道德评议+村规民约”推进…": how
+NUMBER_CUE = re.compile(
+    r"多少|好多|(?<!哪)几[个家项条次位年人万亿%]?|多大|多高|多长|多远|比例|占比|增速|增幅|排名|第几|规模"
+)  # 好多 asks "how many" in Sichuan speech: 营收好多, 花了好多钱
+DATE_CUE = re.compile(
+    r"哪天|哪一天|何时|什么时候|啥时候|啥子时候|哪一年|哪年|几月|哪个月|几号|多久|好久"
+)
+DATE_WORD = re.compile(r"时间|日期")  # asks for a date unless a number is asked: 审批时间多少天
+
+
+@dataclass(frozen=True)
+class Cue:
+    name: str  # the kind of answer: several entries may share one (two ways to ask a date)
+    pattern: re.Pattern[str]  # asks for it
+    holds: Callable[[IndexedFact], object]  # the fact property that answers it (truthy)
+    if_held: float = 1.0  # the ranker's factor for a fact that has the property …
+    if_not: float = 1.0  # … and for one that has not
+    answer_kind: bool = False  # feeds type_misfit: the answer itself must be such a thing
+    unless: re.Pattern[str] | None = None  # a question matching this does not ask the cue
+
+    def asked_in(self, text: str) -> bool:
+        return bool(self.pattern.search(text)) and not (self.unless and self.unless.search(text))
+
+
+CUES: tuple[Cue, ...] = (
+    Cue("number", NUMBER_CUE, lambda f: f.fact.numbers, 1.0, 0.7, True, unless=DATE_CUE),
+    Cue("date", DATE_CUE, lambda f: f.fact.dates or f.years, 1.0, 0.7, True),
+    Cue("date", DATE_WORD, lambda f: f.fact.dates or f.years, 1.0, 0.7, True, NUMBER_CUE),
+    Cue(  # 叫什么 asks for a person only after a role: 副书记叫啥, not 行动方案叫什么
+        "person",
+        re.compile(rf"谁|哪位|姓名|叫什么名字|(?:{parse.ROLE_WORDS}|老总)(?:是)?(?:叫什么|叫啥)"),
+        lambda f: f.has_people,
+        1.05,
+        0.7,
+        True,
+    ),
+    Cue(
+        "list",
+        re.compile(r"哪些|哪几|哪两|哪三|哪四|都有|有哪|包括什么|分别"),
+        lambda f: f.has_list,
+        1.05,
+        0.9,
+        True,
+    ),
+    Cue(  # a place the question does not name already: rank.py also prefers a new place
+        "place",
+        re.compile(r"哪里|在哪|哪儿|哪个(?:镇|县|区|市|乡|村|城市|地方|位置|省)|什么地方|位置|地点"),
+        lambda f: f.locates,
+        1.1,
+        1.0,
+    ),
+    Cue(
+        "method",
+        re.compile(
+            r"靠(?:什么|啥)|(?:什么|啥子?|哪些)(?:方式|办法|途径|手段|措施)"
+            r"|怎么推进|如何推进|通过什么|用什么"
+        ),
+        lambda f: METHOD.search(f.text),
+        1.15,
+        1.0,
+    ),
+    Cue(  # rank.py prefers the facts that name the asked person with a role
+        "role",
+        re.compile(r"职务|职位|什么职|担任|身份|什么官"),
+        lambda f: f.fact.people,
+    ),
+    Cue(  # rank.py prefers a fact that describes the named entity: 制造商尚纬股份, X是…
+        "definition",
+        re.compile(r"是做什么|是干什么|做什么的|干什么的|是什么企业|是什么公司"),
+        lambda f: True,
+    ),
+)
+NAMES = tuple(dict.fromkeys(cue.name for cue in CUES))
+
+
+def entries_asked(text: str) -> tuple[Cue, ...]:
+    """The cues the (normalised) question asks: of entries sharing a name, the first asked."""
+    found: dict[str, Cue] = {}
+    for cue in CUES:
+        if cue.name not in found and cue.asked_in(text):
+            found[cue.name] = cue
+    return tuple(found.values())
+
+
+def asked_cues(text: str) -> frozenset[str]:
+    """The names of the cues the (normalised) question asks."""
+    return frozenset(cue.name for cue in entries_asked(text))
+
+
+def answer_kind_holds(name: str, fact: IndexedFact) -> bool:
+    """Whether the fact has an answer of the kind the cue asks (any of its entries)."""
+    return any(bool(cue.holds(fact)) for cue in CUES if cue.name == name)

@@ -1,0 +1,219 @@
+"""Evidence that a candidate fact answers the question, as numbers a fitted model can weigh.
+
+The ranker (rank.py) proposes candidates; this module says, for each (question, candidate),
+what speaks for and against it: is the asked entity the subject of the answering clause, is the
+question's predicate stated (in any wording), is there an answer of the wanted type, does the
+time agree. model.py turns these into one calibrated probability.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.answer.cues import entries_asked
+from bot.answer.index import Index, IndexedFact
+from bot.answer.question import Question
+from bot.answer.rank import Scored
+from bot.answer.thesaurus import Thesaurus
+from bot.text import normalise, sound_string
+
+MAX_UNSTATED = 3  # more missing words say no more
+CLAUSE = re.compile(r"[^，。；：！？,;:!?]+")
+
+# The evidence features, in the model's order. Each is documented where it is computed.
+FEATURES = (
+    "rank_score",
+    "gap_to_best",
+    "is_first",
+    "subject_in_clause",
+    "subject_in_fact",
+    "subject_around",
+    "subject_missing",
+    "rival_subject",
+    "focus_unstated",
+    "predicate_share",
+    "predicate_by_synonym",
+    "missing_weight",
+    "unstated_words",
+    "story_share",
+    "type_misfit",
+    "time_agrees",
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the question asks, worked out once for all its candidates."""
+
+    question: Question
+    specific: tuple[str, ...]  # entities it names, bar those named all over the corpus
+    aliases: tuple[str, ...]  # the normalised names of `specific`
+    predicates: tuple[tuple[str, float], ...]  # content words that are no name, with weights
+    unknown_share: float  # weight share of words the articles never use
+
+
+def asked_of(question: Question, named: set[str], index: Index, weights: dict[str, float]) -> Asked:
+    specific = tuple(sorted(named - index.common_entities))
+    aliases = tuple(a for name in specific for a in index.names_of.get(name, []))
+    name_sounds = {sound_string(a) for name in named for a in index.names_of.get(name, [])}
+    predicates = tuple(  # a name, also as typed by its sound (尚维 for 尚纬), is no predicate
+        (t, weights.get(t, 1.0))
+        for t in question.tokens
+        if not any(sound_string(t) in a or a in sound_string(t) for a in name_sounds)
+    )
+    total = sum(weights.values()) or 1.0
+    unknown = sum(w for t, w in weights.items() if not index.uses(t))
+    return Asked(question, specific, aliases, predicates, unknown / total)
+
+
+def clauses(text: str) -> list[tuple[int, str]]:
+    """(start, clause) of each clause of a text."""
+    return [(m.start(), m.group(0)) for m in CLAUSE.finditer(text)]
+
+
+def answer_slot(question: Question, fact: IndexedFact) -> int | None:
+    """Where in the fact text the wanted answer stands: its first number, date or person of
+    the kind asked; None when the fact has none or the question wants no such kind."""
+    text = fact.text
+    wanted: list[str] = []
+    if question.wants_number:
+        wanted = [normalise(n) for n in fact.fact.numbers]
+    elif question.wants_date:
+        wanted = [normalise(d) for d in fact.fact.dates] + sorted(fact.years)
+    elif question.wants_person:
+        wanted = [p.name for p in fact.fact.people]
+    positions = [text.find(w) for w in wanted if w and w in text]
+    return min(positions) if positions else None
+
+
+def subject_evidence(
+    asked: Asked, fact: IndexedFact, slot: int | None, index: Index
+) -> list[float]:
+    """subject_in_clause: the entity named nearest before the answer (with no answer slot: in
+    the fact's first clause) is an asked one; subject_in_fact: one is named anywhere in the
+    fact; subject_around: only linked, or named in the sentence before or the paragraph;
+    subject_missing: none of these; rival_subject: the nearest is another entity of an asked
+    type (the alliance in the story, the park that holds the project, the neighbour company).
+    All 0 when the question names no entity."""
+    if not asked.specific:
+        return [0.0, 0.0, 0.0, 0.0, 0.0]
+    text = fact.text
+    lead = text[:slot] if slot is not None else (clauses(text) or [(0, text)])[0][1]
+    asked_at = max(lead.rfind(a) for a in asked.aliases)
+    asked_types = {index.types.get(name) for name in asked.specific}
+    other_at = rival_at = -1
+    for name in fact.entities - set(asked.specific) - index.common_entities:  # linked: named
+        for alias in index.names_of.get(name, ()):
+            if any(alias in a for a in asked.aliases) or (at := lead.rfind(alias)) < 0:
+                continue
+            other_at = max(other_at, at)
+            if index.types.get(name) in asked_types:
+                rival_at = max(rival_at, at)
+    in_fact = any(a in text for a in asked.aliases)
+    around = bool(set(asked.specific) & fact.entities) or any(
+        a in fact.near or a in fact.context for a in asked.aliases
+    )
+    return [
+        float(asked_at >= 0 and asked_at >= other_at),
+        float(in_fact),
+        float(around and not in_fact),
+        float(not around and not in_fact),
+        float(rival_at > asked_at),
+    ]
+
+
+def stated(word: str, text: str, thesaurus: Thesaurus) -> tuple[bool, bool]:
+    """(as written, by a synonym) in the text; a corpus short form (营收 → 营业收入) counts as
+    a synonym through the lexicon's variants."""
+    if word in text:
+        return True, False
+    return False, any(s in text for s in thesaurus.synonyms(word))
+
+
+def predicate_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) -> list[float]:
+    """focus_unstated: the word next to the asking word (总投资 in 总投资多少) is not stated in
+    the fact, in any wording; predicate_share: the weight share of the question's
+    non-name words the fact states, as written or by a synonym; predicate_by_synonym: the
+    share found only by a synonym; missing_weight: the heaviest such word found nowhere near
+    the fact (fact, sentence before, paragraph), as a share of the question's weight;
+    unstated_words: how many words are so missing, whatever their weight (the ranker weighs
+    an everyday word the articles never use lightly, yet 失眠 is the topic of 晚上失眠怎么办)."""
+    question = asked.question
+    focus = sorted(question.focus)
+    focus_hits = [any(stated(w, fact.text, thesaurus)) for w in focus]
+    total = sum(w for _, w in asked.predicates) or 1.0
+    found = by_synonym = 0.0
+    missing = 0.0
+    unstated = 0
+    surroundings = fact.near + " " + fact.context
+    for word, weight in asked.predicates:
+        exact, synonym = stated(word, fact.text, thesaurus)
+        if exact or synonym:
+            found += weight
+            by_synonym += weight if synonym else 0.0
+        elif not any(stated(word, surroundings, thesaurus)):
+            missing = max(missing, weight)
+            unstated += 1
+    return [
+        float(bool(focus) and not all(focus_hits)),
+        found / total,
+        by_synonym / total,
+        missing / total,
+        float(min(unstated, MAX_UNSTATED)),
+    ]
+
+
+def story_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) -> list[float]:
+    """story_share: the share of the question's words, names included, that the fact's story
+    states in any wording, each word counted once whatever its weight: a question about 乐山
+    is not answered by a story that never names it, however well one sentence matches."""
+    words = asked.question.tokens
+    if not words:
+        return [0.0]
+    return [sum(any(stated(w, fact.story, thesaurus)) for w in words) / len(words)]
+
+
+def type_evidence(question: Question, fact: IndexedFact) -> list[float]:
+    """type_misfit: the question wants a number, date, person or list and the fact has none
+    (a number in another unit than the one asked for is none); 0 when no kind is asked."""
+    fits: list[float] = []
+    for cue in entries_asked(question.text):
+        if cue.answer_kind:
+            fits.append(1.0 if cue.holds(fact) else 0.0)
+    if question.wants_number and question.unit and fact.fact.numbers:  # the unit asked for
+        unit = question.unit
+        if unit not in fact.units and not any(unit in n for n in fact.fact.numbers):
+            fits.append(0.0)
+    return [1.0 - min(fits)] if fits else [0.0]
+
+
+def time_evidence(question: Question, fact: IndexedFact) -> list[float]:
+    """time_agrees: the question names a year or plan period, and the fact (or, stating none,
+    its paragraph) is of that time: +1; of another only: -1; else 0."""
+    asked = set(question.years)
+    of_fact = fact.years or fact.paragraph_years
+    if not asked or not of_fact:
+        return [0.0]
+    return [1.0 if asked & of_fact else -1.0]
+
+
+def evidence_rows(
+    asked: Asked, candidates: list[Scored], index: Index, thesaurus: Thesaurus
+) -> list[list[float]]:
+    """One row of FEATURES per candidate, in the candidates' order."""
+    if not candidates:
+        return []
+    best = candidates[0].score
+    rows = []
+    for position, scored in enumerate(candidates):
+        fact = scored.fact
+        slot = answer_slot(asked.question, fact)
+        row = [scored.score / 100, (scored.score - best) / 100, float(position == 0)]
+        row += subject_evidence(asked, fact, slot, index)
+        row += predicate_evidence(asked, fact, thesaurus)
+        row += story_evidence(asked, fact, thesaurus)
+        row += type_evidence(asked.question, fact)
+        row += time_evidence(asked.question, fact)
+        rows.append([round(value, 6) for value in row])
+    return rows

@@ -1,0 +1,294 @@
+"""The evidence features, the question generator, the fitted model and the answer policy."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.answer import load_answerer
+from bot.answer.evidence import (
+    FEATURES,
+    asked_of,
+    predicate_evidence,
+    story_evidence,
+    subject_evidence,
+    time_evidence,
+    type_evidence,
+)
+from bot.answer.generate import generated_questions
+from bot.answer.model import MODEL_FILE, ModelError, read_model
+from bot.answer.policy import AnswerPolicy
+from bot.answer.question import analyse
+from bot.answer.rank import word_weights
+from bot.answer.result import Hit
+from bot.answer.thesaurus import load_thesaurus
+from bot.facts.model import Source
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+SHARED = ROOT.parent / "shared"
+STRANGERS = ["足球", "钢琴"]  # nouns the articles never use
+
+
+@pytest.fixture(scope="module")
+def answerer():
+    return load_answerer(KNOWLEDGE)
+
+
+def fact_holding(answerer, *pieces):
+    return next(f for f in answerer.index.facts if all(p in f.text for p in pieces))
+
+
+def asked(answerer, question):
+    parsed = analyse(question, answerer.index.uses, answerer.index.segmenter)
+    named, _, _ = answerer.candidates(parsed)
+    return asked_of(parsed, named, answerer.index, word_weights(parsed, answerer.index)), parsed
+
+
+# Evidence features
+
+
+def test_subject_is_the_asked_entity_in_the_answering_clause(answerer):
+    """伟力得's own sentence names it before its number; 海创尚纬's sentence names 伟力得 only
+    as its neighbour (与伟力得比邻而居): another company is the subject of the number there."""
+    question, parsed = asked(answerer, "伟力得的产能将达到多少？")
+    own = fact_holding(answerer, "伟力得", "5吉瓦")
+    slot = own.text.find("5吉瓦")
+    assert subject_evidence(question, own, slot, answerer.index) == [1.0, 1.0, 0.0, 0.0, 0.0]
+    neighbour = fact_holding(answerer, "与伟力得比邻而居")
+    slot = neighbour.text.find("25亿元")
+    in_clause, in_fact, _, missing, rival = subject_evidence(
+        question, neighbour, slot, answerer.index
+    )
+    assert (in_clause, in_fact, missing, rival) == (0.0, 1.0, 0.0, 1.0)
+    elsewhere = fact_holding(answerer, "民主村")
+    assert subject_evidence(question, elsewhere, None, answerer.index)[3] == 1.0  # missing
+
+
+def test_subject_features_are_silent_when_no_entity_is_asked(answerer):
+    question, _ = asked(answerer, "多少个工作日压缩到了36个工作日？")
+    fact = answerer.index.facts[0]
+    assert subject_evidence(question, fact, None, answerer.index) == [0.0] * 5
+
+
+def test_predicate_matches_across_wording(answerer):
+    """营收 (a corpus variant) and 价钱 (Cilin: 价格) find the fact's wording; a word stated
+    nowhere near the fact weighs as missing."""
+    thesaurus = answerer.thesaurus
+    assert "营业收入" in thesaurus.synonyms("营收")
+    assert "价格" in thesaurus.synonyms("价钱")
+    question, _ = asked(answerer, "高新技术产业营收突破多少？")
+    fact = fact_holding(answerer, "高新技术产业营业收入")
+    focus_unstated, share, by_synonym, missing, unstated = predicate_evidence(
+        question, fact, thesaurus
+    )
+    assert focus_unstated == 0.0 and by_synonym > 0 and share >= by_synonym
+    assert missing == 0.0 and unstated == 0.0
+    question, _ = asked(answerer, "高新技术产业的足球场有多大？")
+    assert predicate_evidence(question, fact, thesaurus)[3] > 0  # 足球场: missing
+    assert predicate_evidence(question, fact, thesaurus)[4] == 1.0
+
+
+def test_story_share_counts_the_question_words_its_story_states(answerer):
+    question, _ = asked(answerer, "伟力得的产能是多少？")
+    own = fact_holding(answerer, "伟力得", "5吉瓦")
+    assert story_evidence(question, own, answerer.thesaurus) == [1.0]
+    question, _ = asked(answerer, "伟力得的足球场有多大？")
+    assert story_evidence(question, own, answerer.thesaurus)[0] < 1.0
+
+
+def test_cilin_groups_are_synonyms_only():
+    """Only "=" groups: 董事长 is in a "#" (related) group with 会长, which is no synonym."""
+    thesaurus = load_thesaurus()
+    assert "会长" not in thesaurus.synonyms("董事长")
+    assert "建立" in thesaurus.synonyms("成立")
+
+
+def test_answer_type_fits(answerer):
+    number = analyse("伟力得的产能将达到多少吉瓦？")
+    date = analyse("海同项目热调试哪天完成的？")
+    person = analyse("伟力得的副总经理是谁？")
+    with_number = fact_holding(answerer, "5吉瓦")
+    with_date = fact_holding(answerer, "12月19日", "热调试")
+    with_person = next(f for f in answerer.index.facts if f.fact.people)
+    without = next(f for f in answerer.index.facts if not f.fact.numbers and not f.has_people)
+    assert type_evidence(number, with_number) == [0.0]
+    assert type_evidence(number, without) == [1.0]
+    assert type_evidence(date, with_date) == [0.0]
+    assert type_evidence(person, with_person) == [0.0]
+    assert type_evidence(analyse("伟力得的产能将达到多少人？"), with_number) == [1.0]  # unit
+    assert type_evidence(analyse("介绍一下伟力得"), without) == [0.0]  # no kind asked
+
+
+def test_time_agrees_or_not(answerer):
+    fact = fact_holding(answerer, "2023年", "高新技术产业营业收入")
+    assert time_evidence(analyse("2023年高新技术产业营收多少"), fact) == [1.0]
+    assert time_evidence(analyse("2019年高新技术产业营收多少"), fact) == [-1.0]
+    assert time_evidence(analyse("高新技术产业营收多少"), fact) == [0.0]
+
+
+def test_every_candidate_gets_one_row_of_every_feature(answerer):
+    parsed = analyse("伟力得的副总经理是谁？", answerer.index.uses, answerer.index.segmenter)
+    _, ranked, rows = answerer.candidates(parsed)
+    assert ranked and len(rows) == len(ranked)
+    assert all(len(row) == len(FEATURES) for row in rows)
+    assert rows[0][FEATURES.index("is_first")] == 1.0
+
+
+# The question generator
+
+
+def test_generated_questions_have_answers_in_their_facts(answerer):
+    questions = generated_questions(answerer.factbase, answerer.thesaurus, STRANGERS)
+    positives = [q for q in questions if q.expect]
+    negatives = [q for q in questions if not q.expect]
+    assert len(positives) > 50 and len(negatives) > 50
+    texts = [f.text for f in answerer.factbase.facts]
+    assert all(any(q.expect[0] in t for t in texts) for q in positives)
+    assert any("是谁" in q.text for q in positives) and any("职务" in q.text for q in positives)
+    assert any("什么时候" in q.text for q in positives)
+    assert any(q.unsure for q in negatives)  # asked of a sibling entity
+    assert (
+        generated_questions(answerer.factbase, answerer.thesaurus, STRANGERS) == questions
+    )  # deterministic
+
+
+def test_a_sibling_question_names_another_entity_of_the_same_type(answerer):
+    questions = generated_questions(answerer.factbase, answerer.thesaurus, STRANGERS)
+    types = {e.name: e.type for e in answerer.factbase.entities}
+    siblings = [q for q in questions if q.unsure]
+    by_group = {q.group: q for q in questions if q.expect}
+    for negative in siblings[:20]:
+        positive = by_group[negative.group]
+        assert negative.text != positive.text
+        assert types.get(negative.unsure) != "person"
+
+
+# The model
+
+
+def test_the_shipped_model_is_for_these_features():
+    model = read_model(KNOWLEDGE / MODEL_FILE)
+    assert model.features == FEATURES
+    assert 0 < model.policy.lenient <= model.policy.strict < 100
+    assert 0.0 < model.probability([0.0] * len(FEATURES)) < 1.0
+
+
+def test_a_model_for_other_features_is_refused(tmp_path):
+    data = json.loads((KNOWLEDGE / MODEL_FILE).read_text("utf-8"))
+    data["features"] = data["features"][:-1]
+    (tmp_path / MODEL_FILE).write_text(json.dumps(data), "utf-8")
+    with pytest.raises(ModelError, match="other features"):
+        read_model(tmp_path / MODEL_FILE)
+
+
+def test_training_writes_a_byte_identical_model(tmp_path):
+    """Same fact base, same questions: the same file, whatever Python's hash seed."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    own = ROOT / "tests" / "data" / "own_questions.jsonl"
+    files = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        command = [sys.executable, "-m", "bot", "train", "--knowledge", str(knowledge)]
+        done = subprocess.run(
+            [*command, "--questions", str(own)], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        files.append((knowledge / MODEL_FILE).read_bytes())
+    assert files[0] == files[1]
+    assert read_model(knowledge / MODEL_FILE).features == FEATURES
+
+
+def test_train_refuses_a_missing_question_set(tmp_path):
+    command = [sys.executable, "-m", "bot", "train", "--knowledge", str(KNOWLEDGE)]
+    done = subprocess.run(
+        [*command, "--questions", str(tmp_path / "none.jsonl")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1 and "no such question set" in done.stderr
+
+
+# The policy
+
+
+def hit(score):
+    return Hit("f", "answer", None, Source("a.txt", "title"), score)
+
+
+def test_policy_thresholds_and_suggestions():
+    policy = AnswerPolicy(lenient=40, strict=80, suggestion_floor=10)
+    assert policy.answers(40) and not policy.answers(39.9)
+    assert policy.answers(80, strict=True) and not policy.answers(79, strict=True)
+    hits = (hit(90), hit(50), hit(20), hit(5))
+    assert [h.score for h in policy.sure_hits(hits)] == [90, 50]
+    assert [h.score for h in policy.sure_hits(hits, strict=True)] == [90]
+    assert [h.score for h in policy.suggestions(hits)] == [90, 50, 20]
+
+
+def test_the_engine_decides_by_its_policy(answerer):
+    answer = answerer.ask("伟力得的副总经理是谁？")
+    assert answer.found and answer.score == answer.hits[0].score
+    assert answer.score >= answerer.policy.lenient
+    strict = answerer.ask("伟力得的副总经理是谁？", strict=True)
+    assert strict.found == (answer.score >= answerer.policy.strict)
+
+
+def test_nothing_imports_thresholds_from_the_ranker():
+    for path in (ROOT / "bot").rglob("*.py"):
+        text = path.read_text("utf-8")
+        assert "FOUND_THRESHOLD" not in text and "STRICT_THRESHOLD" not in text, path
+
+
+# The lexicon
+
+
+def test_the_lexicon_is_data_loaded_into_a_frozen_object():
+    import dataclasses
+
+    from bot.answer.lexicon import FOLDER, LEXICON
+
+    assert "营业收入" in LEXICON.synonyms["营收"]
+    assert LEXICON.english["gm"] == "总经理"
+    assert "的" in LEXICON.stopwords and "职务" in LEXICON.cue_nouns
+    assert dict(LEXICON.unit_endings)["美元"] == "元"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        LEXICON.stopwords = frozenset()
+    with pytest.raises(TypeError):
+        LEXICON.synonyms["新词"] = ("新",)
+    assert {p.name for p in FOLDER.iterdir()} >= {"stopwords.txt", "synonyms.tsv", "units.tsv"}
+
+
+def test_a_corpus_variant_in_the_data_file_reaches_the_thesaurus(answerer):
+    assert "营业收入" in answerer.thesaurus.synonyms("营收")
+
+
+# The cache layer
+
+
+def test_the_result_cache_keeps_recent_results_up_to_its_size_and_kept_ones_for_good():
+    from bot.answer.cache import ResultCache
+
+    cache = ResultCache(size=2)
+    calls = []
+
+    def compute(value):
+        calls.append(value)
+        return value
+
+    cache.keep("ahead", 0)
+    assert cache.remember("ahead", lambda: compute(9)) == 0 and calls == []
+    for key in ("a", "b", "a", "c"):  # "a" used again: "b" is the least recent when "c" comes
+        cache.remember(key, lambda k=key: compute(k))
+    assert calls == ["a", "b", "c"]
+    assert list(cache.recent) == ["a", "c"]
+    cache.remember("b", lambda: compute("b again"))
+    assert calls[-1] == "b again"
