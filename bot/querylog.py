@@ -1,26 +1,36 @@
-"""The query log: every question the bot answers, on every surface, in one SQLite file.
+"""The query log: every question the bot answers, on every surface, in one database.
 
 Admins use it to see what people ask and what the bot could not answer (`python -m bot logs`,
-the Telegram admin commands). Two rules shape the code:
+the Telegram admin commands). The database is a SQLite file by default, or PostgreSQL when
+DATABASE_URL is set (`bot.store`); this module's SQL is the same for both. Rules that shape
+the code:
 
 * Logging never delays an answer. `record`, `set_feedback` and `record_event` only put the
   row on an in-memory queue; one background task drains the queue and writes whatever is
-  waiting as one batch (`executemany`, one commit). It commits as soon as the queue is empty,
-  rather than waiting for a batch to fill, so a crash loses at most the batch being written.
-* No row is lost. The queue is unbounded, and `close()` (called on shutdown, SIGTERM too)
-  writes everything still queued before closing the connection.
+  waiting as one batch (`executemany`, one transaction). It commits as soon as the queue is
+  empty, rather than waiting for a batch to fill, so a crash loses at most the batch being
+  written.
+* A database outage costs no answer and, up to a bound, no row. While the database is
+  unreachable the writer keeps its batch and tries again with backoff; new rows wait in the
+  queue. Past `max_queued` waiting rows, new ones are dropped, counted (`dropped`, shown by
+  /stats) and reported in one log line, rather than growing memory without end.
+* `close()` (called on shutdown, SIGTERM too) writes everything still queued before closing;
+  if the database is down, it tries for CLOSE_RETRY_SECONDS, then counts the rest as dropped.
+* Several workers can share one PostgreSQL log: rows have ids made here, and an insert of an
+  id already written (a batch retried after its commit was lost) changes nothing.
 
 The queue is an `asyncio.Queue`, so the write methods must be called from the event loop's
 thread, as every handler of the bot is.
 
-Layout: SQL constants, then result dataclasses, then `QueryLog`. The schema is versioned
-with `PRAGMA user_version`: `MIGRATIONS[i]` takes a database from version i to i + 1.
+Layout: SQL constants, then result dataclasses, then `QueryLog`. The schema is versioned:
+`MIGRATIONS[i]` takes a database from version i to i + 1, applied at open.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import itertools
 import logging
 import re
 from collections import Counter
@@ -30,11 +40,13 @@ from pathlib import Path
 from typing import Any, TextIO
 from uuid import uuid4
 
-import aiosqlite
 from rapidfuzz import fuzz, process
 
 from bot.answer.rank import FOUND_THRESHOLD
 from bot.answer.result import Answer
+from bot.store import Row, SchemaTooNew, Store, open_store
+
+__all__ = ["SchemaTooNew"]  # raised by open(); defined with the stores
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +68,20 @@ GROUP_SIMILARITY = 85.0
 UNANSWERED_DAYS = 30  # how far back `unanswered` looks
 UNANSWERED_SCAN = 5000  # at most this many of the newest matching rows are grouped
 MAX_BATCH = 1000  # the writer commits at least this often while the queue stays full
+MAX_QUEUED = 50_000  # rows waiting for an unreachable database before new ones are dropped
+RETRY_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0)  # seconds between tries while it is unreachable
+CLOSE_RETRY_SECONDS = 5.0  # on shutdown, how long to keep trying an unreachable database
 
+# The SQL both SQLite and PostgreSQL understand: BIGINT and DOUBLE PRECISION are INTEGER and
+# REAL to SQLite; times are TEXT in one ISO format, which sorts as time does in both.
 MIGRATIONS: list[str] = [
     # 0 -> 1: the queries themselves.
     """
     CREATE TABLE queries (
         id          TEXT PRIMARY KEY,   -- uuid4().hex[:16], made before the row is written
         time        TEXT NOT NULL,      -- UTC ISO-8601, as utc_now_iso() writes it
-        user_id     INTEGER,
-        chat_id     INTEGER,
+        user_id     BIGINT,
+        chat_id     BIGINT,
         chat_type   TEXT,
         surface     TEXT NOT NULL,      -- private | group | inline | chat | cli
         raw_text    TEXT NOT NULL,
@@ -73,7 +90,7 @@ MIGRATIONS: list[str] = [
         fact_id     TEXT,
         answer      TEXT,
         entity      TEXT,
-        score       REAL NOT NULL,      -- 0-100
+        score       DOUBLE PRECISION NOT NULL,  -- 0-100
         latency_ms  INTEGER NOT NULL,
         feedback    INTEGER             -- +1 | -1 | NULL
     );
@@ -83,12 +100,21 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE events (
         time     TEXT NOT NULL,
-        user_id  INTEGER,
-        chat_id  INTEGER,
+        user_id  BIGINT,
+        chat_id  BIGINT,
         kind     TEXT NOT NULL,
         detail   TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX events_time ON events (time);
+    """,
+    # 2 -> 3: the per-user question limit that several workers share (SharedRateLimiter).
+    """
+    CREATE TABLE rate_limits (
+        user_id  BIGINT PRIMARY KEY,
+        asked    TEXT NOT NULL,      -- Unix times of the questions in the window, space-separated
+        warned   INTEGER NOT NULL,   -- 1 once told to slow down, until a question is allowed
+        updated  DOUBLE PRECISION NOT NULL
+    );
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -110,9 +136,10 @@ QUERY_COLUMNS = (
     "latency_ms",
     "feedback",
 )
+# An id already written is skipped: a batch is retried when its commit may have been lost.
 INSERT_QUERY = (
     f"INSERT INTO queries ({', '.join(QUERY_COLUMNS[:-1])}) "
-    f"VALUES ({', '.join('?' * (len(QUERY_COLUMNS) - 1))})"
+    f"VALUES ({', '.join('?' * (len(QUERY_COLUMNS) - 1))}) ON CONFLICT (id) DO NOTHING"
 )
 SET_FEEDBACK = "UPDATE queries SET feedback = ? WHERE id = ?"
 INSERT_EVENT = "INSERT INTO events (time, user_id, chat_id, kind, detail) VALUES (?, ?, ?, ?, ?)"
@@ -121,7 +148,7 @@ INSERT_EVENT = "INSERT INTO events (time, user_id, chat_id, kind, detail) VALUES
 COUNT_SINCE = "SELECT count(*) FROM queries WHERE time >= ? AND time <= ?"
 WEEK_TOTALS = """
     SELECT count(*), coalesce(sum(found), 0),
-           coalesce(sum(feedback = 1), 0), coalesce(sum(feedback = -1), 0)
+           count(*) FILTER (WHERE feedback = 1), count(*) FILTER (WHERE feedback = -1)
     FROM queries WHERE time >= ? AND time <= ?
 """
 TOP_QUESTIONS = """
@@ -140,9 +167,10 @@ UNANSWERED_ROWS = """
     WHERE time >= ? AND time <= ? AND normalised != '' AND (found = 0 OR score < ?)
     ORDER BY time DESC LIMIT ?
 """
+# In time order, a page at a time after the last (time, id) seen.
 EXPORT_PAGE = f"""
-    SELECT rowid, {", ".join(QUERY_COLUMNS)} FROM queries
-    WHERE rowid > ? ORDER BY rowid LIMIT 1000
+    SELECT {", ".join(QUERY_COLUMNS)} FROM queries
+    WHERE (time, id) > (?, ?) ORDER BY time, id LIMIT 1000
 """
 
 
@@ -257,6 +285,9 @@ class Stats:
     refused: int  # admin commands refused to non-admins
     top_questions: list[tuple[str, int]]
     top_entities: list[tuple[str, int]]
+    # log rows this process dropped since it started, its queue full while the database was
+    # unreachable (MAX_QUEUED); kept in memory, as the database was where they could not go
+    dropped: int = 0
 
     @property
     def answer_rate(self) -> float:
@@ -337,37 +368,47 @@ def _csv_cell(column: str, value: Any) -> Any:
     return value
 
 
-class SchemaTooNew(RuntimeError):
-    """The file was written by a newer version of the bot; refuse rather than guess."""
-
-
 class QueryLog:
-    """The log file plus its writer task. Use `async with QueryLog(path) as qlog:`."""
+    """The log's database plus its writer task. Use `async with QueryLog(location) as qlog:`.
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._db: aiosqlite.Connection | None = None
+    `location` is a SQLite file (a Path) or a postgresql:// URL (a str): `Config.database`.
+    """
+
+    def __init__(self, location: Path | str, max_queued: int = MAX_QUEUED) -> None:
+        self.location = location
+        self.max_queued = max_queued
+        self.dropped = 0  # rows not logged because the queue was full (see Stats.dropped)
+        self._store: Store | None = None
         self._queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
+        self._outage: str | None = None  # why the database is unreachable, while it is
+        self._overflowing = False  # the queue is full and the one log line about it written
+        self._give_up_at: float | None = None  # set by close(): when to stop retrying
+
+    @property
+    def store(self) -> Store:
+        """The open database, for the few features that keep tables of their own."""
+        if self._store is None or self._closed:
+            raise RuntimeError("the query log is not open")
+        return self._store
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def open(self) -> None:
-        """Connect (creating the folder and file), migrate, and start the writer."""
-        if self._db is not None or self._closed:
+        """Connect (creating a SQLite file and its folder), migrate, and start the writer.
+
+        Raises bot.store.DatabaseError, with a one-line reason, if the database is unusable.
+        """
+        if self._store is not None or self._closed:
             raise RuntimeError("QueryLog.open() is called once per QueryLog")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(self.path)
+        store = await open_store(self.location)
         try:
-            mode = await self._scalar(db, "PRAGMA journal_mode=WAL")
-            if str(mode).lower() != "wal":
-                log.warning("query log %s: journal mode is %s, not WAL", self.path, mode)
-            await migrate(db)
+            await store.migrate(MIGRATIONS)
         except BaseException:
-            await db.close()
+            await store.close()
             raise
-        self._db = db
+        self._store = store
         self._writer = asyncio.create_task(self._write_forever(), name="querylog-writer")
 
     async def close(self) -> None:
@@ -375,6 +416,7 @@ class QueryLog:
         if self._closed:
             return
         self._closed = True
+        self._give_up_at = asyncio.get_running_loop().time() + CLOSE_RETRY_SECONDS
         if self._writer is not None and not self._writer.done():
             self._queue.put_nowait(("stop",))
             await self._writer
@@ -382,10 +424,10 @@ class QueryLog:
         leftover = []
         while not self._queue.empty():
             leftover.append(self._queue.get_nowait())
-        if self._db is not None:
+        if self._store is not None:
             if leftover:
                 await self._write(leftover)
-            await self._db.close()
+            await self._store.close()
         _release_flushes(leftover)
 
     async def __aenter__(self) -> QueryLog:
@@ -431,6 +473,17 @@ class QueryLog:
     def _enqueue(self, item: tuple[Any, ...]) -> None:
         if self._writer is None or self._closed:
             raise RuntimeError("the query log is not open")
+        if self._queue.qsize() >= self.max_queued:
+            self.dropped += 1
+            if not self._overflowing:
+                self._overflowing = True
+                log.error(
+                    "query log: %d rows are waiting for the database (%s); new rows are "
+                    "dropped until it is back, and counted in /stats",
+                    self._queue.qsize(),
+                    self._outage or "it is writing too slowly",
+                )
+            return
         self._queue.put_nowait(item)
 
     # -- the writer ------------------------------------------------------------------------
@@ -446,52 +499,81 @@ class QueryLog:
                 return
 
     async def _write(self, batch: list[tuple[Any, ...]]) -> None:
-        """One transaction per batch; on failure, retry item by item so one bad row (say, a
-        reused id) costs only itself, and the writer itself never dies."""
-        assert self._db is not None
-        try:
-            for sql, params in _runs(batch):
-                await self._db.executemany(sql, params)
-            await self._db.commit()
+        """One transaction per batch; if a statement fails, retry item by item so one bad row
+        costs only itself, and the writer itself never dies."""
+        runs = _runs(batch)
+        if not runs or await self._write_through_outages(runs):
             return
-        except Exception:
-            log.exception("query log: batch write failed; retrying row by row")
-            await self._rollback()
-        for sql, params in _runs(batch):
+        for sql, params in runs:
             for one in params:
-                try:
-                    await self._db.execute(sql, one)
-                    await self._db.commit()
-                except Exception:
-                    log.exception("query log: dropped %s %r", sql.split()[0], one)
-                    await self._rollback()
+                if not await self._write_through_outages([(sql, [one])]):
+                    log.error("query log: dropped %s %r", sql.split()[0], one)
 
-    async def _rollback(self) -> None:
-        assert self._db is not None
-        try:
-            await self._db.rollback()
-        except Exception:
-            log.exception("query log: rollback failed")
+    async def _write_through_outages(self, runs: list[tuple[str, list[Row]]]) -> bool:
+        """Write `runs` in one transaction, trying again while the database is unreachable.
+
+        False when a statement failed (the caller retries row by row). After close()'s
+        deadline an unreachable database is given up on: the rows count as dropped.
+        """
+        assert self._store is not None
+        for attempt in itertools.count():
+            try:
+                async with self._store.transaction() as tx:
+                    for sql, params in runs:
+                        await tx.executemany(sql, params)
+            except Exception as error:
+                if not self._store.is_outage(error):
+                    log.warning("query log: write failed (%s: %s)", type(error).__name__, error)
+                    return False
+                if self._past_close_deadline():
+                    lost = sum(len(params) for _, params in runs)
+                    self.dropped += lost
+                    log.error("query log: database unreachable at shutdown, %d rows lost", lost)
+                    return True
+                self._note_outage(error)
+                await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+            else:
+                self._note_recovery()
+                return True
+        raise AssertionError("unreachable")
+
+    def _past_close_deadline(self) -> bool:
+        loop_time = asyncio.get_running_loop().time()
+        return self._give_up_at is not None and loop_time >= self._give_up_at
+
+    def _note_outage(self, error: Exception) -> None:
+        if self._outage is None:
+            self._outage = f"{type(error).__name__}: {error}".strip()
+            log.warning(
+                "query log: database unreachable (%s); %d rows wait in memory, retrying",
+                self._outage,
+                self._queue.qsize(),
+            )
+
+    def _note_recovery(self) -> None:
+        if self._outage is not None:
+            log.warning(
+                "query log: database reachable again; %d rows dropped since start", self.dropped
+            )
+            self._outage = None
+            self._overflowing = False
 
     # -- reads -----------------------------------------------------------------------------
 
     async def stats(self, now: datetime | None = None, top: int = 10) -> Stats:
         """Numbers for the admin: see `Stats` for the windows."""
-        db = await self._reader()
+        store = await self._reader()
         now = now or datetime.now(UTC)
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
         end = iso(now)
         week_start = iso(now - timedelta(days=7))
         day_start = iso(now.replace(hour=0, minute=0, second=0, microsecond=0))
-        today = await self._scalar(db, COUNT_SINCE, (day_start, end))
-        async with db.execute(WEEK_TOTALS, (week_start, end)) as cursor:
-            week, answered, up, down = await cursor.fetchone() or (0, 0, 0, 0)
-        async with db.execute(TOP_QUESTIONS, (week_start, end, top)) as cursor:
-            questions = [(text, n) for text, n in await cursor.fetchall()]
-        async with db.execute(TOP_ENTITIES, (week_start, end, top)) as cursor:
-            entities = [(text, n) for text, n in await cursor.fetchall()]
-        refused = await self._scalar(db, COUNT_EVENTS, (week_start, end, "refused"))
+        [(today,)] = await store.query(COUNT_SINCE, (day_start, end))
+        [(week, answered, up, down)] = await store.query(WEEK_TOTALS, (week_start, end))
+        questions = await store.query(TOP_QUESTIONS, (week_start, end, top))
+        entities = await store.query(TOP_ENTITIES, (week_start, end, top))
+        [(refused,)] = await store.query(COUNT_EVENTS, (week_start, end, "refused"))
         return Stats(
             now=now,
             today=today,
@@ -500,8 +582,9 @@ class QueryLog:
             thumbs_up=up,
             thumbs_down=down,
             refused=refused,
-            top_questions=questions,
-            top_entities=entities,
+            top_questions=[(text, n) for text, n in questions],
+            top_entities=[(text, n) for text, n in entities],
+            dropped=self.dropped,
         )
 
     async def unanswered(
@@ -513,15 +596,14 @@ class QueryLog:
     ) -> list[UnansweredGroup]:
         """Missed and low-confidence questions of the last `days`, grouped by similar text
         (GROUP_SIMILARITY), most frequent first: what admins should add facts for next."""
-        db = await self._reader()
+        store = await self._reader()
         now = now or datetime.now(UTC)
         window = (iso(now - timedelta(days=days)), iso(now), low_score, UNANSWERED_SCAN)
-        async with db.execute(UNANSWERED_ROWS, window) as cursor:
-            rows = [tuple(r) for r in await cursor.fetchall()]
+        rows = await store.query(UNANSWERED_ROWS, window)
         return _group_similar(rows)[:limit]
 
     async def export_csv(self, out: TextIO | Path) -> int:
-        """Write every query as CSV with a header; returns the number of rows.
+        """Write every query as CSV with a header, oldest first; returns the number of rows.
 
         Given a path, the file is written as UTF-8 with a BOM ("utf-8-sig"): without it,
         Excel reads UTF-8 as the local code page and the Chinese is garbled; Python's csv
@@ -532,32 +614,26 @@ class QueryLog:
         if isinstance(out, Path):
             with out.open("w", encoding="utf-8-sig", newline="") as handle:
                 return await self.export_csv(handle)
-        db = await self._reader()
+        store = await self._reader()
         writer = csv.writer(out)
         writer.writerow(QUERY_COLUMNS)
-        count, last = 0, 0
-        while True:  # pages by rowid, so no statement stays open across the writer's commits
-            async with db.execute(EXPORT_PAGE, (last,)) as cursor:
-                page = await cursor.fetchall()
+        count, last = 0, ("", "")
+        while True:  # a page at a time, so no statement stays open across the writer's commits
+            page = await store.query(EXPORT_PAGE, last)
             if not page:
                 return count
-            for rowid, *values in page:
+            for values in page:
                 writer.writerow(_csv_cell(c, v) for c, v in zip(QUERY_COLUMNS, values, strict=True))
-                last = rowid
+            last = (page[-1][QUERY_COLUMNS.index("time")], page[-1][QUERY_COLUMNS.index("id")])
             count += len(page)
 
-    async def _reader(self) -> aiosqlite.Connection:
-        """The connection, after a flush, so what was just asked is counted."""
-        if self._db is None or self._closed:
-            raise RuntimeError("the query log is not open")
-        await self.flush()
-        return self._db
-
-    @staticmethod
-    async def _scalar(db: aiosqlite.Connection, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        async with db.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else None
+    async def _reader(self) -> Store:
+        """The store, after a flush so that what was just asked is counted (unless the
+        database is down: then the flush would wait for it, and the read fails anyway)."""
+        store = self.store
+        if self._outage is None:
+            await self.flush()
+        return store
 
 
 def _release_flushes(batch: list[tuple[Any, ...]]) -> None:
@@ -566,11 +642,11 @@ def _release_flushes(batch: list[tuple[Any, ...]]) -> None:
             item[1].set_result(None)
 
 
-def _runs(batch: list[tuple[Any, ...]]) -> list[tuple[str, list[tuple[Any, ...]]]]:
+def _runs(batch: list[tuple[Any, ...]]) -> list[tuple[str, list[Row]]]:
     """Consecutive writes of one kind as (sql, [params]), in queue order, so feedback is
     applied after the insert it refers to and the latest feedback wins."""
     sql_for = {"query": INSERT_QUERY, "feedback": SET_FEEDBACK, "event": INSERT_EVENT}
-    runs: list[tuple[str, list[tuple[Any, ...]]]] = []
+    runs: list[tuple[str, list[Row]]] = []
     for item in batch:
         sql = sql_for.get(item[0])
         if sql is None:
@@ -580,23 +656,3 @@ def _runs(batch: list[tuple[Any, ...]]) -> list[tuple[str, list[tuple[Any, ...]]
         else:
             runs.append((sql, [item[1]]))
     return runs
-
-
-async def migrate(db: aiosqlite.Connection) -> int:
-    """Bring the schema to SCHEMA_VERSION, one transaction per step; returns the version."""
-    async with db.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    version = row[0] if row else 0
-    if version > SCHEMA_VERSION:
-        raise SchemaTooNew(
-            f"query log schema version {version} is newer than this program's {SCHEMA_VERSION}"
-        )
-    for step in range(version, SCHEMA_VERSION):
-        try:
-            await db.executescript(
-                f"BEGIN;\n{MIGRATIONS[step]}\nPRAGMA user_version = {step + 1};\nCOMMIT;"
-            )
-        except BaseException:
-            await db.rollback()
-            raise
-    return SCHEMA_VERSION

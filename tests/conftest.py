@@ -4,6 +4,14 @@ from collections.abc import Iterator
 
 import pytest
 from botapi import FakeBotApi
+from databases import (  # noqa: F401  (fixtures, shared by every test module)
+    TEST_DATABASE_URL,
+    database,
+    postgres_problem,
+    postgres_url,
+)
+
+from bot.store import hide_password
 
 
 @pytest.fixture
@@ -15,3 +23,12 @@ def botapi() -> Iterator[FakeBotApi]:
         yield server
     finally:
         server.stop()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """One line, when PostgreSQL tests were skipped for want of a server."""
+    if postgres_problem.cache_info().currsize and postgres_problem():
+        terminalreporter.write_line(
+            f"PostgreSQL tests skipped: no server at {hide_password(TEST_DATABASE_URL)} "
+            f"({postgres_problem()}); set TEST_DATABASE_URL or start PostgreSQL"
+        )

@@ -23,8 +23,9 @@ from telegram.request import HTTPXRequest
 from bot.answer import Answerer, KnowledgeError, load_answerer
 from bot.config import Config, ConfigError, load_config
 from bot.querylog import QueryLog
+from bot.store import DatabaseError
 from bot.telegram import admin, buttons, errors, groups, inline, private
-from bot.telegram.ratelimit import QuestionRateLimiter
+from bot.telegram.ratelimit import QuestionRateLimiter, SharedRateLimiter
 from bot.telegram.redact import configure_logging
 from bot.telegram.state import STATE_KEY, BotState, prepare
 
@@ -80,11 +81,11 @@ def build_application(config: Config, answerer: Answerer) -> Application:
         base_url, base_file_url = api_urls(config.api_base_url)
         builder = builder.base_url(base_url).base_file_url(base_file_url)
     application = builder.build()
+    querylog = QueryLog(config.database)
+    # with PostgreSQL there may be several workers: the limit is kept where they all see it
+    limiter = SharedRateLimiter(querylog) if config.database_url else QuestionRateLimiter()
     application.bot_data[STATE_KEY] = BotState(
-        config=config,
-        answerer=answerer,
-        querylog=QueryLog(config.db_path),
-        limiter=QuestionRateLimiter(),
+        config=config, answerer=answerer, querylog=querylog, limiter=limiter
     )
     for surface in SURFACES:
         surface.register(application)
@@ -123,7 +124,7 @@ async def on_startup(application: Application) -> None:
         application.bot.username,
         len(state.answerer.factbase.facts),
         state.config.knowledge_dir,
-        state.config.db_path,
+        state.querylog.store.name,
     )
 
 
@@ -171,8 +172,8 @@ def main(argv: list[str]) -> int:
     argparse.ArgumentParser(
         prog="python -m bot run",
         description="Run the Telegram bot. Settings come from the environment: "
-        "TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, BOT_ADMIN_IDS, BOT_DB_PATH, "
-        "BOT_KNOWLEDGE_DIR, BOT_WEBHOOK_URL, PORT.",
+        "TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, BOT_ADMIN_IDS, DATABASE_URL, BOT_DB_PATH, "
+        "BOT_KNOWLEDGE_DIR, BOT_WEBHOOK_URL, BOT_WEBHOOK_SECRET, PORT.",
     ).parse_args(argv)
     config = load_config()
     if config is None:
@@ -187,12 +188,17 @@ def main(argv: list[str]) -> int:
     except (KnowledgeError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    webhook_secret = secrets.token_urlsafe(32) if config.webhook_url else None
+    webhook_secret = None
+    if config.webhook_url:  # several workers behind one URL must share one secret
+        webhook_secret = config.webhook_secret or secrets.token_urlsafe(32)
     if webhook_secret:
         redactor.add(webhook_secret)
     try:
         serve(application, config, webhook_secret=webhook_secret)
     except TelegramError as error:  # e.g. a rejected token: say so without printing the token
         print(f"error: {redactor.redact(str(error))}", file=sys.stderr)
+        return 1
+    except DatabaseError as error:  # unreachable, refused, missing: never a silent fallback
+        print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

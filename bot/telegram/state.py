@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 from bot.answer import Answerer
 from bot.config import Config
 from bot.querylog import QueryLog
-from bot.telegram.ratelimit import QuestionRateLimiter
+from bot.telegram.ratelimit import QuestionRateLimiter, SharedRateLimiter
 
 STATE_KEY = "state"
 EXAMPLE_COUNT = 3
@@ -21,7 +21,7 @@ class BotState:
     config: Config
     answerer: Answerer  # /reload replaces it whole; a handler reads it once per update
     querylog: QueryLog  # opened in post_init, closed (and flushed) in post_shutdown
-    limiter: QuestionRateLimiter
+    limiter: QuestionRateLimiter | SharedRateLimiter  # shared when workers share PostgreSQL
     # callback key -> example question, for the /start buttons (a question rarely fits in
     # the 64 bytes of callback data, so the button carries a short key instead)
     example_questions: dict[str, str] = field(default_factory=dict)
