@@ -89,7 +89,7 @@ def test_non_admins_are_refused_politely_and_the_attempt_is_logged(
     refusal = next_message(botapi, STRANGER)
     assert "只供管理员使用" in refusal.result["text"]
     bot.stop()
-    [event] = log_rows(bot.config.db_path, "events")
+    [event] = log_rows(bot.config, "events")
     assert (event["kind"], event["user_id"], event["detail"]) == ("refused", STRANGER, command)
     assert botapi.calls_of("sendDocument") == []
 

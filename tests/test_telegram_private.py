@@ -34,7 +34,7 @@ def test_question_is_answered_with_source_buttons_and_a_log_row(
     assert botapi.calls.index(typing) < botapi.calls.index(reply)
 
     bot.stop()
-    [row] = log_rows(bot.config.db_path)
+    [row] = log_rows(bot.config)
     assert row["surface"] == "private"
     assert (row["user_id"], row["chat_id"], row["chat_type"]) == (USER, USER, "private")
     assert (row["raw_text"], row["found"], row["fact_id"]) == (ANSWERED, 1, expected.fact_id)
@@ -61,7 +61,7 @@ def test_not_found_says_so_offers_suggestions_and_is_logged_unanswered(
     assert list(buttons_of(shown)) == ["📄 原文", "🔎 相关"]
 
     bot.stop()
-    [row] = log_rows(bot.config.db_path)
+    [row] = log_rows(bot.config)
     assert (row["found"], row["fact_id"], row["raw_text"]) == (0, None, UNANSWERED)
     assert failed_calls(botapi) == []
 
@@ -95,7 +95,7 @@ def test_source_related_and_feedback_buttons(
     assert "👍" in ack.params["text"]
 
     bot.stop()
-    [row] = log_rows(bot.config.db_path)
+    [row] = log_rows(bot.config)
     assert row["feedback"] == 1
     assert len(botapi.calls_of("answerCallbackQuery")) == 3  # every press is acknowledged
     assert failed_calls(botapi) == []
@@ -109,7 +109,7 @@ def test_thumbs_down_is_logged(bot: BotThread, botapi: FakeBotApi):
     )
     botapi.wait_for("answerCallbackQuery", lambda c: c.params["callback_query_id"] == callback)
     bot.stop()
-    assert [row["feedback"] for row in log_rows(bot.config.db_path)] == [-1]
+    assert [row["feedback"] for row in log_rows(bot.config)] == [-1]
 
 
 def test_start_offers_three_example_questions_that_answer(
@@ -126,7 +126,7 @@ def test_start_offers_three_example_questions_that_answer(
     answer = next_message(botapi, USER, after=greeting.result["message_id"])
     assert answerer.ask(question).top.answer[:30] in answer.result["text"]
     bot.stop()
-    assert [row["raw_text"] for row in log_rows(bot.config.db_path)] == [question]
+    assert [row["raw_text"] for row in log_rows(bot.config)] == [question]
     assert failed_calls(botapi) == []
 
 
@@ -178,5 +178,5 @@ def test_more_than_twenty_questions_a_minute_get_one_polite_refusal(
     bot.stop()
     sent = botapi.calls_of("sendMessage")
     assert len(sent) == 21  # 20 answers and one refusal; the 22nd question gets silence
-    assert len(log_rows(bot.config.db_path)) == 20
-    assert [e["kind"] for e in log_rows(bot.config.db_path, "events")] == ["rate_limited"] * 2
+    assert len(log_rows(bot.config)) == 20
+    assert [e["kind"] for e in log_rows(bot.config, "events")] == ["rate_limited"] * 2
