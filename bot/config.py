@@ -16,6 +16,13 @@ from bot.store import check_postgres_url, is_postgres_url
 DEFAULT_DB_PATH = Path("data/queries.db")
 DEFAULT_KNOWLEDGE_DIR = Path("knowledge")
 DEFAULT_PORT = 8443
+# Reliability (README "Reliability"): how long a stop may take, how old a question received
+# before a restart may be and still be answered, how hard a failed send is retried.
+DEFAULT_SHUTDOWN_GRACE_S = 8.0  # Docker kills 10 s after SIGTERM; leave 2 s to close
+DEFAULT_PENDING_MAX_AGE_S = 3600.0  # older, and the user gets an apology instead
+DEFAULT_PENDING_RETRY_S = 15.0  # replies whose sends all failed are tried again this often
+DEFAULT_SEND_TRIES = 5  # one send and up to four retries of a 5xx, timeout or lost connection
+DEFAULT_RETRY_MAX_S = 30.0  # the longest backoff, for sends and for connecting at start
 
 
 class ConfigError(ValueError):
@@ -33,6 +40,12 @@ class Config:
     port: int = DEFAULT_PORT
     database_url: str | None = None  # PostgreSQL; when unset, the SQLite file at db_path
     webhook_secret: str | None = None  # shared by several workers; else made fresh per start
+    shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S
+    pending_max_age_s: float = DEFAULT_PENDING_MAX_AGE_S
+    pending_retry_s: float = DEFAULT_PENDING_RETRY_S
+    send_tries: int = DEFAULT_SEND_TRIES
+    retry_max_s: float = DEFAULT_RETRY_MAX_S
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -47,6 +60,14 @@ class Config:
             port=parse_port(env.get("PORT", "")),
             database_url=parse_database_url(env.get("DATABASE_URL", "")),
             webhook_secret=parse_webhook_secret(env.get("BOT_WEBHOOK_SECRET", "")),
+            shutdown_grace_s=parse_seconds(env, "BOT_SHUTDOWN_GRACE_S", DEFAULT_SHUTDOWN_GRACE_S),
+            pending_max_age_s=parse_seconds(
+                env, "BOT_PENDING_MAX_AGE_S", DEFAULT_PENDING_MAX_AGE_S
+            ),
+            pending_retry_s=parse_seconds(env, "BOT_PENDING_RETRY_S", DEFAULT_PENDING_RETRY_S),
+            send_tries=max(1, round(parse_seconds(env, "BOT_SEND_TRIES", DEFAULT_SEND_TRIES))),
+            retry_max_s=parse_seconds(env, "BOT_RETRY_MAX_S", DEFAULT_RETRY_MAX_S),
+            log_level=parse_log_level(env.get("BOT_LOG_LEVEL", "")),
         )
 
     @property
@@ -110,3 +131,25 @@ def parse_webhook_secret(raw: str) -> str | None:
     if raw and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", raw):
         raise ConfigError("BOT_WEBHOOK_SECRET: use 1-256 characters of A-Z, a-z, 0-9, _ and -")
     return raw or None
+def parse_seconds(env: dict[str, str], name: str, default: float) -> float:
+    """A non-negative number from `env[name]`; the default when unset or blank."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: {raw!r} is not a number") from None
+    if not 0 <= value < float("inf"):
+        raise ConfigError(f"{name}: {raw!r} should be a number of 0 or more")
+    return value
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def parse_log_level(raw: str) -> str:
+    level = raw.strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"BOT_LOG_LEVEL: {raw!r} is not one of {', '.join(LOG_LEVELS)}")
+    return level

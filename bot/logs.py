@@ -100,6 +100,7 @@ def format_stats(stats: Stats) -> str:
         f"Feedback: 👍 {stats.thumbs_up}  👎 {stats.thumbs_down}",
         f"Admin commands refused: {stats.refused}",
         f"Log rows dropped, database unreachable: {stats.dropped} (this worker, since start)",
+        f"Replies pending (received, not sent yet): {stats.pending}",
     ]
     if stats.top_questions:
         lines += ["", "Top questions (7 days)"]

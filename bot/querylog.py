@@ -22,6 +22,14 @@ the code:
 The queue is an `asyncio.Queue`, so the write methods must be called from the event loop's
 thread, as every handler of the bot is.
 
+The outbox (table `outbox`) holds each question the bot received and whether its reply went
+out, so that a crash or a restart loses no question. Its methods (`record_received`, `claim`,
+`mark_replied`, `release`, `release_all`, `forget_finished`) return only once their change is
+committed, and only after the rows queued before them are written (so a reply marked sent has
+its log row). A reply is claimed by one worker (`owner`) for a lease; in PostgreSQL the claim
+skips rows another worker is claiming at that moment (FOR UPDATE SKIP LOCKED), so several
+workers on one log never take the same reply.
+
 Layout: SQL constants, then result dataclasses, then `QueryLog`. The schema is versioned:
 `MIGRATIONS[i]` takes a database from version i to i + 1, applied at open.
 """
@@ -33,7 +41,9 @@ import csv
 import itertools
 import logging
 import re
+import unicodedata
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,7 +54,7 @@ from rapidfuzz import fuzz, process
 
 from bot.answer.rank import FOUND_THRESHOLD
 from bot.answer.result import Answer
-from bot.store import Row, SchemaTooNew, Store, open_store
+from bot.store import Row, SchemaTooNew, Store, Transaction, open_store
 
 __all__ = ["SchemaTooNew"]  # raised by open(); defined with the stores
 
@@ -107,7 +117,24 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX events_time ON events (time);
     """,
-    # 2 -> 3: the per-user question limit that several workers share (SharedRateLimiter).
+    # 2 -> 3: the outbox: every question received, until its reply is sent (see the docstring).
+    """
+    CREATE TABLE outbox (
+        update_id    BIGINT PRIMARY KEY,   -- Telegram's: a redelivered update is recognised
+        received     TEXT NOT NULL,        -- UTC ISO-8601, when the bot first got it
+        chat_id      BIGINT,
+        user_id      BIGINT,
+        payload      TEXT NOT NULL,        -- the update as Telegram sent it (JSON)
+        status       TEXT NOT NULL DEFAULT 'pending',  -- pending | replied | stale | failed
+        owner        TEXT,                 -- the worker answering it; NULL: free to claim
+        lease_until  TEXT,                 -- UTC ISO-8601; after it another worker may claim
+        attempts     INTEGER NOT NULL DEFAULT 0,  -- claims so far (a receipt is the first)
+        last_error   TEXT,                 -- why the last attempt failed
+        finished     TEXT                  -- when the reply (or the apology) was sent
+    );
+    CREATE INDEX outbox_pending ON outbox (status, update_id);
+    """,
+    # 3 -> 4: the per-user question limit that several workers share (SharedRateLimiter).
     """
     CREATE TABLE rate_limits (
         user_id  BIGINT PRIMARY KEY,
@@ -162,6 +189,47 @@ TOP_ENTITIES = """
     GROUP BY entity ORDER BY n DESC, max(time) DESC, entity LIMIT ?
 """
 COUNT_EVENTS = "SELECT count(*) FROM events WHERE time >= ? AND time <= ? AND kind = ?"
+
+# The outbox. Every status change names its owner, so a worker whose lease ran out and was
+# taken over cannot mark another worker's reply.
+INSERT_RECEIVED = """
+    INSERT INTO outbox (update_id, received, chat_id, user_id, payload, owner, lease_until,
+                        attempts)
+    VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+    ON CONFLICT (update_id) DO NOTHING
+    RETURNING update_id
+"""
+# {lock_rows}: FOR UPDATE SKIP LOCKED in PostgreSQL, so that each row has one claimer (in
+# SQLite, writers take turns anyway). The changes below return the rows they changed.
+CLAIM_PENDING = """
+    UPDATE outbox SET owner = ?, lease_until = ?, attempts = attempts + 1
+    WHERE update_id IN (
+        SELECT update_id FROM outbox
+        WHERE status = 'pending' AND (owner IS NULL OR lease_until < ?)
+        ORDER BY update_id LIMIT ? {lock_rows}
+    )
+    RETURNING update_id, received, chat_id, user_id, payload, attempts
+"""
+MARK_FINISHED = """
+    UPDATE outbox SET status = ?, finished = ?, owner = NULL, lease_until = NULL
+    WHERE update_id = ? AND owner = ? AND status = 'pending'
+    RETURNING update_id
+"""
+RELEASE_ONE = """
+    UPDATE outbox SET owner = NULL, lease_until = NULL, last_error = ?
+    WHERE update_id = ? AND owner = ? AND status = 'pending'
+    RETURNING update_id
+"""
+RELEASE_ALL = """
+    UPDATE outbox SET owner = NULL, lease_until = NULL
+    WHERE owner = ? AND status = 'pending'
+    RETURNING update_id
+"""
+FORGET_FINISHED = (
+    "DELETE FROM outbox WHERE status != 'pending' AND received < ? RETURNING update_id"
+)
+FINISHED_STATUSES = ("replied", "stale", "failed")
+COUNT_PENDING = "SELECT count(*) FROM outbox WHERE status = 'pending'"
 UNANSWERED_ROWS = """
     SELECT raw_text, normalised, found, time FROM queries
     WHERE time >= ? AND time <= ? AND normalised != '' AND (found = 0 OR score < ?)
@@ -272,6 +340,33 @@ def query_record(
 
 
 @dataclass(frozen=True)
+class ReceivedUpdate:
+    """An update the bot got and must answer: what `record_received` stores."""
+
+    update_id: int
+    chat_id: int | None
+    user_id: int | None
+    payload: str  # the update as JSON, so it can be processed again after a restart
+    received: str = field(default_factory=utc_now_iso)
+
+
+@dataclass(frozen=True)
+class PendingReply:
+    """A claimed outbox row: an update whose reply is not sent yet."""
+
+    update_id: int
+    received: str  # UTC ISO-8601
+    chat_id: int | None
+    user_id: int | None
+    payload: str
+    attempts: int  # claims so far, this one included
+
+
+def lease_end(lease_s: float, now: datetime | None = None) -> str:
+    return iso((now or datetime.now(UTC)) + timedelta(seconds=lease_s))
+
+
+@dataclass(frozen=True)
 class Stats:
     """`QueryLog.stats`: "today" is the calendar day of `now` in `now`'s time zone; "week"
     is the 7 × 24 hours up to `now`. Everything but `today` is over the week."""
@@ -288,6 +383,7 @@ class Stats:
     # log rows this process dropped since it started, its queue full while the database was
     # unreachable (MAX_QUEUED); kept in memory, as the database was where they could not go
     dropped: int = 0
+    pending: int = 0  # questions received whose reply is not sent yet (the outbox)
 
     @property
     def answer_rate(self) -> float:
@@ -354,16 +450,27 @@ def _group_similar(rows: list[tuple[Any, ...]], examples: int = 3) -> list[Unans
     return groups
 
 
-# Cells Excel would run as a formula; such text cells get a leading apostrophe on export,
-# since raw_text is whatever a stranger typed and admins open the file in Excel.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Cells a spreadsheet could run as a formula; such text cells get a leading apostrophe on
+# export, since raw_text is whatever a stranger typed and admins open the file in Excel.
+# Spreadsheets skip what a reader cannot see before the "=", and fold full-width forms (＝),
+# so the check looks past leading spaces, newlines, BOMs and zero-width characters, and
+# compares the first visible character after NFKC.
+_FORMULA_START = frozenset("=+-@")
 _TEXT_COLUMNS = {"raw_text", "normalised", "answer", "entity", "chat_type"}
+
+
+def looks_like_formula(text: str) -> bool:
+    for char in text:
+        if char.isspace() or unicodedata.category(char) in {"Cc", "Cf", "Zs", "Zl", "Zp"}:
+            continue  # invisible: a spreadsheet looks past it
+        return unicodedata.normalize("NFKC", char)[:1] in _FORMULA_START
+    return text.startswith(("\t", "\r"))  # only blanks, as before: keep it text
 
 
 def _csv_cell(column: str, value: Any) -> Any:
     if value is None:
         return ""
-    if column in _TEXT_COLUMNS and isinstance(value, str) and value.startswith(_FORMULA_START):
+    if column in _TEXT_COLUMNS and isinstance(value, str) and looks_like_formula(value):
         return "'" + value
     return value
 
@@ -383,6 +490,7 @@ class QueryLog:
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
         self._outage: str | None = None  # why the database is unreachable, while it is
+        self._down = asyncio.Event()  # set while it is, so that no reader waits for it
         self._overflowing = False  # the queue is full and the one log line about it written
         self._give_up_at: float | None = None  # set by close(): when to stop retrying
 
@@ -544,6 +652,7 @@ class QueryLog:
     def _note_outage(self, error: Exception) -> None:
         if self._outage is None:
             self._outage = f"{type(error).__name__}: {error}".strip()
+            self._down.set()
             log.warning(
                 "query log: database unreachable (%s); %d rows wait in memory, retrying",
                 self._outage,
@@ -556,7 +665,80 @@ class QueryLog:
                 "query log: database reachable again; %d rows dropped since start", self.dropped
             )
             self._outage = None
+            self._down.clear()
             self._overflowing = False
+
+    # -- the outbox: each returns once its change is committed --------------------------------
+
+    async def _committed(self, step: Callable[[Transaction], Awaitable[Any]]) -> Any:
+        """Run `step` in a transaction of its own, after the rows queued before it are written
+        (so that a reply marked sent has its log row); its result, once committed."""
+        store = await self._reader()
+        async with store.transaction() as tx:
+            return await step(tx)
+
+    async def record_received(
+        self, updates: list[ReceivedUpdate], owner: str, lease_s: float
+    ) -> set[int]:
+        """Store updates just received, claimed by `owner` for `lease_s` seconds. Returns the
+        ids that were new; an id already stored (Telegram sent it again) is left as it was."""
+
+        async def insert(tx: Transaction) -> set[int]:
+            lease = lease_end(lease_s)
+            new: set[int] = set()
+            for u in updates:
+                params = (u.update_id, _canonical_time(u.received), u.chat_id, u.user_id)
+                rows = await tx.query(INSERT_RECEIVED, (*params, u.payload, owner, lease))
+                new.update(row[0] for row in rows)
+            return new
+
+        return await self._committed(insert) if updates else set()
+
+    async def claim(
+        self, owner: str, lease_s: float, limit: int = 100, now: datetime | None = None
+    ) -> list[PendingReply]:
+        """Take up to `limit` pending replies that nobody holds (or whose lease ran out), oldest
+        first, for `owner` and `lease_s` seconds. Each row goes to exactly one claimer, even
+        with several workers claiming at once (the store's `lock_rows`)."""
+        now = now or datetime.now(UTC)
+        sql = CLAIM_PENDING.format(lock_rows=self.store.lock_rows)
+
+        async def take(tx: Transaction) -> list[PendingReply]:
+            rows = await tx.query(sql, (owner, lease_end(lease_s, now), iso(now), limit))
+            return sorted((PendingReply(*row) for row in rows), key=lambda r: r.update_id)
+
+        return await self._committed(take)
+
+    async def mark_replied(self, update_id: int, owner: str, status: str = "replied") -> bool:
+        """The update is dealt with: "replied" (handled; a reply was sent if one was due),
+        "stale" (too old: an apology was sent) or "failed" (refused for good, e.g. the user
+        blocked the bot). False if `owner` no longer held the row: someone else answers it."""
+        if status not in FINISHED_STATUSES:
+            raise ValueError(f"an outbox row ends as one of {FINISHED_STATUSES}, not {status!r}")
+        params = (status, utc_now_iso(), update_id, owner)
+        return bool(await self._changed(MARK_FINISHED, params))
+
+    async def release(self, update_id: int, owner: str, error: str = "") -> bool:
+        """Give a claimed reply back, still pending (its send failed, or the bot is stopping)."""
+        return bool(await self._changed(RELEASE_ONE, (error[:500] or None, update_id, owner)))
+
+    async def release_all(self, owner: str) -> int:
+        """Give back every reply `owner` still holds (on shutdown): the next start takes them."""
+        return await self._changed(RELEASE_ALL, (owner,))
+
+    async def forget_finished(self, before: datetime) -> int:
+        """Delete finished rows received before `before`: they are kept only so that an update
+        Telegram sends again is recognised, and Telegram keeps updates for 24 hours."""
+        return await self._changed(FORGET_FINISHED, (iso(before),))
+
+    async def pending_count(self) -> int:
+        """Questions received whose reply has not been sent (counted in /stats)."""
+        [(pending,)] = await (await self._reader()).query(COUNT_PENDING)
+        return pending
+
+    async def _changed(self, sql: str, params: Row) -> int:
+        """How many rows the statement changed (each of these ends in RETURNING update_id)."""
+        return len(await self._committed(lambda tx: tx.query(sql, params)))
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -574,6 +756,7 @@ class QueryLog:
         questions = await store.query(TOP_QUESTIONS, (week_start, end, top))
         entities = await store.query(TOP_ENTITIES, (week_start, end, top))
         [(refused,)] = await store.query(COUNT_EVENTS, (week_start, end, "refused"))
+        [(pending,)] = await store.query(COUNT_PENDING)
         return Stats(
             now=now,
             today=today,
@@ -584,6 +767,7 @@ class QueryLog:
             refused=refused,
             top_questions=[(text, n) for text, n in questions],
             top_entities=[(text, n) for text, n in entities],
+            pending=pending,
             dropped=self.dropped,
         )
 
@@ -628,11 +812,18 @@ class QueryLog:
             count += len(page)
 
     async def _reader(self) -> Store:
-        """The store, after a flush so that what was just asked is counted (unless the
-        database is down: then the flush would wait for it, and the read fails anyway)."""
+        """The store, once the rows queued so far are written, so that what was just asked is
+        counted; or at once while the database is unreachable, rather than waiting for it."""
         store = self.store
-        if self._outage is None:
-            await self.flush()
+        if self._writer is None or self._writer.done() or self._down.is_set():
+            return store
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(("flush", done))
+        down = asyncio.ensure_future(self._down.wait())
+        try:
+            await asyncio.wait({done, down}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            down.cancel()
         return store
 
 
@@ -642,13 +833,15 @@ def _release_flushes(batch: list[tuple[Any, ...]]) -> None:
             item[1].set_result(None)
 
 
+_SQL_FOR = {"query": INSERT_QUERY, "feedback": SET_FEEDBACK, "event": INSERT_EVENT}
+
+
 def _runs(batch: list[tuple[Any, ...]]) -> list[tuple[str, list[Row]]]:
     """Consecutive writes of one kind as (sql, [params]), in queue order, so feedback is
     applied after the insert it refers to and the latest feedback wins."""
-    sql_for = {"query": INSERT_QUERY, "feedback": SET_FEEDBACK, "event": INSERT_EVENT}
     runs: list[tuple[str, list[Row]]] = []
     for item in batch:
-        sql = sql_for.get(item[0])
+        sql = _SQL_FOR.get(item[0])
         if sql is None:
             continue  # flush / stop markers
         if runs and runs[-1][0] == sql:

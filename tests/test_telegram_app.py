@@ -189,7 +189,7 @@ def log_rows(where: Config | Path | str, table: str = "queries") -> list[dict[st
     """Rows of the query log, oldest first, read straight from its database (a bot's
     Config, a SQLite file or a PostgreSQL URL)."""
     database = where.database if isinstance(where, Config) else where
-    order = "time, id" if table == "queries" else "time"
+    order = {"queries": "time, id", "outbox": "update_id"}.get(table, "time")
     return select_dicts(database, f"SELECT * FROM {table} ORDER BY {order}")
 
 

@@ -1,7 +1,7 @@
 """Per-user limit on incoming questions, so one person cannot monopolise the bot.
 
 This guards the bot's own work. Outgoing Bot API calls are throttled separately, by PTB's
-AIORateLimiter (see app.py).
+AIORateLimiter (see app.py and retry.py). The same window limits refusals of admin commands.
 
 One rule, `judge`, kept in one of two places: `QuestionRateLimiter` holds each user's recent
 questions in memory (one process); `SharedRateLimiter` holds them in the query log's database,
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_QUESTIONS_PER_MINUTE = 20
+REFUSALS_PER_WINDOW = 3  # admin commands refused to one non-admin, with a reply and a row,
+REFUSAL_WINDOW_S = 600.0  # per ten minutes
 TRACKED_USERS_BEFORE_CLEANUP = 10_000  # past this many, users idle for a window are dropped
 SHARED_CHECK_SECONDS = 1.0  # a slower database is treated as down: answers must not wait
 SHARED_CLEANUP_EVERY = 1000  # checks between deletions of idle users' rows
@@ -154,3 +156,7 @@ class SharedRateLimiter:
         if self._checks % SHARED_CLEANUP_EVERY == 0:
             await store.query(FORGET_IDLE, (now - self.window,))
         return verdict
+def refusal_limiter() -> QuestionRateLimiter:
+    """The same sliding window, for refusals of admin commands: a person who tries /stats
+    learns it is for admins; one who sends it 30 times gets the answer three times."""
+    return QuestionRateLimiter(limit=REFUSALS_PER_WINDOW, window=REFUSAL_WINDOW_S)
