@@ -495,6 +495,10 @@ class QueryLog:
         self._give_up_at: float | None = None  # set by close(): when to stop retrying
 
     @property
+    def is_open(self) -> bool:
+        return self._store is not None and not self._closed
+
+    @property
     def store(self) -> Store:
         """The open database, for the few features that keep tables of their own."""
         if self._store is None or self._closed:

@@ -21,6 +21,8 @@ from bot.store import DatabaseError, Row, SchemaTooNew
 
 log = logging.getLogger(__name__)
 
+WAL_TRIES = 20  # about 10 s in all
+
 
 class SqliteTransaction:
     def __init__(self, db: aiosqlite.Connection) -> None:
@@ -52,8 +54,7 @@ class SqliteStore:
         except (OSError, sqlite3.Error) as error:
             raise DatabaseError(f"cannot open the SQLite query log {path}: {error}") from None
         try:
-            async with db.execute("PRAGMA journal_mode=WAL") as cursor:
-                (mode,) = await cursor.fetchone() or ("?",)
+            mode = await _wal_mode(db)
         except BaseException:
             await db.close()
             raise
@@ -105,6 +106,21 @@ class SqliteStore:
 
     async def close(self) -> None:
         await self._db.close()
+
+
+async def _wal_mode(db: aiosqlite.Connection) -> str:
+    """Switch to WAL. Switching waits for no busy handler, so when another process is
+    opening the same new file at this moment, try again a few times."""
+    for attempt in range(WAL_TRIES):
+        try:
+            async with db.execute("PRAGMA journal_mode=WAL") as cursor:
+                (mode,) = await cursor.fetchone() or ("?",)
+            return str(mode)
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == WAL_TRIES - 1:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def statements(script: str) -> list[str]:

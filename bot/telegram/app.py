@@ -167,7 +167,7 @@ async def on_shutdown(application: Application) -> None:
     """Runs on every stop, SIGTERM included: leave unsent replies pending for the next start,
     write the queries still queued."""
     state: BotState = application.bot_data[STATE_KEY]
-    if isinstance(application, DeliveringApplication):
+    if isinstance(application, DeliveringApplication) and state.querylog.is_open:
         await application.outbox.close()
     await state.querylog.close()
     log.info("query log closed")
@@ -267,11 +267,11 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 1
+    except DatabaseError as error:  # unreachable, refused, missing: never a silent fallback
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except Exception as error:  # unrecoverable: one clear line; --debug shows the traceback
         log.debug("the bot stopped", exc_info=True)
         print(f"error: {redactor.redact(one_line(error))}", file=sys.stderr)
-        return 1
-    except DatabaseError as error:  # unreachable, refused, missing: never a silent fallback
-        print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
