@@ -498,6 +498,10 @@ class QueryLog:
     def is_open(self) -> bool:
         return self._store is not None and not self._closed
 
+    def is_outage(self, error: BaseException) -> bool:
+        """Whether `error` means the database is unreachable for now (see Store.is_outage)."""
+        return self._store is not None and self._store.is_outage(error)
+
     @property
     def store(self) -> Store:
         """The open database, for the few features that keep tables of their own."""

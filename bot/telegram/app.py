@@ -167,9 +167,11 @@ async def on_shutdown(application: Application) -> None:
     """Runs on every stop, SIGTERM included: leave unsent replies pending for the next start,
     write the queries still queued."""
     state: BotState = application.bot_data[STATE_KEY]
-    if isinstance(application, DeliveringApplication) and state.querylog.is_open:
-        await application.outbox.close()
-    await state.querylog.close()
+    try:
+        if isinstance(application, DeliveringApplication) and state.querylog.is_open:
+            await application.outbox.close()
+    finally:
+        await state.querylog.close()
     log.info("query log closed")
 
 
