@@ -35,7 +35,7 @@ class TcpProxy:
             listener, self._listener = self._listener, None
             sockets, self._open = self._open, set()
         if listener is not None:
-            listener.close()
+            _close(listener)  # shutdown() also wakes the thread blocked in accept()
         for sock in sockets:
             _close(sock)
 

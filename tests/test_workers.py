@@ -12,6 +12,7 @@ import itertools
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -42,8 +43,9 @@ EAGER_USER = 49_999  # asks 22 times, half through each worker: the limit of 20 
 
 
 def free_port() -> int:
-    with TcpProxy(("127.0.0.1", 1)) as probe:
-        return probe.port
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen:
