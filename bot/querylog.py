@@ -229,6 +229,7 @@ FORGET_FINISHED = (
     "DELETE FROM outbox WHERE status != 'pending' AND received < ? RETURNING update_id"
 )
 FINISHED_STATUSES = ("replied", "stale", "failed")
+PENDING_OWNERS = "SELECT DISTINCT owner FROM outbox WHERE status = 'pending' AND owner IS NOT NULL"
 COUNT_PENDING = "SELECT count(*) FROM outbox WHERE status = 'pending'"
 UNANSWERED_ROWS = """
     SELECT raw_text, normalised, found, time FROM queries
@@ -733,6 +734,10 @@ class QueryLog:
     async def release_all(self, owner: str) -> int:
         """Give back every reply `owner` still holds (on shutdown): the next start takes them."""
         return await self._changed(RELEASE_ALL, (owner,))
+
+    async def pending_owners(self) -> list[str]:
+        """The workers holding pending replies now (to find those of a process that died)."""
+        return sorted(owner for (owner,) in await (await self._reader()).query(PENDING_OWNERS))
 
     async def forget_finished(self, before: datetime) -> int:
         """Delete finished rows received before `before`: they are kept only so that an update
