@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.config import Config, ConfigError
-from bot.logcopy import copy_log
+from bot.logcopy import Copied, copy_log
 from bot.querylog import (
     LOW_SCORE,
     QueryLog,
@@ -234,7 +234,7 @@ def migrate(source_text: str, target_text: str) -> int:
     return 0
 
 
-async def _copy(source: Path | str, target: Path | str):
+async def _copy(source: Path | str, target: Path | str) -> Copied:
     source_store = await open_store(source)
     try:
         target_store = await open_store(target)

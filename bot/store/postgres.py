@@ -12,6 +12,7 @@ lock makes two workers starting at once apply each step once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 POOL_SIZE = 4  # writer, a review or two, the rate limit: more would only queue in the server
 CONNECT_TIMEOUT = 10.0  # seconds to get a connection, so an outage is noticed, not waited out
 COMMAND_TIMEOUT = 30.0  # seconds per statement, so a network that swallows packets is noticed
+CLOSE_TIMEOUT = 10.0  # seconds for the pool to close politely before its connections are cut
 MIGRATION_LOCK = 0x1E5A4  # pg_advisory_xact_lock key: "the query log's schema"
 
 # Errors that say "not now" rather than "not this": the server is gone, restarting, refusing
@@ -154,7 +156,7 @@ class PostgresStore:
 
     async def close(self) -> None:
         try:
-            await self._pool.close()
+            await asyncio.wait_for(self._pool.close(), CLOSE_TIMEOUT)
         except Exception as error:  # e.g. the server vanished: nothing left to close cleanly
-            log.info("query log: closing the PostgreSQL pool: %s", error)
+            log.info("query log: closing the PostgreSQL pool: %r", error)
             self._pool.terminate()
