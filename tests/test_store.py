@@ -4,6 +4,7 @@ bad statements."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import struct
@@ -220,3 +221,29 @@ async def test_postgres_outages_are_told_from_bad_statements(postgres_url: str) 
         await store.close()
     assert store.is_outage(ConnectionRefusedError())
     assert store.is_outage(asyncpg.exceptions.AdminShutdownError("terminating connection"))
+
+
+async def test_a_cancelled_transaction_leaves_the_store_usable(database) -> None:
+    """A stop cancels handlers wherever they are, even inside a transaction; the next
+    transaction must still begin, and see nothing of the cancelled one."""
+    store = await open_store(database)
+    try:
+        await store.query("CREATE TABLE t (n INTEGER)")
+        for steps in range(4):  # cancelled at BEGIN, and at each later await
+
+            async def write() -> None:
+                async with store.transaction() as tx:
+                    await tx.query("INSERT INTO t VALUES (1)")
+                    await asyncio.sleep(1)
+
+            task = asyncio.create_task(write())
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            async with store.transaction() as tx:
+                await tx.query("INSERT INTO t VALUES (2)")
+        assert await store.query("SELECT n FROM t") == [(2,)] * 4
+    finally:
+        await store.close()

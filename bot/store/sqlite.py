@@ -88,9 +88,14 @@ class SqliteStore:
 
     @asynccontextmanager
     async def _begin(self, begin: str) -> AsyncIterator[SqliteTransaction]:
+        """A transaction, whole or not at all. aiosqlite runs a statement in its thread even
+        when the task awaiting it is cancelled (a stop cancels handlers), so the rollback
+        also covers a cancelled BEGIN, and a transaction left open is closed first."""
         async with self._lock:
-            await self._db.execute(begin)
             try:
+                if self._db.in_transaction:
+                    await self._db.rollback()
+                await self._db.execute(begin)
                 yield SqliteTransaction(self._db)
             except BaseException:
                 await self._db.rollback()
