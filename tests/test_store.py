@@ -247,3 +247,10 @@ async def test_a_cancelled_transaction_leaves_the_store_usable(database) -> None
         assert await store.query("SELECT n FROM t") == [(2,)] * 4
     finally:
         await store.close()
+
+
+def test_several_workers_share_a_webhook_secret_from_the_environment() -> None:
+    assert Config.from_env({"BOT_WEBHOOK_SECRET": "Abc_123-x"}).webhook_secret == "Abc_123-x"
+    assert Config.from_env({}).webhook_secret is None  # then each start makes its own
+    with pytest.raises(ConfigError, match="BOT_WEBHOOK_SECRET"):
+        Config.from_env({"BOT_WEBHOOK_SECRET": "not allowed!"})
