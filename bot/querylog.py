@@ -529,7 +529,7 @@ class QueryLog:
         self._writer = asyncio.create_task(self._write_forever(), name="querylog-writer")
 
     async def close(self) -> None:
-        """Write everything still queued, stop the writer, close the file. Safe to repeat."""
+        """Write everything still queued, stop the writer, close the database. Safe to repeat."""
         if self._closed:
             return
         self._closed = True
