@@ -1,10 +1,12 @@
 """`python -m bot logs migrate --from sqlite:///data/queries.db --to $DATABASE_URL`.
 
 Copies a query log from one database to another, typically the SQLite file a bot wrote before
-it had a PostgreSQL database. Running it again copies nothing twice: a query is known by its
-id; an event has none, so events are compared as whole rows and only the copies the target
-lacks are added. Both logs are brought to the current schema first. The bot may keep running
-on the target meanwhile.
+it had a PostgreSQL database: queries (with their feedback), events, and the outbox, so that
+questions still pending in the old log are answered from the new one. Running it again copies
+nothing twice: a query is known by its id and an outbox row by its update id; an event has
+none, so events are compared as whole rows and only the copies the target lacks are added.
+Both logs are brought to the current schema first. The bot may keep running on the target
+meanwhile.
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ EVENT_COLUMNS = "time, user_id, chat_id, kind, detail"
 ALL_EVENTS = f"SELECT {EVENT_COLUMNS} FROM events ORDER BY time"
 EVENTS_BETWEEN = f"SELECT {EVENT_COLUMNS} FROM events WHERE time >= ? AND time <= ?"
 COPY_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
+OUTBOX_COLUMNS = (
+    "update_id, received, chat_id, user_id, payload, status, owner, lease_until, attempts,"
+    " last_error, finished"
+)
+ALL_OUTBOX = f"SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY update_id"
+COPY_OUTBOX = (
+    f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ({', '.join('?' * 11)})"
+    " ON CONFLICT (update_id) DO NOTHING RETURNING update_id"
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,8 @@ class Copied:
     events: int
     queries_there: int  # already in the target, so not copied again
     events_there: int
+    outbox: int = 0  # received messages, pending or recently answered
+    outbox_there: int = 0
 
 
 async def copy_log(source: Store, target: Store) -> Copied:
@@ -46,7 +59,8 @@ async def copy_log(source: Store, target: Store) -> Copied:
     await target.migrate(MIGRATIONS)
     queries, queries_there = await _copy_queries(source, target)
     events, events_there = await _copy_events(source, target)
-    return Copied(queries, events, queries_there, events_there)
+    outbox, outbox_there = await _copy_outbox(source, target)
+    return Copied(queries, events, queries_there, events_there, outbox, outbox_there)
 
 
 async def _copy_queries(source: Store, target: Store) -> tuple[int, int]:
@@ -81,3 +95,14 @@ async def _copy_events(source: Store, target: Store) -> tuple[int, int]:
         async with target.transaction() as tx:
             await tx.executemany(COPY_EVENT, missing)
     return len(missing), len(events) - len(missing)
+
+
+async def _copy_outbox(source: Store, target: Store) -> tuple[int, int]:
+    """Outbox rows the target lacks. A pending row keeps its old owner, whose lease runs out
+    (at most two minutes), after which a worker on the target claims and answers it."""
+    rows = await source.query(ALL_OUTBOX)
+    copied = 0
+    async with target.transaction() as tx:
+        for row in rows:
+            copied += len(await tx.query(COPY_OUTBOX, row))
+    return copied, len(rows) - copied

@@ -228,8 +228,9 @@ def migrate(source_text: str, target_text: str) -> int:
         return 1
     shown = hide_password(target) if isinstance(target, str) else str(target)
     print(
-        f"copied {copied.queries} queries and {copied.events} events to {shown} "
-        f"({copied.queries_there} queries and {copied.events_there} events were there already)"
+        f"copied {copied.queries} queries, {copied.events} events and {copied.outbox} outbox "
+        f"rows to {shown} ({copied.queries_there} queries, {copied.events_there} events and "
+        f"{copied.outbox_there} outbox rows were there already)"
     )
     return 0
 

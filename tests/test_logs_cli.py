@@ -16,7 +16,14 @@ from databases import select
 from test_telegram_app import ROOT
 
 from bot.logs import clip, format_unanswered, main, pad, table, text_width
-from bot.querylog import QUERY_COLUMNS, QueryLog, QueryRecord, UnansweredGroup, iso
+from bot.querylog import (
+    QUERY_COLUMNS,
+    QueryLog,
+    QueryRecord,
+    ReceivedUpdate,
+    UnansweredGroup,
+    iso,
+)
 
 QUESTIONS = [  # (raw text, found, score, entity)
     ("伟力得董事长是谁", False, 0, None),
@@ -195,27 +202,46 @@ def test_nothing_unanswered() -> None:
 
 ALL_QUERIES = f"SELECT {', '.join(QUERY_COLUMNS)} FROM queries ORDER BY time, id"
 ALL_EVENTS = "SELECT time, user_id, chat_id, kind, detail FROM events ORDER BY time, kind"
+ALL_OUTBOX = "SELECT * FROM outbox ORDER BY update_id"
+
+
+def seed_outbox(path: Path) -> None:
+    """Two messages received, one answered and one still pending when the bot stopped."""
+
+    async def write() -> None:
+        async with QueryLog(path) as qlog:
+            updates = [ReceivedUpdate(n, chat_id=7, user_id=7, payload="{}") for n in (1, 2)]
+            await qlog.record_received(updates, "old-worker", lease_s=60)
+            await qlog.mark_replied(1, "old-worker")
+
+    asyncio.run(write())
 
 
 def test_migrate_copies_a_sqlite_log_into_postgres_once(tmp_path: Path, postgres_url: str) -> None:
     source = tmp_path / "queries.db"
     seed(source)
     select(source, "INSERT INTO events SELECT * FROM events")  # two identical events: both kept
+    seed_outbox(source)
     command = [sys.executable, "-m", "bot", "logs", "migrate"]
     command += ["--from", f"sqlite:///{source}", "--to", postgres_url]
 
     first = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith(f"copied {len(QUESTIONS)} queries and 2 events to ")
+    assert first.stdout.startswith(
+        f"copied {len(QUESTIONS)} queries, 2 events and 2 outbox rows to "
+    )
     assert select(postgres_url, ALL_QUERIES) == select(source, ALL_QUERIES)  # feedback too
     assert select(postgres_url, ALL_EVENTS) == select(source, ALL_EVENTS)
+    assert select(postgres_url, ALL_OUTBOX) == select(source, ALL_OUTBOX)  # one still pending
 
     second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert second.returncode == 0, second.stderr
-    assert second.stdout.startswith("copied 0 queries and 0 events")
-    assert f"({len(QUESTIONS)} queries and 2 events were there already)" in second.stdout
+    assert second.stdout.startswith("copied 0 queries, 0 events and 0 outbox rows")
+    there = f"({len(QUESTIONS)} queries, 2 events and 2 outbox rows were there already)"
+    assert there in second.stdout
     assert select(postgres_url, ALL_QUERIES) == select(source, ALL_QUERIES)
     assert select(postgres_url, ALL_EVENTS) == select(source, ALL_EVENTS)
+    assert select(postgres_url, ALL_OUTBOX) == select(source, ALL_OUTBOX)
 
 
 def test_migrate_again_copies_only_what_is_new(
@@ -227,7 +253,7 @@ def test_migrate_again_copies_only_what_is_new(
     seed(source)  # the bot kept writing to the file: six more queries, one more event
     capsys.readouterr()
     assert main(["migrate", "--from", f"sqlite:///{source}", "--to", postgres_url]) == 0
-    assert capsys.readouterr().out.startswith(f"copied {len(QUESTIONS)} queries and 1 events")
+    assert capsys.readouterr().out.startswith(f"copied {len(QUESTIONS)} queries, 1 events and")
     assert select(postgres_url, ALL_QUERIES) == select(source, ALL_QUERIES)
     assert len(select(postgres_url, ALL_EVENTS)) == 2
     # and the copy reads the same: the same report from either database
