@@ -137,7 +137,7 @@ class SharedRateLimiter:
                 raise
             if not self._alone:
                 self._alone = True
-                log.warning("rate limit: database unavailable (%r); counting in this worker", error)
+                log.warning("rate limit: database unreachable or slow (%r); counting here", error)
             return self._local.check(user_id)
         if self._alone:
             self._alone = False
