@@ -59,9 +59,7 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-async def chat(
-    answerer: Answerer, database: Path | str, stdin: TextIO, stdout: TextIO
-) -> None:
+async def chat(answerer: Answerer, database: Path | str, stdin: TextIO, stdout: TextIO) -> None:
     """The read-answer-print loop; the prompt is shown only to a person at a terminal."""
     interactive = stdin.isatty()
     lines: asyncio.Queue[str] = asyncio.Queue()

@@ -131,6 +131,8 @@ def parse_webhook_secret(raw: str) -> str | None:
     if raw and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", raw):
         raise ConfigError("BOT_WEBHOOK_SECRET: use 1-256 characters of A-Z, a-z, 0-9, _ and -")
     return raw or None
+
+
 def parse_seconds(env: dict[str, str], name: str, default: float) -> float:
     """A non-negative number from `env[name]`; the default when unset or blank."""
     raw = env.get(name, "").strip()

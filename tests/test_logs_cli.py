@@ -79,9 +79,7 @@ def test_stats(db: Path | str, capsys: pytest.CaptureFixture[str]) -> None:
     assert "    2  乐山" in lines  # top entity
 
 
-def test_db_option_after_the_subcommand(
-    db: Path | str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_db_option_after_the_subcommand(db: Path | str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stats", "--db", str(db)]) == 0
     assert "Last 7 days: 6" in capsys.readouterr().out
 

@@ -156,6 +156,8 @@ class SharedRateLimiter:
         if self._checks % SHARED_CLEANUP_EVERY == 0:
             await store.query(FORGET_IDLE, (now - self.window,))
         return verdict
+
+
 def refusal_limiter() -> QuestionRateLimiter:
     """The same sliding window, for refusals of admin commands: a person who tries /stats
     learns it is for admins; one who sends it 30 times gets the answer three times."""
