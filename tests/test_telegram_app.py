@@ -132,6 +132,8 @@ def start_bot(
 
     def start(webhook_secret: str | None = None, **overrides: str) -> BotThread:
         config = Config.from_env(bot_env(botapi, tmp_path, **database_env, **overrides))
+        if config.database_url:
+            DATABASE_OF_PATH[config.db_path] = config.database_url
         bot = BotThread(config, answerer, webhook_secret)
         started.append(bot)
         return bot.start()
@@ -185,10 +187,17 @@ def buttons_of(call: ApiCall) -> dict[str, str]:
     return {b["text"]: b.get("callback_data") or b.get("url") for row in rows for b in row}
 
 
+# A started bot's BOT_DB_PATH -> the DATABASE_URL it really writes to, so that a test written
+# before PostgreSQL, log_rows(bot.config.db_path), reads the right database in both runs.
+DATABASE_OF_PATH: dict[Path, str] = {}
+
+
 def log_rows(where: Config | Path | str, table: str = "queries") -> list[dict[str, Any]]:
     """Rows of the query log, oldest first, read straight from its database (a bot's
     Config, a SQLite file or a PostgreSQL URL)."""
     database = where.database if isinstance(where, Config) else where
+    if isinstance(database, Path):
+        database = DATABASE_OF_PATH.get(database, database)
     order = {"queries": "time, id", "outbox": "update_id"}.get(table, "time")
     return select_dicts(database, f"SELECT * FROM {table} ORDER BY {order}")
 
