@@ -134,13 +134,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX outbox_pending ON outbox (status, update_id);
     """,
-    # 3 -> 4: the per-user question limit that several workers share (SharedRateLimiter).
+    # 3 -> 4: the per-user limits that several workers share (SharedRateLimiter).
     """
     CREATE TABLE rate_limits (
-        user_id  BIGINT PRIMARY KEY,
+        kind     TEXT NOT NULL,      -- what is limited: questions | refusals
+        user_id  BIGINT NOT NULL,
         asked    TEXT NOT NULL,      -- Unix times of the questions in the window, space-separated
         warned   INTEGER NOT NULL,   -- 1 once told to slow down, until a question is allowed
-        updated  DOUBLE PRECISION NOT NULL
+        updated  DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (kind, user_id)
     );
     """,
 ]

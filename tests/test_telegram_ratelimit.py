@@ -6,7 +6,12 @@ from __future__ import annotations
 import asyncio
 
 from bot.querylog import QueryLog
-from bot.telegram.ratelimit import QuestionRateLimiter, SharedRateLimiter, Verdict
+from bot.telegram.ratelimit import (
+    QuestionRateLimiter,
+    SharedRateLimiter,
+    Verdict,
+    refusal_limiter,
+)
 
 
 class Clock:
@@ -87,3 +92,11 @@ async def test_the_shared_window_slides(database):
         assert [await limiter.verdict_for(1) for _ in range(3)][-1] is Verdict.REFUSE_AND_WARN
         clock.now += 60
         assert await limiter.verdict_for(1) is Verdict.ALLOW
+
+
+async def test_refusals_are_limited_across_workers_apart_from_questions(postgres_url: str):
+    async with QueryLog(postgres_url) as first, QueryLog(postgres_url) as second:
+        workers = [refusal_limiter(first), refusal_limiter(second)]
+        verdicts = [await workers[n % 2].verdict_for(5) for n in range(4)]
+        assert verdicts == [Verdict.ALLOW] * 3 + [Verdict.REFUSE_AND_WARN]  # three in all
+        assert await SharedRateLimiter(first).verdict_for(5) is Verdict.ALLOW  # its questions

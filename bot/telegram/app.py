@@ -27,7 +27,7 @@ from bot.querylog import QueryLog
 from bot.store import DatabaseError
 from bot.telegram import admin, buttons, errors, groups, inline, private
 from bot.telegram.delivery import DeliveringApplication, Outbox, RecordingQueue
-from bot.telegram.ratelimit import QuestionRateLimiter, SharedRateLimiter
+from bot.telegram.ratelimit import QuestionRateLimiter, SharedRateLimiter, refusal_limiter
 from bot.telegram.redact import configure_logging
 from bot.telegram.retry import (
     Backoff,
@@ -118,6 +118,7 @@ def build_application(config: Config, answerer: Answerer) -> Application:
         querylog=querylog,
         limiter=limiter,
         connect_backoff=backoff,
+        refusals=refusal_limiter(querylog if config.database_url else None),
     )
     for surface in SURFACES:
         surface.register(application)

@@ -96,12 +96,14 @@ class QuestionRateLimiter:
 # The user's row, locked until the transaction ends (the no-op update takes the lock when the
 # row exists; the insert, when it does not), so workers checking one user take turns.
 LOCK_USER = """
-    INSERT INTO rate_limits (user_id, asked, warned, updated) VALUES (?, '', 0, ?)
-    ON CONFLICT (user_id) DO UPDATE SET warned = rate_limits.warned
+    INSERT INTO rate_limits (kind, user_id, asked, warned, updated) VALUES (?, ?, '', 0, ?)
+    ON CONFLICT (kind, user_id) DO UPDATE SET warned = rate_limits.warned
     RETURNING asked, warned
 """
-SAVE_USER = "UPDATE rate_limits SET asked = ?, warned = ?, updated = ? WHERE user_id = ?"
-FORGET_IDLE = "DELETE FROM rate_limits WHERE updated < ?"
+SAVE_USER = """
+    UPDATE rate_limits SET asked = ?, warned = ?, updated = ? WHERE kind = ? AND user_id = ?
+"""
+FORGET_IDLE = "DELETE FROM rate_limits WHERE kind = ? AND updated < ?"
 
 
 class SharedRateLimiter:
@@ -119,9 +121,11 @@ class SharedRateLimiter:
         limit: int = DEFAULT_QUESTIONS_PER_MINUTE,
         window: float = 60.0,
         clock: Callable[[], float] = time.time,
+        kind: str = "questions",
     ) -> None:
         self.limit = limit
         self.window = window
+        self.kind = kind  # what is counted: each kind has its own rows
         self._querylog = querylog
         self._clock = clock
         self._local = QuestionRateLimiter(limit, window, clock)
@@ -147,18 +151,23 @@ class SharedRateLimiter:
     async def _check(self, user_id: int, now: float) -> Verdict:
         store = self._querylog.store
         async with store.transaction() as tx:
-            [(asked, warned)] = await tx.query(LOCK_USER, (user_id, now))
+            [(asked, warned)] = await tx.query(LOCK_USER, (self.kind, user_id, now))
             times = [float(moment) for moment in asked.split()]
             verdict, times, warned = judge(times, bool(warned), now, self.limit, self.window)
             kept = " ".join(f"{moment:.3f}" for moment in times)
-            await tx.query(SAVE_USER, (kept, int(warned), now, user_id))
+            await tx.query(SAVE_USER, (kept, int(warned), now, self.kind, user_id))
         self._checks += 1
         if self._checks % SHARED_CLEANUP_EVERY == 0:
-            await store.query(FORGET_IDLE, (now - self.window,))
+            await store.query(FORGET_IDLE, (self.kind, now - self.window))
         return verdict
 
 
-def refusal_limiter() -> QuestionRateLimiter:
+def refusal_limiter(querylog: QueryLog | None = None) -> QuestionRateLimiter | SharedRateLimiter:
     """The same sliding window, for refusals of admin commands: a person who tries /stats
-    learns it is for admins; one who sends it 30 times gets the answer three times."""
-    return QuestionRateLimiter(limit=REFUSALS_PER_WINDOW, window=REFUSAL_WINDOW_S)
+    learns it is for admins; one who sends it 30 times gets the answer three times. Given a
+    query log (several workers on PostgreSQL), counted in its database for all of them."""
+    if querylog is None:
+        return QuestionRateLimiter(limit=REFUSALS_PER_WINDOW, window=REFUSAL_WINDOW_S)
+    return SharedRateLimiter(
+        querylog, limit=REFUSALS_PER_WINDOW, window=REFUSAL_WINDOW_S, kind="refusals"
+    )

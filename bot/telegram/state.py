@@ -25,7 +25,7 @@ class BotState:
     limiter: QuestionRateLimiter | SharedRateLimiter  # shared when workers share PostgreSQL
     connect_backoff: Backoff  # how long to wait between attempts to reach Telegram at start
     # admin commands refused to non-admins: a few replies (and log rows) per user, then silence
-    refusals: QuestionRateLimiter = field(default_factory=refusal_limiter)
+    refusals: QuestionRateLimiter | SharedRateLimiter = field(default_factory=refusal_limiter)
     # callback key -> example question, for the /start buttons (a question rarely fits in
     # the 64 bytes of callback data, so the button carries a short key instead)
     example_questions: dict[str, str] = field(default_factory=dict)
