@@ -137,7 +137,7 @@ class SharedRateLimiter:
         try:
             verdict = await asyncio.wait_for(self._check(user_id, now), SHARED_CHECK_SECONDS)
         except Exception as error:
-            if not isinstance(error, TimeoutError) and not self._querylog.store.is_outage(error):
+            if not isinstance(error, TimeoutError) and not self._querylog.is_outage(error):
                 raise
             if not self._alone:
                 self._alone = True
