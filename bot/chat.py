@@ -20,6 +20,7 @@ from bot.answer import Answerer, KnowledgeError, load_answerer
 from bot.config import load_config
 from bot.querylog import QueryLog, query_record
 from bot.short_answer import add_short_answers
+from bot.store import DatabaseError
 
 EXIT_WORDS = {"exit", "quit", "退出"}
 HELP_WORDS = {"help", "/help", "帮助"}
@@ -31,7 +32,7 @@ def main(argv: list[str]) -> int:
     argparse.ArgumentParser(
         prog="python -m bot chat",
         description="Chat with the bot in this terminal. Reads BOT_KNOWLEDGE_DIR and "
-        "BOT_DB_PATH from the environment.",
+        "DATABASE_URL or BOT_DB_PATH from the environment.",
     ).parse_args(argv)
     config = load_config()
     if config is None:
@@ -49,21 +50,24 @@ def main(argv: list[str]) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     try:
-        asyncio.run(chat(answerer, config.db_path, sys.stdin, sys.stdout))
+        asyncio.run(chat(answerer, config.database, sys.stdin, sys.stdout))
+    except DatabaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:  # Ctrl-C: the query log was flushed on the way out
         print(file=sys.stdout)
         return 130
     return 0
 
 
-async def chat(answerer: Answerer, db_path: Path, stdin: TextIO, stdout: TextIO) -> None:
+async def chat(answerer: Answerer, database: Path | str, stdin: TextIO, stdout: TextIO) -> None:
     """The read-answer-print loop; the prompt is shown only to a person at a terminal."""
     interactive = stdin.isatty()
     lines: asyncio.Queue[str] = asyncio.Queue()
     reader = threading.Thread(
         target=feed_lines, args=(stdin, asyncio.get_running_loop(), lines), daemon=True
     )
-    async with QueryLog(db_path) as querylog:
+    async with QueryLog(database) as querylog:
         print(GREETING, file=stdout, flush=True)
         reader.start()
         while True:

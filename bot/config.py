@@ -6,9 +6,12 @@ The names are fixed by the deployment contract; nothing else is read from the en
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.store import check_postgres_url, is_postgres_url
 
 DEFAULT_DB_PATH = Path("data/queries.db")
 DEFAULT_KNOWLEDGE_DIR = Path("knowledge")
@@ -36,6 +39,8 @@ class Config:
     knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
     webhook_url: str | None = None
     port: int = DEFAULT_PORT
+    database_url: str | None = None  # PostgreSQL; when unset, the SQLite file at db_path
+    webhook_secret: str | None = None  # shared by several workers; else made fresh per start
     shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S
     pending_max_age_s: float = DEFAULT_PENDING_MAX_AGE_S
     pending_retry_s: float = DEFAULT_PENDING_RETRY_S
@@ -55,6 +60,8 @@ class Config:
             knowledge_dir=Path(env.get("BOT_KNOWLEDGE_DIR", "").strip() or DEFAULT_KNOWLEDGE_DIR),
             webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
             port=parse_port(env.get("PORT", "")),
+            database_url=parse_database_url(env.get("DATABASE_URL", "")),
+            webhook_secret=parse_webhook_secret(env.get("BOT_WEBHOOK_SECRET", "")),
             shutdown_grace_s=parse_seconds(env, "BOT_SHUTDOWN_GRACE_S", DEFAULT_SHUTDOWN_GRACE_S),
             pending_max_age_s=parse_seconds(
                 env, "BOT_PENDING_MAX_AGE_S", DEFAULT_PENDING_MAX_AGE_S
@@ -65,6 +72,11 @@ class Config:
             log_level=parse_log_level(env.get("BOT_LOG_LEVEL", "")),
             seeds_dir=Path(env.get("BOT_SEEDS_DIR", "").strip() or DEFAULT_SEEDS_DIR),
         )
+
+    @property
+    def database(self) -> Path | str:
+        """Where the query log lives: DATABASE_URL if set (never a silent SQLite fallback)."""
+        return self.database_url or self.db_path
 
 
 def load_config() -> Config | None:
@@ -95,6 +107,33 @@ def parse_port(raw: str) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise ConfigError(f"PORT: {raw!r} is not a TCP port number")
     return int(raw)
+
+
+def parse_database_url(raw: str) -> str | None:
+    """A postgresql:// (or postgres://) URL, checked; the error never shows the password."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not is_postgres_url(raw):
+        scheme = raw.split("://", 1)[0] if "://" in raw else ""
+        got = f"{scheme}://…" if scheme.isalnum() else "something else"  # never the password
+        raise ConfigError(
+            f"DATABASE_URL: expected postgresql://user:password@host:port/database, "
+            f"got {got} (unset it to use the SQLite file at BOT_DB_PATH)"
+        )
+    try:
+        check_postgres_url(raw)
+    except ValueError as error:
+        raise ConfigError(f"DATABASE_URL: {error}") from None
+    return raw
+
+
+def parse_webhook_secret(raw: str) -> str | None:
+    """Telegram allows 1-256 characters of A-Z, a-z, 0-9, _ and -."""
+    raw = raw.strip()
+    if raw and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", raw):
+        raise ConfigError("BOT_WEBHOOK_SECRET: use 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    return raw or None
 
 
 def parse_seconds(env: dict[str, str], name: str, default: float) -> float:

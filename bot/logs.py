@@ -1,4 +1,8 @@
-"""`python -m bot logs stats | unanswered [--limit N] | export --csv FILE`: review the query log.
+"""`python -m bot logs stats | unanswered [--limit N] | export --csv FILE`: review the query log;
+`python -m bot logs migrate --from URL --to URL`: copy it to another database (bot.logcopy).
+
+The log is DATABASE_URL's PostgreSQL if set, else the SQLite file at BOT_DB_PATH; `--db`
+names another (a path, sqlite:///path or postgresql://…).
 
 The formatting functions here (`format_stats`, `format_unanswered`) are also what the
 Telegram admin commands reply with: plain text, no markup, aligned for a monospace font
@@ -17,14 +21,15 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.config import Config, ConfigError
+from bot.logcopy import Copied, copy_log
 from bot.querylog import (
     LOW_SCORE,
     QueryLog,
-    SchemaTooNew,
     Stats,
     UnansweredGroup,
     similarity_key,
 )
+from bot.store import DatabaseError, hide_password, location_of, open_store
 
 MAX_TEXT_WIDTH = 40  # columns; longer questions are cut with "…" to keep tables on screen
 
@@ -94,6 +99,7 @@ def format_stats(stats: Stats) -> str:
         f"Answered: {stats.answered}/{stats.week} ({stats.answer_rate:.0%})",
         f"Feedback: 👍 {stats.thumbs_up}  👎 {stats.thumbs_down}",
         f"Admin commands refused: {stats.refused}",
+        f"Log rows dropped, database unreachable: {stats.dropped} (this worker, since start)",
         f"Replies pending (received, not sent yet): {stats.pending}",
     ]
     if stats.top_questions:
@@ -141,9 +147,9 @@ def parser() -> argparse.ArgumentParser:
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument(
         "--db",
-        type=Path,
         default=argparse.SUPPRESS,
-        help="the query log (default: $BOT_DB_PATH, else data/queries.db)",
+        help="the query log: a SQLite file or a postgresql:// URL "
+        "(default: $DATABASE_URL, else $BOT_DB_PATH, else data/queries.db)",
     )
     p = argparse.ArgumentParser(
         prog="python -m bot logs", description="Review the query log.", parents=[db]
@@ -154,6 +160,9 @@ def parser() -> argparse.ArgumentParser:
     un.add_argument("--limit", type=int, default=20, help="at most this many groups (20)")
     ex = sub.add_parser("export", parents=[db], help="every query as CSV")
     ex.add_argument("--csv", required=True, metavar="FILE", help="output file, or - for stdout")
+    mi = sub.add_parser("migrate", help="copy the log into another database; safe to repeat")
+    mi.add_argument("--from", dest="source", required=True, metavar="URL", help="sqlite:///path")
+    mi.add_argument("--to", dest="target", required=True, metavar="URL", help="postgresql://…")
     return p
 
 
@@ -161,27 +170,29 @@ def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     if args.command == "unanswered" and args.limit < 1:
         parser().error("--limit must be at least 1")
+    if args.command == "migrate":
+        return migrate(args.source, args.target)
     try:
-        path = getattr(args, "db", None) or Config.from_env().db_path
-    except ConfigError as error:
+        database = location_of(args.db) if hasattr(args, "db") else Config.from_env().database
+    except (ConfigError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    if not path.is_file():
+    if isinstance(database, Path) and not database.is_file():
         # a read command must not leave an empty database behind
-        print(f"error: no query log at {path} (set BOT_DB_PATH or pass --db)", file=sys.stderr)
+        print(f"error: no query log at {database} (set BOT_DB_PATH or pass --db)", file=sys.stderr)
         return 1
     try:
-        return asyncio.run(run(args, path))
-    except (SchemaTooNew, OSError) as error:
+        return asyncio.run(run(args, database))
+    except (DatabaseError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except sqlite3.Error as error:  # not a database, corrupt, locked …
-        print(f"error: {path}: {error}", file=sys.stderr)
+        print(f"error: {database}: {error}", file=sys.stderr)
         return 1
 
 
-async def run(args: argparse.Namespace, path: Path) -> int:
-    async with QueryLog(path) as qlog:
+async def run(args: argparse.Namespace, database: Path | str) -> int:
+    async with QueryLog(database) as qlog:
         if args.command == "stats":
             print(format_stats(await qlog.stats(datetime.now().astimezone())))
         elif args.command == "unanswered":
@@ -192,3 +203,45 @@ async def run(args: argparse.Namespace, path: Path) -> int:
             count = await qlog.export_csv(Path(args.csv))
             print(f"{count} queries written to {args.csv}", file=sys.stderr)
     return 0
+
+
+def migrate(source_text: str, target_text: str) -> int:
+    """`logs migrate`: one line saying what was copied, or one line saying why not."""
+    try:
+        source, target = location_of(source_text), location_of(target_text)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if isinstance(source, Path) and not source.is_file():
+        print(f"error: no query log at {source}", file=sys.stderr)
+        return 1
+    if source == target:
+        print("error: --from and --to are the same database", file=sys.stderr)
+        return 1
+    try:
+        copied = asyncio.run(_copy(source, target))
+    except (DatabaseError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as error:
+        print(f"error: {source}: {error}", file=sys.stderr)
+        return 1
+    shown = hide_password(target) if isinstance(target, str) else str(target)
+    print(
+        f"copied {copied.queries} queries, {copied.events} events and {copied.outbox} outbox "
+        f"rows to {shown} ({copied.queries_there} queries, {copied.events_there} events and "
+        f"{copied.outbox_there} outbox rows were there already)"
+    )
+    return 0
+
+
+async def _copy(source: Path | str, target: Path | str) -> Copied:
+    source_store = await open_store(source)
+    try:
+        target_store = await open_store(target)
+        try:
+            return await copy_log(source_store, target_store)
+        finally:
+            await target_store.close()
+    finally:
+        await source_store.close()

@@ -1,34 +1,44 @@
-"""The query log: every question the bot answers, on every surface, in one SQLite file.
+"""The query log: every question the bot answers, on every surface, in one database.
 
 Admins use it to see what people ask and what the bot could not answer (`python -m bot logs`,
-the Telegram admin commands). Two rules shape the code:
+the Telegram admin commands). The database is a SQLite file by default, or PostgreSQL when
+DATABASE_URL is set (`bot.store`); this module's SQL is the same for both. Rules that shape
+the code:
 
 * Logging never delays an answer. `record`, `set_feedback` and `record_event` only put the
   row on an in-memory queue; one background task drains the queue and writes whatever is
-  waiting as one batch (`executemany`, one commit). It commits as soon as the queue is empty,
-  rather than waiting for a batch to fill, so a crash loses at most the batch being written.
-* No row is lost. The queue is unbounded, and `close()` (called on shutdown, SIGTERM too)
-  writes everything still queued before closing the connection.
+  waiting as one batch (`executemany`, one transaction). It commits as soon as the queue is
+  empty, rather than waiting for a batch to fill, so a crash loses at most the batch being
+  written.
+* A database outage costs no answer and, up to a bound, no row. While the database is
+  unreachable the writer keeps its batch and tries again with backoff; new rows wait in the
+  queue. Past `max_queued` waiting rows, new ones are dropped, counted (`dropped`, shown by
+  /stats) and reported in one log line, rather than growing memory without end.
+* `close()` (called on shutdown, SIGTERM too) writes everything still queued before closing;
+  if the database is down, it tries for CLOSE_RETRY_SECONDS, then counts the rest as dropped.
+* Several workers can share one PostgreSQL log: rows have ids made here, and an insert of an
+  id already written (a batch retried after its commit was lost) changes nothing.
 
 The queue is an `asyncio.Queue`, so the write methods must be called from the event loop's
 thread, as every handler of the bot is.
 
-The outbox (table `outbox`) is the one part that must not wait: it holds each question the bot
-received and whether its reply went out, so that a crash or a restart loses no question. Its
-methods (`record_received`, `claim`, `mark_replied`, `release`, `release_all`,
-`forget_finished`) return only once
-their change is committed. They still go through the writer's queue, so the one connection
-never interleaves two transactions. A reply is claimed by one worker (`owner`) for a lease;
-`claim` is written so that a PostgreSQL port can add `FOR UPDATE SKIP LOCKED`.
+The outbox (table `outbox`) holds each question the bot received and whether its reply went
+out, so that a crash or a restart loses no question. Its methods (`record_received`, `claim`,
+`mark_replied`, `release`, `release_all`, `forget_finished`) return only once their change is
+committed, and only after the rows queued before them are written (so a reply marked sent has
+its log row). A reply is claimed by one worker (`owner`) for a lease; in PostgreSQL the claim
+skips rows another worker is claiming at that moment (FOR UPDATE SKIP LOCKED), so several
+workers on one log never take the same reply.
 
-Layout: SQL constants, then result dataclasses, then `QueryLog`. The schema is versioned
-with `PRAGMA user_version`: `MIGRATIONS[i]` takes a database from version i to i + 1.
+Layout: SQL constants, then result dataclasses, then `QueryLog`. The schema is versioned:
+`MIGRATIONS[i]` takes a database from version i to i + 1, applied at open.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import itertools
 import logging
 import re
 import unicodedata
@@ -40,11 +50,13 @@ from pathlib import Path
 from typing import Any, TextIO
 from uuid import uuid4
 
-import aiosqlite
 from rapidfuzz import fuzz, process
 
 from bot.answer.policy import DEFAULT_POLICY
 from bot.answer.result import Answer
+from bot.store import Row, SchemaTooNew, Store, Transaction, open_store
+
+__all__ = ["SchemaTooNew"]  # raised by open(); defined with the stores
 
 log = logging.getLogger(__name__)
 
@@ -66,15 +78,20 @@ GROUP_SIMILARITY = 85.0
 UNANSWERED_DAYS = 30  # how far back `unanswered` looks
 UNANSWERED_SCAN = 5000  # at most this many of the newest matching rows are grouped
 MAX_BATCH = 1000  # the writer commits at least this often while the queue stays full
+MAX_QUEUED = 50_000  # rows waiting for an unreachable database before new ones are dropped
+RETRY_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0)  # seconds between tries while it is unreachable
+CLOSE_RETRY_SECONDS = 5.0  # on shutdown, how long to keep trying an unreachable database
 
+# The SQL both SQLite and PostgreSQL understand: BIGINT and DOUBLE PRECISION are INTEGER and
+# REAL to SQLite; times are TEXT in one ISO format, which sorts as time does in both.
 MIGRATIONS: list[str] = [
     # 0 -> 1: the queries themselves.
     """
     CREATE TABLE queries (
         id          TEXT PRIMARY KEY,   -- uuid4().hex[:16], made before the row is written
         time        TEXT NOT NULL,      -- UTC ISO-8601, as utc_now_iso() writes it
-        user_id     INTEGER,
-        chat_id     INTEGER,
+        user_id     BIGINT,
+        chat_id     BIGINT,
         chat_type   TEXT,
         surface     TEXT NOT NULL,      -- private | group | inline | chat | cli
         raw_text    TEXT NOT NULL,
@@ -83,7 +100,7 @@ MIGRATIONS: list[str] = [
         fact_id     TEXT,
         answer      TEXT,
         entity      TEXT,
-        score       REAL NOT NULL,      -- 0-100
+        score       DOUBLE PRECISION NOT NULL,  -- 0-100
         latency_ms  INTEGER NOT NULL,
         feedback    INTEGER             -- +1 | -1 | NULL
     );
@@ -93,8 +110,8 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE events (
         time     TEXT NOT NULL,
-        user_id  INTEGER,
-        chat_id  INTEGER,
+        user_id  BIGINT,
+        chat_id  BIGINT,
         kind     TEXT NOT NULL,
         detail   TEXT NOT NULL DEFAULT ''
     );
@@ -103,10 +120,10 @@ MIGRATIONS: list[str] = [
     # 2 -> 3: the outbox: every question received, until its reply is sent (see the docstring).
     """
     CREATE TABLE outbox (
-        update_id    INTEGER PRIMARY KEY,  -- Telegram's: a redelivered update is recognised
+        update_id    BIGINT PRIMARY KEY,   -- Telegram's: a redelivered update is recognised
         received     TEXT NOT NULL,        -- UTC ISO-8601, when the bot first got it
-        chat_id      INTEGER,
-        user_id      INTEGER,
+        chat_id      BIGINT,
+        user_id      BIGINT,
         payload      TEXT NOT NULL,        -- the update as Telegram sent it (JSON)
         status       TEXT NOT NULL DEFAULT 'pending',  -- pending | replied | stale | failed
         owner        TEXT,                 -- the worker answering it; NULL: free to claim
@@ -116,6 +133,17 @@ MIGRATIONS: list[str] = [
         finished     TEXT                  -- when the reply (or the apology) was sent
     );
     CREATE INDEX outbox_pending ON outbox (status, update_id);
+    """,
+    # 3 -> 4: the per-user limits that several workers share (SharedRateLimiter).
+    """
+    CREATE TABLE rate_limits (
+        kind     TEXT NOT NULL,      -- what is limited: questions | refusals
+        user_id  BIGINT NOT NULL,
+        asked    TEXT NOT NULL,      -- Unix times of the questions in the window, space-separated
+        warned   INTEGER NOT NULL,   -- 1 once told to slow down, until a question is allowed
+        updated  DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (kind, user_id)
+    );
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -137,9 +165,10 @@ QUERY_COLUMNS = (
     "latency_ms",
     "feedback",
 )
+# An id already written is skipped: a batch is retried when its commit may have been lost.
 INSERT_QUERY = (
     f"INSERT INTO queries ({', '.join(QUERY_COLUMNS[:-1])}) "
-    f"VALUES ({', '.join('?' * (len(QUERY_COLUMNS) - 1))})"
+    f"VALUES ({', '.join('?' * (len(QUERY_COLUMNS) - 1))}) ON CONFLICT (id) DO NOTHING"
 )
 SET_FEEDBACK = "UPDATE queries SET feedback = ? WHERE id = ?"
 INSERT_EVENT = "INSERT INTO events (time, user_id, chat_id, kind, detail) VALUES (?, ?, ?, ?, ?)"
@@ -148,7 +177,7 @@ INSERT_EVENT = "INSERT INTO events (time, user_id, chat_id, kind, detail) VALUES
 COUNT_SINCE = "SELECT count(*) FROM queries WHERE time >= ? AND time <= ?"
 WEEK_TOTALS = """
     SELECT count(*), coalesce(sum(found), 0),
-           coalesce(sum(feedback = 1), 0), coalesce(sum(feedback = -1), 0)
+           count(*) FILTER (WHERE feedback = 1), count(*) FILTER (WHERE feedback = -1)
     FROM queries WHERE time >= ? AND time <= ?
 """
 TOP_QUESTIONS = """
@@ -172,29 +201,35 @@ INSERT_RECEIVED = """
     ON CONFLICT (update_id) DO NOTHING
     RETURNING update_id
 """
-# PostgreSQL: add FOR UPDATE SKIP LOCKED to the inner SELECT, and each row has one claimer.
+# {lock_rows}: FOR UPDATE SKIP LOCKED in PostgreSQL, so that each row has one claimer (in
+# SQLite, writers take turns anyway). The changes below return the rows they changed.
 CLAIM_PENDING = """
     UPDATE outbox SET owner = ?, lease_until = ?, attempts = attempts + 1
     WHERE update_id IN (
         SELECT update_id FROM outbox
         WHERE status = 'pending' AND (owner IS NULL OR lease_until < ?)
-        ORDER BY update_id LIMIT ?
+        ORDER BY update_id LIMIT ? {lock_rows}
     )
     RETURNING update_id, received, chat_id, user_id, payload, attempts
 """
 MARK_FINISHED = """
     UPDATE outbox SET status = ?, finished = ?, owner = NULL, lease_until = NULL
     WHERE update_id = ? AND owner = ? AND status = 'pending'
+    RETURNING update_id
 """
 RELEASE_ONE = """
     UPDATE outbox SET owner = NULL, lease_until = NULL, last_error = ?
     WHERE update_id = ? AND owner = ? AND status = 'pending'
+    RETURNING update_id
 """
 RELEASE_ALL = """
     UPDATE outbox SET owner = NULL, lease_until = NULL
     WHERE owner = ? AND status = 'pending'
+    RETURNING update_id
 """
-FORGET_FINISHED = "DELETE FROM outbox WHERE status != 'pending' AND received < ?"
+FORGET_FINISHED = (
+    "DELETE FROM outbox WHERE status != 'pending' AND received < ? RETURNING update_id"
+)
 FINISHED_STATUSES = ("replied", "stale", "failed")
 PENDING_OWNERS = "SELECT DISTINCT owner FROM outbox WHERE status = 'pending' AND owner IS NOT NULL"
 COUNT_PENDING = "SELECT count(*) FROM outbox WHERE status = 'pending'"
@@ -203,9 +238,10 @@ UNANSWERED_ROWS = """
     WHERE time >= ? AND time <= ? AND normalised != '' AND (found = 0 OR score < ?)
     ORDER BY time DESC LIMIT ?
 """
+# In time order, a page at a time after the last (time, id) seen.
 EXPORT_PAGE = f"""
-    SELECT rowid, {", ".join(QUERY_COLUMNS)} FROM queries
-    WHERE rowid > ? ORDER BY rowid LIMIT 1000
+    SELECT {", ".join(QUERY_COLUMNS)} FROM queries
+    WHERE (time, id) > (?, ?) ORDER BY time, id LIMIT 1000
 """
 
 
@@ -347,6 +383,9 @@ class Stats:
     refused: int  # admin commands refused to non-admins
     top_questions: list[tuple[str, int]]
     top_entities: list[tuple[str, int]]
+    # log rows this process dropped since it started, its queue full while the database was
+    # unreachable (MAX_QUEUED); kept in memory, as the database was where they could not go
+    dropped: int = 0
     pending: int = 0  # questions received whose reply is not sent yet (the outbox)
 
     @property
@@ -439,44 +478,64 @@ def _csv_cell(column: str, value: Any) -> Any:
     return value
 
 
-class SchemaTooNew(RuntimeError):
-    """The file was written by a newer version of the bot; refuse rather than guess."""
-
-
 class QueryLog:
-    """The log file plus its writer task. Use `async with QueryLog(path) as qlog:`."""
+    """The log's database plus its writer task. Use `async with QueryLog(location) as qlog:`.
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._db: aiosqlite.Connection | None = None
+    `location` is a SQLite file (a Path) or a postgresql:// URL (a str): `Config.database`.
+    """
+
+    def __init__(self, location: Path | str, max_queued: int = MAX_QUEUED) -> None:
+        self.location = location
+        self.max_queued = max_queued
+        self.dropped = 0  # rows not logged because the queue was full (see Stats.dropped)
+        self._store: Store | None = None
         self._queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
+        self._outage: str | None = None  # why the database is unreachable, while it is
+        self._down = asyncio.Event()  # set while it is, so that no reader waits for it
+        self._overflowing = False  # the queue is full and the one log line about it written
+        self._give_up_at: float | None = None  # set by close(): when to stop retrying
+
+    @property
+    def is_open(self) -> bool:
+        return self._store is not None and not self._closed
+
+    def is_outage(self, error: BaseException) -> bool:
+        """Whether `error` means the database is unreachable for now (see Store.is_outage)."""
+        return self._store is not None and self._store.is_outage(error)
+
+    @property
+    def store(self) -> Store:
+        """The open database, for the few features that keep tables of their own."""
+        if self._store is None or self._closed:
+            raise RuntimeError("the query log is not open")
+        return self._store
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def open(self) -> None:
-        """Connect (creating the folder and file), migrate, and start the writer."""
-        if self._db is not None or self._closed:
+        """Connect (creating a SQLite file and its folder), migrate, and start the writer.
+
+        Raises bot.store.DatabaseError, with a one-line reason, if the database is unusable.
+        """
+        if self._store is not None or self._closed:
             raise RuntimeError("QueryLog.open() is called once per QueryLog")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(self.path)
+        store = await open_store(self.location)
         try:
-            mode = await self._scalar(db, "PRAGMA journal_mode=WAL")
-            if str(mode).lower() != "wal":
-                log.warning("query log %s: journal mode is %s, not WAL", self.path, mode)
-            await migrate(db)
+            await store.migrate(MIGRATIONS)
         except BaseException:
-            await db.close()
+            await store.close()
             raise
-        self._db = db
+        self._store = store
         self._writer = asyncio.create_task(self._write_forever(), name="querylog-writer")
 
     async def close(self) -> None:
-        """Write everything still queued, stop the writer, close the file. Safe to repeat."""
+        """Write everything still queued, stop the writer, close the database. Safe to repeat."""
         if self._closed:
             return
         self._closed = True
+        self._give_up_at = asyncio.get_running_loop().time() + CLOSE_RETRY_SECONDS
         if self._writer is not None and not self._writer.done():
             self._queue.put_nowait(("stop",))
             await self._writer
@@ -484,10 +543,10 @@ class QueryLog:
         leftover = []
         while not self._queue.empty():
             leftover.append(self._queue.get_nowait())
-        if self._db is not None:
+        if self._store is not None:
             if leftover:
-                await self._process(leftover)
-            await self._db.close()
+                await self._write(leftover)
+            await self._store.close()
         _release_flushes(leftover)
 
     async def __aenter__(self) -> QueryLog:
@@ -533,6 +592,17 @@ class QueryLog:
     def _enqueue(self, item: tuple[Any, ...]) -> None:
         if self._writer is None or self._closed:
             raise RuntimeError("the query log is not open")
+        if self._queue.qsize() >= self.max_queued:
+            self.dropped += 1
+            if not self._overflowing:
+                self._overflowing = True
+                log.error(
+                    "query log: %d rows are waiting for the database (%s); new rows are "
+                    "dropped until it is back, and counted in /stats",
+                    self._queue.qsize(),
+                    self._outage or "it is writing too slowly",
+                )
+            return
         self._queue.put_nowait(item)
 
     # -- the writer ------------------------------------------------------------------------
@@ -542,79 +612,81 @@ class QueryLog:
             batch = [await self._queue.get()]
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            await self._process(batch)
+            await self._write(batch)
+            _release_flushes(batch)
             if any(item[0] == "stop" for item in batch):
                 return
 
-    async def _process(self, batch: list[tuple[Any, ...]]) -> None:
-        """Write the batch in queue order: plain rows in one transaction, each "run" item (an
-        outbox change whose caller waits) in its own, between them."""
-        rows: list[tuple[Any, ...]] = []
-        for item in batch:
-            if item[0] != "run":
-                rows.append(item)
-                continue
-            await self._write(rows)
-            _release_flushes(rows)
-            rows = []
-            await self._run(*item[1:])
-        await self._write(rows)
-        _release_flushes(rows)
-
-    async def _run(
-        self, step: Callable[[aiosqlite.Connection], Awaitable[Any]], done: asyncio.Future[Any]
-    ) -> None:
-        assert self._db is not None
-        try:
-            result = await step(self._db)
-            await self._db.commit()
-        except Exception as error:
-            await self._rollback()
-            if not done.done():
-                done.set_exception(error)
-        else:
-            if not done.done():
-                done.set_result(result)
-
-    async def _committed(self, step: Callable[[aiosqlite.Connection], Awaitable[Any]]) -> Any:
-        """Run `step` on the connection in the writer's turn; return its result once committed."""
-        if self._writer is None or self._closed or self._writer.done():
-            raise RuntimeError("the query log is not open")
-        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(("run", step, done))
-        return await done
-
     async def _write(self, batch: list[tuple[Any, ...]]) -> None:
-        """One transaction per batch; on failure, retry item by item so one bad row (say, a
-        reused id) costs only itself, and the writer itself never dies."""
-        assert self._db is not None
-        if not any(item[0] in _SQL_FOR for item in batch):
+        """One transaction per batch; if a statement fails, retry item by item so one bad row
+        costs only itself, and the writer itself never dies."""
+        runs = _runs(batch)
+        if not runs or await self._write_through_outages(runs):
             return
-        try:
-            for sql, params in _runs(batch):
-                await self._db.executemany(sql, params)
-            await self._db.commit()
-            return
-        except Exception:
-            log.exception("query log: batch write failed; retrying row by row")
-            await self._rollback()
-        for sql, params in _runs(batch):
+        for sql, params in runs:
             for one in params:
-                try:
-                    await self._db.execute(sql, one)
-                    await self._db.commit()
-                except Exception:
-                    log.exception("query log: dropped %s %r", sql.split()[0], one)
-                    await self._rollback()
+                if not await self._write_through_outages([(sql, [one])]):
+                    log.error("query log: dropped %s %r", sql.split()[0], one)
 
-    async def _rollback(self) -> None:
-        assert self._db is not None
-        try:
-            await self._db.rollback()
-        except Exception:
-            log.exception("query log: rollback failed")
+    async def _write_through_outages(self, runs: list[tuple[str, list[Row]]]) -> bool:
+        """Write `runs` in one transaction, trying again while the database is unreachable.
+
+        False when a statement failed (the caller retries row by row). After close()'s
+        deadline an unreachable database is given up on: the rows count as dropped.
+        """
+        assert self._store is not None
+        for attempt in itertools.count():
+            try:
+                async with self._store.transaction() as tx:
+                    for sql, params in runs:
+                        await tx.executemany(sql, params)
+            except Exception as error:
+                if not self._store.is_outage(error):
+                    log.warning("query log: write failed (%s: %s)", type(error).__name__, error)
+                    return False
+                if self._past_close_deadline():
+                    lost = sum(len(params) for _, params in runs)
+                    self.dropped += lost
+                    log.error("query log: database unreachable at shutdown, %d rows lost", lost)
+                    return True
+                self._note_outage(error)
+                await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+            else:
+                self._note_recovery()
+                return True
+        raise AssertionError("unreachable")
+
+    def _past_close_deadline(self) -> bool:
+        loop_time = asyncio.get_running_loop().time()
+        return self._give_up_at is not None and loop_time >= self._give_up_at
+
+    def _note_outage(self, error: Exception) -> None:
+        if self._outage is None:
+            self._outage = f"{type(error).__name__}: {error}".strip()
+            self._down.set()
+            log.warning(
+                "query log: database unreachable (%s); %d rows wait in memory, retrying",
+                self._outage,
+                self._queue.qsize(),
+            )
+
+    def _note_recovery(self) -> None:
+        if self._outage is not None:
+            log.warning(
+                "query log: database reachable again; %d rows dropped since start", self.dropped
+            )
+            self._outage = None
+            self._down.clear()
+            self._overflowing = False
 
     # -- the outbox: each returns once its change is committed --------------------------------
+
+    async def _committed(self, step: Callable[[Transaction], Awaitable[Any]]) -> Any:
+        """Run `step` in a transaction of its own, after the rows queued before it are written
+        (so that a reply marked sent has its log row); its result, once committed."""
+        store = await self._reader()
+        async with store.transaction() as tx:
+            return await step(tx)
 
     async def record_received(
         self, updates: list[ReceivedUpdate], owner: str, lease_s: float
@@ -622,13 +694,13 @@ class QueryLog:
         """Store updates just received, claimed by `owner` for `lease_s` seconds. Returns the
         ids that were new; an id already stored (Telegram sent it again) is left as it was."""
 
-        async def insert(db: aiosqlite.Connection) -> set[int]:
+        async def insert(tx: Transaction) -> set[int]:
             lease = lease_end(lease_s)
             new: set[int] = set()
             for u in updates:
                 params = (u.update_id, _canonical_time(u.received), u.chat_id, u.user_id)
-                async with db.execute(INSERT_RECEIVED, (*params, u.payload, owner, lease)) as c:
-                    new.update(row[0] for row in await c.fetchall())
+                rows = await tx.query(INSERT_RECEIVED, (*params, u.payload, owner, lease))
+                new.update(row[0] for row in rows)
             return new
 
         return await self._committed(insert) if updates else set()
@@ -637,13 +709,13 @@ class QueryLog:
         self, owner: str, lease_s: float, limit: int = 100, now: datetime | None = None
     ) -> list[PendingReply]:
         """Take up to `limit` pending replies that nobody holds (or whose lease ran out), oldest
-        first, for `owner` and `lease_s` seconds. Each row goes to exactly one claimer."""
+        first, for `owner` and `lease_s` seconds. Each row goes to exactly one claimer, even
+        with several workers claiming at once (the store's `lock_rows`)."""
         now = now or datetime.now(UTC)
+        sql = CLAIM_PENDING.format(lock_rows=self.store.lock_rows)
 
-        async def take(db: aiosqlite.Connection) -> list[PendingReply]:
-            params = (owner, lease_end(lease_s, now), iso(now), limit)
-            async with db.execute(CLAIM_PENDING, params) as cursor:
-                rows = await cursor.fetchall()
+        async def take(tx: Transaction) -> list[PendingReply]:
+            rows = await tx.query(sql, (owner, lease_end(lease_s, now), iso(now), limit))
             return sorted((PendingReply(*row) for row in rows), key=lambda r: r.update_id)
 
         return await self._committed(take)
@@ -655,52 +727,51 @@ class QueryLog:
         if status not in FINISHED_STATUSES:
             raise ValueError(f"an outbox row ends as one of {FINISHED_STATUSES}, not {status!r}")
         params = (status, utc_now_iso(), update_id, owner)
-        return bool(await self._committed(lambda db: _changed(db, MARK_FINISHED, params)))
+        return bool(await self._changed(MARK_FINISHED, params))
 
     async def release(self, update_id: int, owner: str, error: str = "") -> bool:
         """Give a claimed reply back, still pending (its send failed, or the bot is stopping)."""
-        params = (error[:500] or None, update_id, owner)
-        return bool(await self._committed(lambda db: _changed(db, RELEASE_ONE, params)))
+        return bool(await self._changed(RELEASE_ONE, (error[:500] or None, update_id, owner)))
 
     async def release_all(self, owner: str) -> int:
         """Give back every reply `owner` still holds (on shutdown): the next start takes them."""
-        return await self._committed(lambda db: _changed(db, RELEASE_ALL, (owner,)))
+        return await self._changed(RELEASE_ALL, (owner,))
 
     async def pending_owners(self) -> list[str]:
         """The workers holding pending replies now (to find those of a process that died)."""
-        async with (await self._reader()).execute(PENDING_OWNERS) as cursor:
-            return sorted(owner for (owner,) in await cursor.fetchall())
+        return sorted(owner for (owner,) in await (await self._reader()).query(PENDING_OWNERS))
 
     async def forget_finished(self, before: datetime) -> int:
         """Delete finished rows received before `before`: they are kept only so that an update
         Telegram sends again is recognised, and Telegram keeps updates for 24 hours."""
-        params = (iso(before),)
-        return await self._committed(lambda db: _changed(db, FORGET_FINISHED, params))
+        return await self._changed(FORGET_FINISHED, (iso(before),))
 
     async def pending_count(self) -> int:
         """Questions received whose reply has not been sent (counted in /stats)."""
-        return await self._scalar(await self._reader(), COUNT_PENDING)
+        [(pending,)] = await (await self._reader()).query(COUNT_PENDING)
+        return pending
+
+    async def _changed(self, sql: str, params: Row) -> int:
+        """How many rows the statement changed (each of these ends in RETURNING update_id)."""
+        return len(await self._committed(lambda tx: tx.query(sql, params)))
 
     # -- reads -----------------------------------------------------------------------------
 
     async def stats(self, now: datetime | None = None, top: int = 10) -> Stats:
         """Numbers for the admin: see `Stats` for the windows."""
-        db = await self._reader()
+        store = await self._reader()
         now = now or datetime.now(UTC)
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
         end = iso(now)
         week_start = iso(now - timedelta(days=7))
         day_start = iso(now.replace(hour=0, minute=0, second=0, microsecond=0))
-        today = await self._scalar(db, COUNT_SINCE, (day_start, end))
-        async with db.execute(WEEK_TOTALS, (week_start, end)) as cursor:
-            week, answered, up, down = await cursor.fetchone() or (0, 0, 0, 0)
-        async with db.execute(TOP_QUESTIONS, (week_start, end, top)) as cursor:
-            questions = [(text, n) for text, n in await cursor.fetchall()]
-        async with db.execute(TOP_ENTITIES, (week_start, end, top)) as cursor:
-            entities = [(text, n) for text, n in await cursor.fetchall()]
-        refused = await self._scalar(db, COUNT_EVENTS, (week_start, end, "refused"))
-        pending = await self._scalar(db, COUNT_PENDING)
+        [(today,)] = await store.query(COUNT_SINCE, (day_start, end))
+        [(week, answered, up, down)] = await store.query(WEEK_TOTALS, (week_start, end))
+        questions = await store.query(TOP_QUESTIONS, (week_start, end, top))
+        entities = await store.query(TOP_ENTITIES, (week_start, end, top))
+        [(refused,)] = await store.query(COUNT_EVENTS, (week_start, end, "refused"))
+        [(pending,)] = await store.query(COUNT_PENDING)
         return Stats(
             now=now,
             today=today,
@@ -709,9 +780,10 @@ class QueryLog:
             thumbs_up=up,
             thumbs_down=down,
             refused=refused,
-            top_questions=questions,
-            top_entities=entities,
+            top_questions=[(text, n) for text, n in questions],
+            top_entities=[(text, n) for text, n in entities],
             pending=pending,
+            dropped=self.dropped,
         )
 
     async def unanswered(
@@ -723,15 +795,14 @@ class QueryLog:
     ) -> list[UnansweredGroup]:
         """Missed and low-confidence questions of the last `days`, grouped by similar text
         (GROUP_SIMILARITY), most frequent first: what admins should add facts for next."""
-        db = await self._reader()
+        store = await self._reader()
         now = now or datetime.now(UTC)
         window = (iso(now - timedelta(days=days)), iso(now), low_score, UNANSWERED_SCAN)
-        async with db.execute(UNANSWERED_ROWS, window) as cursor:
-            rows = [tuple(r) for r in await cursor.fetchall()]
+        rows = await store.query(UNANSWERED_ROWS, window)
         return _group_similar(rows)[:limit]
 
     async def export_csv(self, out: TextIO | Path) -> int:
-        """Write every query as CSV with a header; returns the number of rows.
+        """Write every query as CSV with a header, oldest first; returns the number of rows.
 
         Given a path, the file is written as UTF-8 with a BOM ("utf-8-sig"): without it,
         Excel reads UTF-8 as the local code page and the Chinese is garbled; Python's csv
@@ -742,32 +813,33 @@ class QueryLog:
         if isinstance(out, Path):
             with out.open("w", encoding="utf-8-sig", newline="") as handle:
                 return await self.export_csv(handle)
-        db = await self._reader()
+        store = await self._reader()
         writer = csv.writer(out)
         writer.writerow(QUERY_COLUMNS)
-        count, last = 0, 0
-        while True:  # pages by rowid, so no statement stays open across the writer's commits
-            async with db.execute(EXPORT_PAGE, (last,)) as cursor:
-                page = await cursor.fetchall()
+        count, last = 0, ("", "")
+        while True:  # a page at a time, so no statement stays open across the writer's commits
+            page = await store.query(EXPORT_PAGE, last)
             if not page:
                 return count
-            for rowid, *values in page:
+            for values in page:
                 writer.writerow(_csv_cell(c, v) for c, v in zip(QUERY_COLUMNS, values, strict=True))
-                last = rowid
+            last = (page[-1][QUERY_COLUMNS.index("time")], page[-1][QUERY_COLUMNS.index("id")])
             count += len(page)
 
-    async def _reader(self) -> aiosqlite.Connection:
-        """The connection, after a flush, so what was just asked is counted."""
-        if self._db is None or self._closed:
-            raise RuntimeError("the query log is not open")
-        await self.flush()
-        return self._db
-
-    @staticmethod
-    async def _scalar(db: aiosqlite.Connection, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        async with db.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else None
+    async def _reader(self) -> Store:
+        """The store, once the rows queued so far are written, so that what was just asked is
+        counted; or at once while the database is unreachable, rather than waiting for it."""
+        store = self.store
+        if self._writer is None or self._writer.done() or self._down.is_set():
+            return store
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(("flush", done))
+        down = asyncio.ensure_future(self._down.wait())
+        try:
+            await asyncio.wait({done, down}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            down.cancel()
+        return store
 
 
 def _release_flushes(batch: list[tuple[Any, ...]]) -> None:
@@ -779,15 +851,10 @@ def _release_flushes(batch: list[tuple[Any, ...]]) -> None:
 _SQL_FOR = {"query": INSERT_QUERY, "feedback": SET_FEEDBACK, "event": INSERT_EVENT}
 
 
-async def _changed(db: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> int:
-    async with db.execute(sql, params) as cursor:
-        return cursor.rowcount
-
-
-def _runs(batch: list[tuple[Any, ...]]) -> list[tuple[str, list[tuple[Any, ...]]]]:
+def _runs(batch: list[tuple[Any, ...]]) -> list[tuple[str, list[Row]]]:
     """Consecutive writes of one kind as (sql, [params]), in queue order, so feedback is
     applied after the insert it refers to and the latest feedback wins."""
-    runs: list[tuple[str, list[tuple[Any, ...]]]] = []
+    runs: list[tuple[str, list[Row]]] = []
     for item in batch:
         sql = _SQL_FOR.get(item[0])
         if sql is None:
@@ -797,23 +864,3 @@ def _runs(batch: list[tuple[Any, ...]]) -> list[tuple[str, list[tuple[Any, ...]]
         else:
             runs.append((sql, [item[1]]))
     return runs
-
-
-async def migrate(db: aiosqlite.Connection) -> int:
-    """Bring the schema to SCHEMA_VERSION, one transaction per step; returns the version."""
-    async with db.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    version = row[0] if row else 0
-    if version > SCHEMA_VERSION:
-        raise SchemaTooNew(
-            f"query log schema version {version} is newer than this program's {SCHEMA_VERSION}"
-        )
-    for step in range(version, SCHEMA_VERSION):
-        try:
-            await db.executescript(
-                f"BEGIN;\n{MIGRATIONS[step]}\nPRAGMA user_version = {step + 1};\nCOMMIT;"
-            )
-        except BaseException:
-            await db.rollback()
-            raise
-    return SCHEMA_VERSION

@@ -51,12 +51,12 @@ def test_piped_questions_are_answered_logged_and_quit_stops(tmp_path: Path):
     ]
 
 
-def test_end_of_input_ends_the_chat(tmp_path: Path):
+def test_end_of_input_ends_the_chat(database: Path | str):
     stdin, stdout = io.StringIO(f"{ANSWERED}\n"), io.StringIO()
-    asyncio.run(chat.chat(shared_answerer(), tmp_path / "q.db", stdin, stdout))
+    asyncio.run(chat.chat(shared_answerer(), database, stdin, stdout))
     assert "来源" in stdout.getvalue()
     assert chat.PROMPT not in stdout.getvalue()  # no prompt when input is not a terminal
-    assert len(log_rows(tmp_path / "q.db")) == 1
+    assert len(log_rows(database)) == 1
 
 
 def test_missing_knowledge_dir_is_a_clear_error(tmp_path: Path):

@@ -1,4 +1,7 @@
-"""The query log: schema and migrations, the non-blocking writer, and the review queries."""
+"""The query log: schema and migrations, the non-blocking writer, and the review queries.
+
+Every test that takes `qlog` or `database` runs twice: on a SQLite file and on PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from databases import postgres_sql, select
 
 from bot.answer.result import Answer, Hit
 from bot.facts.model import Source
@@ -56,65 +60,91 @@ def rec(
     )
 
 
-def query(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    """Read with a separate plain connection, as another process would."""
-    with sqlite3.connect(path) as db:
-        return db.execute(sql, params).fetchall()
+def count(database: Path | str) -> int:
+    return select(database, "SELECT count(*) FROM queries")[0][0]
 
 
-def count(path: Path) -> int:
-    return query(path, "SELECT count(*) FROM queries")[0][0]
+def schema_version(database: Path | str) -> int:
+    if isinstance(database, str):
+        return select(database, "SELECT max(version) FROM schema_migrations")[0][0]
+    return select(database, "PRAGMA user_version")[0][0]
+
+
+def set_up_schema(database: Path | str, steps: list[str], version: int) -> None:
+    """A database as an older (or newer) bot left it: these steps run, marked `version`."""
+    if isinstance(database, str):
+        for step in steps:
+            postgres_sql(database, step)
+        postgres_sql(database, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)")
+        postgres_sql(database, f"INSERT INTO schema_migrations VALUES ({version})")
+        return
+    with sqlite3.connect(database) as db:
+        db.executescript("\n".join(steps) + f"\nPRAGMA user_version = {version};")
+    db.close()
 
 
 @pytest.fixture
-async def qlog(tmp_path: Path):
-    async with QueryLog(tmp_path / "q.db") as log:
+async def qlog(database: Path | str):
+    async with QueryLog(database) as log:
         yield log
 
 
 # -- schema ----------------------------------------------------------------------------------
 
 
-async def test_fresh_db_gets_latest_schema_in_a_new_folder(tmp_path: Path) -> None:
+async def test_fresh_db_gets_latest_schema(database: Path | str) -> None:
+    async with QueryLog(database):
+        pass
+    assert schema_version(database) == SCHEMA_VERSION >= 3
+    for table in ("queries", "events", "rate_limits"):
+        assert select(database, f"SELECT count(*) FROM {table}") == [(0,)]
+
+
+async def test_a_sqlite_log_gets_its_folder(tmp_path: Path) -> None:
     path = tmp_path / "not" / "yet" / "q.db"
     async with QueryLog(path):
         pass
-    assert query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
-    assert SCHEMA_VERSION >= 2
-    tables = {name for (name,) in query(path, "SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"queries", "events"} <= tables
+    assert path.is_file() and schema_version(path) == SCHEMA_VERSION
 
 
-async def test_v1_database_is_upgraded_keeping_its_rows(tmp_path: Path) -> None:
-    path = tmp_path / "q.db"
-    with sqlite3.connect(path) as db:
-        db.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
-        db.execute(
-            "INSERT INTO queries (id, time, surface, raw_text, normalised, found, score,"
-            " latency_ms) VALUES ('old1', ?, 'private', '老问题', '老问题', 0, 0, 5)",
-            (iso(NOW),),
-        )
-    db.close()
+async def test_v1_database_is_upgraded_keeping_its_rows(database: Path | str) -> None:
+    set_up_schema(database, MIGRATIONS[:1], 1)
+    select(
+        database,
+        "INSERT INTO queries (id, time, surface, raw_text, normalised, found, score,"
+        " latency_ms) VALUES ('old1', ?, 'private', '老问题', '老问题', 0, 0, 5)",
+        (iso(NOW),),
+    )
 
-    async with QueryLog(path) as log:
+    async with QueryLog(database) as log:
         log.record_event("refused", 7, 7, "/stats")  # needs the v2 table
 
-    assert query(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
-    assert query(path, "SELECT id, raw_text FROM queries") == [("old1", "老问题")]
-    assert query(path, "SELECT user_id, kind, detail FROM events") == [(7, "refused", "/stats")]
+    assert schema_version(database) == SCHEMA_VERSION
+    assert select(database, "SELECT id, raw_text FROM queries") == [("old1", "老问题")]
+    events = select(database, "SELECT user_id, kind, detail FROM events")
+    assert events == [(7, "refused", "/stats")]
 
 
-async def test_newer_schema_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "q.db"
-    with sqlite3.connect(path) as db:
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    db.close()
+async def test_opening_twice_migrates_once(database: Path | str) -> None:
+    """Two workers starting at once on one database: each step is applied once."""
+    first, second = QueryLog(database), QueryLog(database)
+    await asyncio.gather(first.open(), second.open())
+    first.record(rec("一"))
+    second.record(rec("二"))
+    await asyncio.gather(first.close(), second.close())
+    assert schema_version(database) == SCHEMA_VERSION
+    assert count(database) == 2
+
+
+async def test_newer_schema_is_refused(database: Path | str) -> None:
+    set_up_schema(database, [], SCHEMA_VERSION + 1)
     with pytest.raises(SchemaTooNew):
-        await QueryLog(path).open()
+        await QueryLog(database).open()
 
 
-async def test_wal_mode(qlog: QueryLog) -> None:
-    assert query(qlog.path, "PRAGMA journal_mode") == [("wal",)]
+async def test_wal_mode(tmp_path: Path) -> None:
+    async with QueryLog(tmp_path / "q.db") as log:
+        assert select(log.location, "PRAGMA journal_mode") == [("wal",)]
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -126,9 +156,9 @@ async def test_record_returns_at_once_without_io(qlog: QueryLog) -> None:
     returned = qlog.record(row)
     # no await has happened since: the row cannot have reached the file yet
     assert returned == row.id and len(returned) == 16 and int(returned, 16) >= 0
-    assert count(qlog.path) == 0
+    assert count(qlog.location) == 0
     await qlog.flush()
-    assert count(qlog.path) == 1
+    assert count(qlog.location) == 1
 
 
 async def test_500_concurrent_records_all_written_in_batches(
@@ -149,19 +179,19 @@ async def test_500_concurrent_records_all_written_in_batches(
 
     ids = await asyncio.gather(*(ask(i) for i in range(500)))
     await qlog.flush()
-    assert count(qlog.path) == 500
-    assert {i for (i,) in query(qlog.path, "SELECT id FROM queries")} == set(ids)
+    assert count(qlog.location) == 500
+    assert {i for (i,) in select(qlog.location, "SELECT id FROM queries")} == set(ids)
     assert len(batches) < 50  # batched, not one commit per row
 
 
-async def test_close_writes_everything_still_queued(tmp_path: Path) -> None:
-    log = QueryLog(tmp_path / "q.db")
+async def test_close_writes_everything_still_queued(database: Path | str) -> None:
+    log = QueryLog(database)
     await log.open()
     for i in range(300):
         log.record(rec(f"问题{i}"))
     log.set_feedback("nonexistent", 1)  # harmless
     await log.close()
-    assert count(tmp_path / "q.db") == 300
+    assert count(database) == 300
     await log.close()  # idempotent
     with pytest.raises(RuntimeError):
         log.record(rec("太晚了"))
@@ -177,22 +207,38 @@ async def test_feedback_follows_its_insert_and_latest_wins(qlog: QueryLog) -> No
     qlog.set_feedback(changed.id, -1)
     qlog.set_feedback(changed.id, 1)
     await qlog.flush()
-    got = dict(query(qlog.path, "SELECT raw_text, feedback FROM queries"))
+    got = dict(select(qlog.location, "SELECT raw_text, feedback FROM queries"))
     assert got == {"甲": 1, "乙": -1, "丙": 1}
     with pytest.raises(ValueError):
         qlog.set_feedback(liked.id, 5)
 
 
 async def test_a_bad_row_costs_only_itself(qlog: QueryLog) -> None:
-    first = rec("一")
-    qlog.record(first)
-    qlog.record(QueryRecord(**{**vars(first), "raw_text": "重复"}))  # a reused id
+    qlog.record(rec("一"))
+    qlog.record(QueryRecord(**{**vars(rec("二")), "raw_text": None}))  # NOT NULL fails
     qlog.record(rec("三"))
-    await qlog.flush()  # the duplicate id fails; the writer retries row by row and carries on
-    assert sorted(t for (t,) in query(qlog.path, "SELECT raw_text FROM queries")) == ["一", "三"]
+    await qlog.flush()  # the batch fails; the writer retries row by row and carries on
+    assert sorted(t for (t,) in select(qlog.location, "SELECT raw_text FROM queries")) == [
+        "一",
+        "三",
+    ]
     qlog.record(rec("四"))
     await qlog.flush()
-    assert count(qlog.path) == 3
+    assert count(qlog.location) == 3
+
+
+async def test_a_row_written_twice_is_kept_once(qlog: QueryLog) -> None:
+    """A batch is retried when its commit may have been lost: the first write stands."""
+    first = rec("一")
+    qlog.record(first)
+    await qlog.flush()
+    qlog.record(QueryRecord(**{**vars(first), "raw_text": "重复"}))
+    qlog.record(rec("三"))
+    await qlog.flush()
+    assert sorted(t for (t,) in select(qlog.location, "SELECT raw_text FROM queries")) == [
+        "一",
+        "三",
+    ]
 
 
 # -- stats -----------------------------------------------------------------------------------
@@ -295,7 +341,7 @@ async def test_unanswered_includes_low_confidence_answers(qlog: QueryLog) -> Non
 async def test_export_csv_to_a_stream(qlog: QueryLog) -> None:
     first = qlog.record(rec("伟力得董事长是谁", found=True, score=88.5, entity="伟力得"))
     qlog.set_feedback(first, -1)
-    qlog.record(rec("=HYPERLINK(1)"))
+    qlog.record(rec("=HYPERLINK(1)", ago=timedelta(minutes=30)))  # exported after the first
     out = io.StringIO()
 
     assert await qlog.export_csv(out) == 2
@@ -311,8 +357,8 @@ async def test_export_csv_to_a_stream(qlog: QueryLog) -> None:
 
 
 async def test_export_csv_to_a_file_has_a_bom(qlog: QueryLog, tmp_path: Path) -> None:
-    for i in range(1500):  # more than one export page
-        qlog.record(rec(f"问题{i}"))
+    for i in range(1500):  # more than one export page, oldest first
+        qlog.record(rec(f"问题{i}", ago=timedelta(hours=2) - i * timedelta(seconds=1)))
     path = tmp_path / "out.csv"
     assert await qlog.export_csv(path) == 1500
     data = path.read_bytes()

@@ -89,7 +89,7 @@ def test_non_admins_are_refused_politely_and_the_attempt_is_logged(
     refusal = next_message(botapi, STRANGER)
     assert "只供管理员使用" in refusal.result["text"]
     bot.stop()
-    [event] = log_rows(bot.config.db_path, "events")
+    [event] = log_rows(bot.config, "events")
     assert (event["kind"], event["user_id"], event["detail"]) == ("refused", STRANGER, command)
     assert botapi.calls_of("sendDocument") == []
 
@@ -167,7 +167,7 @@ def test_a_non_admin_command_in_a_group_gets_silence(bot: BotThread, botapi: Fak
     next_message(botapi, GROUP)
     bot.stop()
     assert len(botapi.messages_in(GROUP)) == 1  # the answer only, no refusal
-    [event] = log_rows(bot.config.db_path, "events")
+    [event] = log_rows(bot.config, "events")
     assert (event["kind"], event["chat_id"]) == ("refused", GROUP)
 
 
@@ -182,4 +182,4 @@ def test_thirty_refused_commands_get_three_replies_and_three_rows(
     texts = [m["text"] for m in botapi.messages_in(STRANGER)]
     assert sum("只供管理员使用" in t for t in texts) == 3
     assert len(texts) == 4
-    assert len(log_rows(bot.config.db_path, "events")) == 3
+    assert len(log_rows(bot.config, "events")) == 3

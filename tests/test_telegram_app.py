@@ -13,7 +13,6 @@ import functools
 import os
 import secrets
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ from typing import Any
 
 import pytest
 from botapi import ApiCall, FakeBotApi
+from databases import select_dicts
 from telegram.ext import AIORateLimiter
 
 from bot.answer import Answerer, load_answerer
@@ -121,13 +121,19 @@ def answerer() -> Answerer:
 
 @pytest.fixture
 def start_bot(
-    botapi: FakeBotApi, answerer: Answerer, tmp_path: Path
+    botapi: FakeBotApi, answerer: Answerer, tmp_path: Path, database: Path | str
 ) -> Iterator[Callable[..., BotThread]]:
-    """start_bot(**env) starts a bot configured from bot_env(**env); all stop at the end."""
+    """start_bot(**env) starts a bot configured from bot_env(**env); all stop at the end.
+
+    Every test using it runs twice: with the SQLite log, and with DATABASE_URL set.
+    """
     started: list[BotThread] = []
+    database_env = {"DATABASE_URL": database} if isinstance(database, str) else {}
 
     def start(webhook_secret: str | None = None, **overrides: str) -> BotThread:
-        config = Config.from_env(bot_env(botapi, tmp_path, **overrides))
+        config = Config.from_env(bot_env(botapi, tmp_path, **database_env, **overrides))
+        if config.database_url:
+            DATABASE_OF_PATH[config.db_path] = config.database_url
         bot = BotThread(config, answerer, webhook_secret)
         started.append(bot)
         return bot.start()
@@ -181,11 +187,19 @@ def buttons_of(call: ApiCall) -> dict[str, str]:
     return {b["text"]: b.get("callback_data") or b.get("url") for row in rows for b in row}
 
 
-def log_rows(db_path: Path, table: str = "queries") -> list[dict[str, Any]]:
-    """Rows of the query log, read straight from the SQLite file."""
-    with sqlite3.connect(db_path) as db:
-        db.row_factory = sqlite3.Row
-        return [dict(row) for row in db.execute(f"SELECT * FROM {table} ORDER BY rowid")]
+# A started bot's BOT_DB_PATH -> the DATABASE_URL it really writes to, so that a test written
+# before PostgreSQL, log_rows(bot.config.db_path), reads the right database in both runs.
+DATABASE_OF_PATH: dict[Path, str] = {}
+
+
+def log_rows(where: Config | Path | str, table: str = "queries") -> list[dict[str, Any]]:
+    """Rows of the query log, oldest first, read straight from its database (a bot's
+    Config, a SQLite file or a PostgreSQL URL)."""
+    database = where.database if isinstance(where, Config) else where
+    if isinstance(database, Path):
+        database = DATABASE_OF_PATH.get(database, database)
+    order = {"queries": "time, id", "outbox": "update_id"}.get(table, "time")
+    return select_dicts(database, f"SELECT * FROM {table} ORDER BY {order}")
 
 
 def failed_calls(api: FakeBotApi) -> list[ApiCall]:
@@ -199,7 +213,8 @@ def failed_calls(api: FakeBotApi) -> list[ApiCall]:
 def test_startup_sets_commands_and_opens_the_query_log(bot: BotThread, botapi: FakeBotApi):
     commands = botapi.wait_for("setMyCommands").params["commands"]
     assert [c["command"] for c in commands] == ["start", "help", "ask"]
-    assert bot.config.db_path.is_file()
+    assert log_rows(bot.config) == []  # the tables exist
+    assert bot.config.db_path.is_file() is (bot.config.database_url is None)  # no fallback
     assert isinstance(bot.application.bot.rate_limiter, AIORateLimiter)
     assert failed_calls(botapi) == []
 
@@ -208,7 +223,7 @@ def test_stop_closes_the_query_log(bot: BotThread, botapi: FakeBotApi):
     botapi.send_private_message(42, "夹江核技术应用产业园总投资多少？")
     next_message(botapi, 42)
     bot.stop()
-    assert [row["user_id"] for row in log_rows(bot.config.db_path)] == [42]
+    assert [row["user_id"] for row in log_rows(bot.config)] == [42]
 
 
 def test_requests_retry_failed_connections():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from pathlib import Path
 import pytest
 from botapi import FakeBotApi
 from test_telegram_app import ROOT, BotThread, bot_env, log_rows, wait_until
+
+from bot.config import Config
 
 pytest_plugins = ["test_telegram_app"]  # fixtures: bot, start_bot, answerer
 
@@ -40,9 +41,8 @@ def wait_until_answered(botapi: FakeBotApi, users: range, timeout: float) -> Non
     wait_until(lambda: set(users) <= set(replies_per_user(botapi)), timeout)
 
 
-def outbox(db_path: Path) -> Counter[str]:
-    with sqlite3.connect(db_path) as db:
-        return Counter(status for (status,) in db.execute("SELECT status FROM outbox"))
+def outbox(where: Config | Path) -> Counter[str]:
+    return Counter(row["status"] for row in log_rows(where, "outbox"))
 
 
 def test_twenty_http_500s_on_send_message_every_user_answered(bot: BotThread, botapi: FakeBotApi):
@@ -53,8 +53,8 @@ def test_twenty_http_500s_on_send_message_every_user_answered(bot: BotThread, bo
     bot.stop()
     assert sum(not c.ok for c in botapi.calls_of("sendMessage")) == 20  # all were injected
     assert replies_per_user(botapi) == Counter({user: 1 for user in users})
-    assert sorted(row["user_id"] for row in log_rows(bot.config.db_path)) == list(users)
-    assert outbox(bot.config.db_path) == Counter(replied=20)
+    assert sorted(row["user_id"] for row in log_rows(bot.config)) == list(users)
+    assert outbox(bot.config) == Counter(replied=20)
 
 
 def test_a_15_s_outage_mid_run_every_user_answered(start_bot, botapi: FakeBotApi):
@@ -74,8 +74,8 @@ def test_a_15_s_outage_mid_run_every_user_answered(start_bot, botapi: FakeBotApi
     assert answered_before < 40, "the outage should have caught replies still to send"
     assert botapi.dropped > 0
     assert replies_per_user(botapi) == Counter({user: 1 for user in users})
-    assert sorted(row["user_id"] for row in log_rows(bot.config.db_path)) == list(users)
-    assert outbox(bot.config.db_path) == Counter(replied=40)
+    assert sorted(row["user_id"] for row in log_rows(bot.config)) == list(users)
+    assert outbox(bot.config) == Counter(replied=40)
 
 
 # -- the bot as a process: signals, and connecting at start --------------------------------------
@@ -220,4 +220,4 @@ def test_a_user_who_blocked_the_bot_is_not_retried(bot: BotThread, botapi: FakeB
     wait_until_answered(botapi, range(32_001, 32_002), timeout=30)
     bot.stop()
     assert len(botapi.calls_of("sendMessage")) == 2  # the refused send was not tried again
-    assert outbox(bot.config.db_path) == Counter(replied=1, failed=1)
+    assert outbox(bot.config) == Counter(replied=1, failed=1)

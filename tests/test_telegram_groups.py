@@ -43,7 +43,7 @@ def test_ask_mention_and_reply_are_answered_in_the_thread(
     assert top.answer[:30] in answer.result["text"]
 
     bot.stop()
-    rows = log_rows(bot.config.db_path)
+    rows = log_rows(bot.config)
     assert [(r["surface"], r["user_id"], r["chat_id"]) for r in rows] == [
         ("group", ALICE, GROUP),
         ("group", BOB, GROUP),
@@ -65,7 +65,7 @@ def test_other_chatter_gets_silence(bot: BotThread, botapi: FakeBotApi):
     bot.stop()  # handles every update already fetched
     assert len(botapi.calls_of("sendMessage")) == 1
     assert botapi.calls_of("sendChatAction") == []  # quick answers: no typing indicator
-    assert len(log_rows(bot.config.db_path)) == 1
+    assert len(log_rows(bot.config)) == 1
 
 
 def test_not_found_in_a_group_offers_the_private_chat_not_suggestions(
@@ -80,7 +80,7 @@ def test_not_found_in_a_group_offers_the_private_chat_not_suggestions(
     assert url.startswith(prefix)
     assert question_from_start_parameter(url.removeprefix(prefix)) == UNANSWERED
     bot.stop()
-    [row] = log_rows(bot.config.db_path)
+    [row] = log_rows(bot.config)
     assert (row["surface"], row["found"]) == ("group", 0)
 
 
@@ -108,4 +108,4 @@ def test_ask_without_a_question_explains_usage(bot: BotThread, botapi: FakeBotAp
     usage = next_message(botapi, GROUP, predicate=lambda c: replied_to(c, asked))
     assert "用法：/ask 问题" in usage.result["text"]
     bot.stop()
-    assert log_rows(bot.config.db_path) == []
+    assert log_rows(bot.config) == []

@@ -71,7 +71,7 @@ def test_inline_queries_are_logged_but_not_the_empty_one(bot: BotThread, botapi:
     for query in ("", QUESTION, UNANSWERED):
         answer_to(botapi, botapi.inline_query(USER, query))
     bot.stop()
-    rows = log_rows(bot.config.db_path)
+    rows = log_rows(bot.config.db_path)  # the older spelling reads the right database too
     assert [(r["surface"], r["raw_text"], r["found"]) for r in rows] == [
         ("inline", QUESTION, 1),
         ("inline", UNANSWERED, 0),

@@ -6,6 +6,7 @@ import itertools
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from botapi import FakeBotApi
 from test_telegram_app import (
@@ -38,13 +39,17 @@ def test_two_hundred_users_at_once_all_get_answers_and_log_rows(bot: BotThread, 
     for user in users:
         next_message(botapi, user, timeout=LOAD_TIMEOUT)
     bot.stop()
-    rows = log_rows(bot.config.db_path)
+    rows = log_rows(bot.config)
     assert sorted(r["user_id"] for r in rows) == list(users)
     assert failed_calls(botapi) == []
 
 
-def test_sigterm_while_answering_loses_no_logged_question(botapi: FakeBotApi, tmp_path):
+def test_sigterm_while_answering_loses_no_logged_question(
+    botapi: FakeBotApi, tmp_path, database: Path | str
+):
     env = bot_env(botapi, tmp_path)
+    if isinstance(database, str):
+        env["DATABASE_URL"] = database
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
         cwd=ROOT,
@@ -74,7 +79,7 @@ def test_sigterm_while_answering_loses_no_logged_question(botapi: FakeBotApi, tm
 
     assert process.returncode == 0, stderr[-2000:]
     answered = [c.params["chat_id"] for c in botapi.calls_of("sendMessage") if c.ok]
-    logged = [row["user_id"] for row in log_rows(tmp_path / "queries.db")]
+    logged = [row["user_id"] for row in log_rows(database)]
     assert len(answered) > answered_before_sigterm  # questions in hand were still answered
     assert sorted(logged) == sorted(answered)  # every answer has its row, and only one
     assert "query log closed" in stderr

@@ -41,7 +41,7 @@ def test_question_is_answered_with_source_buttons_and_a_log_row(
 
     bot.stop()
     assert botapi.calls_of("sendChatAction") == []  # a quick answer needs no "typing…"
-    [row] = log_rows(bot.config.db_path)
+    [row] = log_rows(bot.config)
     assert row["surface"] == "private"
     assert (row["user_id"], row["chat_id"], row["chat_type"]) == (USER, USER, "private")
     assert (row["raw_text"], row["found"], row["fact_id"]) == (ANSWERED, 1, expected.fact_id)
@@ -68,7 +68,7 @@ def test_not_found_says_so_offers_suggestions_and_is_logged_unanswered(
     assert list(buttons_of(shown)) == ["📄 原文", "🔎 相关"]
 
     bot.stop()
-    [row] = log_rows(bot.config.db_path)
+    [row] = log_rows(bot.config)
     assert (row["found"], row["fact_id"], row["raw_text"]) == (0, None, UNANSWERED)
     assert failed_calls(botapi) == []
 
@@ -103,7 +103,7 @@ def test_source_related_and_feedback_buttons(
     assert "👍" in ack.params["text"]
 
     bot.stop()
-    [row] = log_rows(bot.config.db_path)
+    [row] = log_rows(bot.config)
     assert row["feedback"] == 1
     assert len(botapi.calls_of("answerCallbackQuery")) == 3  # every press is acknowledged
     assert failed_calls(botapi) == []
@@ -112,7 +112,7 @@ def test_source_related_and_feedback_buttons(
 def wait_for_rows(bot: BotThread, count: int) -> None:
     """A query's row is written just after its reply is sent; a test presses buttons faster
     than a person, so it waits for the row first (the feedback updates it)."""
-    wait_until(lambda: len(log_rows(bot.config.db_path)) >= count)
+    wait_until(lambda: len(log_rows(bot.config)) >= count)
 
 
 def test_thumbs_down_is_logged(bot: BotThread, botapi: FakeBotApi):
@@ -124,7 +124,7 @@ def test_thumbs_down_is_logged(bot: BotThread, botapi: FakeBotApi):
     )
     botapi.wait_for("answerCallbackQuery", lambda c: c.params["callback_query_id"] == callback)
     bot.stop()
-    assert [row["feedback"] for row in log_rows(bot.config.db_path)] == [-1]
+    assert [row["feedback"] for row in log_rows(bot.config)] == [-1]
 
 
 def test_start_offers_three_example_questions_that_answer(
@@ -141,7 +141,7 @@ def test_start_offers_three_example_questions_that_answer(
     answer = next_message(botapi, USER, after=greeting.result["message_id"])
     assert answerer.ask(question).top.answer[:30] in answer.result["text"]
     bot.stop()
-    assert [row["raw_text"] for row in log_rows(bot.config.db_path)] == [question]
+    assert [row["raw_text"] for row in log_rows(bot.config)] == [question]
     assert failed_calls(botapi) == []
 
 
@@ -190,12 +190,12 @@ def test_more_than_twenty_questions_a_minute_get_one_polite_refusal(
         botapi.send_private_message(USER, f"{ANSWERED} {n}")
     refusal = next_message(botapi, USER, predicate=lambda c: "太快" in c.result["text"])
     assert "每分钟最多 20 个问题" in refusal.result["text"]
-    wait_until(lambda: len(log_rows(bot.config.db_path, "events")) == 2)  # the 22nd's silence
+    wait_until(lambda: len(log_rows(bot.config, "events")) == 2)  # the 22nd's silence
     bot.stop()
     sent = botapi.calls_of("sendMessage")
     assert len(sent) == 21  # 20 answers and one refusal; the 22nd question gets silence
-    assert len(log_rows(bot.config.db_path)) == 20
-    assert [e["kind"] for e in log_rows(bot.config.db_path, "events")] == ["rate_limited"] * 2
+    assert len(log_rows(bot.config)) == 20
+    assert [e["kind"] for e in log_rows(bot.config, "events")] == ["rate_limited"] * 2
 
 
 class SlowAnswerer:

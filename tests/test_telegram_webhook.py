@@ -45,7 +45,7 @@ def test_updates_with_a_wrong_or_missing_secret_are_rejected(
     answer = next_message(botapi, USER)
     webhook_bot.stop()
     assert len(botapi.calls_of("sendMessage")) == 1 and answer.ok
-    assert len(log_rows(webhook_bot.config.db_path)) == 1
+    assert len(log_rows(webhook_bot.config)) == 1
 
 
 def test_main_makes_a_fresh_secret_per_start_and_keeps_it_out_of_the_logs(

@@ -65,7 +65,9 @@ CUES: tuple[Cue, ...] = (
     ),
     Cue(  # a place the question does not name already: rank.py also prefers a new place
         "place",
-        re.compile(r"哪里|在哪|哪儿|哪个(?:镇|县|区|市|乡|村|城市|地方|位置|省)|什么地方|位置|地点"),
+        re.compile(
+            r"哪里|在哪|哪儿|哪个(?:镇|县|区|市|乡|村|城市|地方|位置|省)|什么地方|位置|地点"
+        ),
         lambda f: f.locates,
         1.1,
         1.0,

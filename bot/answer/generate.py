@@ -198,9 +198,7 @@ def absent_questions(
     return found
 
 
-def year_questions(
-    positives: list[LabelledQuestion], factbase: FactBase
-) -> list[LabelledQuestion]:
+def year_questions(positives: list[LabelledQuestion], factbase: FactBase) -> list[LabelledQuestion]:
     """A positive asked of its fact's year (a positive still), and of the year before (a
     negative: the fact is of another time)."""
     years = {f.id: sorted(set(BARE_YEAR.findall(f.text))) for f in factbase.facts}

@@ -61,7 +61,7 @@ def admins_only(command: AdminCallback) -> HandlerCallback:
                 reply_to = update.effective_message.message_id
                 await send_html(context.bot, chat.id, line, reply_to=reply_to)
             return
-        if user_id is None or state.refusals.check(user_id) is not Verdict.ALLOW:
+        if user_id is None or await state.refusals.verdict_for(user_id) is not Verdict.ALLOW:
             return  # refused a few times already: not another reply, not another row
         text = update.effective_message.text or ""
         state.querylog.record_event("refused", user_id, chat.id, text[:100])

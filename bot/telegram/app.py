@@ -24,9 +24,10 @@ from telegram.request import HTTPXRequest
 from bot.answer import Answerer, KnowledgeError, load_answerer
 from bot.config import Config, ConfigError, load_config
 from bot.querylog import QueryLog
+from bot.store import DatabaseError
 from bot.telegram import admin, buttons, documents, errors, groups, inline, private
 from bot.telegram.delivery import DeliveringApplication, Outbox, RecordingQueue
-from bot.telegram.ratelimit import QuestionRateLimiter
+from bot.telegram.ratelimit import QuestionRateLimiter, SharedRateLimiter, refusal_limiter
 from bot.telegram.redact import configure_logging
 from bot.telegram.retry import (
     Backoff,
@@ -99,7 +100,7 @@ def build_application(config: Config, answerer: Answerer) -> Application:
         base_url, base_file_url = api_urls(config.api_base_url)
         builder = builder.base_url(base_url).base_file_url(base_file_url)
     application = builder.build()
-    querylog = QueryLog(config.db_path)
+    querylog = QueryLog(config.database)
     outbox = Outbox(
         querylog,
         gate,
@@ -109,12 +110,15 @@ def build_application(config: Config, answerer: Answerer) -> Application:
     assert isinstance(application, DeliveringApplication)
     application.outbox, application.grace_s = outbox, config.shutdown_grace_s
     updates.outbox = outbox
+    # with PostgreSQL there may be several workers: the limit is kept where they all see it
+    limiter = SharedRateLimiter(querylog) if config.database_url else QuestionRateLimiter()
     application.bot_data[STATE_KEY] = BotState(
         config=config,
         answerer=answerer,
         querylog=querylog,
-        limiter=QuestionRateLimiter(),
+        limiter=limiter,
         connect_backoff=backoff,
+        refusals=refusal_limiter(querylog if config.database_url else None),
     )
     for surface in SURFACES:
         surface.register(application)
@@ -156,7 +160,7 @@ async def on_startup(application: Application) -> None:
         application.bot.username,
         len(state.answerer.factbase.facts),
         state.config.knowledge_dir,
-        state.config.db_path,
+        state.querylog.store.name,
     )
 
 
@@ -164,9 +168,11 @@ async def on_shutdown(application: Application) -> None:
     """Runs on every stop, SIGTERM included: leave unsent replies pending for the next start,
     write the queries still queued."""
     state: BotState = application.bot_data[STATE_KEY]
-    if isinstance(application, DeliveringApplication):
-        await application.outbox.close()
-    await state.querylog.close()
+    try:
+        if isinstance(application, DeliveringApplication) and state.querylog.is_open:
+            await application.outbox.close()
+    finally:
+        await state.querylog.close()
     log.info("query log closed")
 
 
@@ -223,8 +229,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bot run",
         description="Run the Telegram bot. Settings come from the environment: "
-        "TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, BOT_ADMIN_IDS, BOT_DB_PATH, "
-        "BOT_KNOWLEDGE_DIR, BOT_WEBHOOK_URL, PORT, and the reliability settings in README.",
+        "TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, BOT_ADMIN_IDS, DATABASE_URL, BOT_DB_PATH, "
+        "BOT_KNOWLEDGE_DIR, BOT_WEBHOOK_URL, BOT_WEBHOOK_SECRET, PORT, and the reliability "
+        "settings in README.",
     )
     parser.add_argument(
         "--debug", action="store_true", help="log at DEBUG, with tracebacks (or BOT_LOG_LEVEL)"
@@ -247,7 +254,9 @@ def main(argv: list[str]) -> int:
     except (KnowledgeError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    webhook_secret = secrets.token_urlsafe(32) if config.webhook_url else None
+    webhook_secret = None
+    if config.webhook_url:  # several workers behind one URL must share one secret
+        webhook_secret = config.webhook_secret or secrets.token_urlsafe(32)
     if webhook_secret:
         redactor.add(webhook_secret)
     asyncio.set_event_loop(asyncio.new_event_loop())
@@ -260,6 +269,9 @@ def main(argv: list[str]) -> int:
             f"error: Telegram rejected the bot token ({reason}); check TELEGRAM_BOT_TOKEN",
             file=sys.stderr,
         )
+        return 1
+    except DatabaseError as error:  # unreachable, refused, missing: never a silent fallback
+        print(f"error: {error}", file=sys.stderr)
         return 1
     except Exception as error:  # unrecoverable: one clear line; --debug shows the traceback
         log.debug("the bot stopped", exc_info=True)

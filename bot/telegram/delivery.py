@@ -70,6 +70,8 @@ class Outbox:
         # unique per process: a restarted bot must not mistake its predecessor's claims
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}"
         self.held: set[int] = set()  # update ids this process is answering
+        # finished while the database was unreachable: update id -> (status, error)
+        self.unmarked: dict[int, tuple[str, BaseException | None]] = {}
         self.failures: dict[int, BaseException] = {}  # update id -> why its handler failed
         self.answering: set[asyncio.Task[Any]] = set()
         self._application: DeliveringApplication | None = None
@@ -96,17 +98,34 @@ class Outbox:
     # -- finishing ---------------------------------------------------------------------------
 
     async def finish(self, update_id: int, done: str = "replied") -> None:
-        """After the handlers ran: `done`, failed for good, or pending again."""
+        """After the handlers ran: `done`, failed for good, or pending again. If the database
+        is unreachable, the mark is kept and written by the next sweep (within the lease, so
+        that no other worker answers the update again)."""
         error = self.failures.pop(update_id, None)
         # Not held from here on: once a release is committed, the next sweep may take it.
         # Until then this process's lease keeps every other claim off it.
         self.held.discard(update_id)
+        try:
+            await self._mark(update_id, done, error)
+        except Exception as failure:
+            if not self.querylog.is_outage(failure):
+                raise
+            self.unmarked[update_id] = (done, error)
+            log.warning("outbox: database unreachable, update %s is marked later", update_id)
+
+    async def _mark(self, update_id: int, done: str, error: BaseException | None) -> None:
         if error is None:
             await self.querylog.mark_replied(update_id, self.owner, status=done)
         elif isinstance(error, ShuttingDown) or is_transient(error):
             await self.querylog.release(update_id, self.owner, one_line(error))
         else:
             await self.querylog.mark_replied(update_id, self.owner, status="failed")
+
+    async def mark_unmarked(self) -> None:
+        """Write the marks an outage held back."""
+        for update_id, (done, error) in list(self.unmarked.items()):
+            await self._mark(update_id, done, error)
+            del self.unmarked[update_id]
 
     # -- taking over pending replies ------------------------------------------------------------
 
@@ -139,10 +158,14 @@ class Outbox:
             log.exception("outbox: could not look for replies of dead processes")
         while not self.gate.closed:
             try:
+                await self.mark_unmarked()
                 await self.sweep()
                 await self.querylog.forget_finished(datetime.now(UTC) - FINISHED_KEPT)
-            except Exception:
-                log.exception("outbox: sweeping pending replies failed; trying again later")
+            except Exception as error:
+                if not self.querylog.is_outage(error):
+                    log.exception("outbox: sweeping pending replies failed; trying again later")
+                else:
+                    log.warning("outbox: database unreachable; sweeping again later")
             await asyncio.sleep(self.retry_every_s)
 
     async def sweep(self) -> int:
@@ -206,7 +229,14 @@ class Outbox:
         self.gate.closed = True
         if self._sweeper is not None:
             self._sweeper.cancel()
-        released = await self.querylog.release_all(self.owner)
+        try:
+            await self.mark_unmarked()
+            released = await self.querylog.release_all(self.owner)
+        except Exception as error:
+            if not self.querylog.is_outage(error):
+                raise
+            log.warning("outbox: database unreachable at shutdown; leases run out instead")
+            return
         if released:
             log.info("outbox: %d replies left pending for the next start", released)
 
@@ -240,8 +270,14 @@ class RecordingQueue(asyncio.Queue):  # type: ignore[type-arg]
             try:
                 if not await self.outbox.receive(item):
                     return
-            except Exception:  # the log is broken: answering now still beats losing it
-                log.exception("outbox: could not record update %s; answering it anyway", item)
+            except Exception as error:  # the log is broken: answering now beats losing it
+                if self.outbox.querylog.is_outage(error):
+                    log.warning(
+                        "outbox: database unreachable, update %s answered unrecorded",
+                        item.update_id,
+                    )
+                else:
+                    log.exception("outbox: could not record update %s; answering it anyway", item)
         await super().put(item)
 
     def put_claimed(self, update: Update) -> None:

@@ -109,7 +109,7 @@ async def answer_question(
     """
     started = time.perf_counter()
     state = bot_state(context)
-    verdict = state.limiter.check(user.id)
+    verdict = await state.limiter.verdict_for(user.id)
     if verdict is not Verdict.ALLOW:
         state.querylog.record_event("rate_limited", user.id, chat.id, question[:200])
         if verdict is Verdict.REFUSE_AND_WARN:
