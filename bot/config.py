@@ -13,6 +13,9 @@ from pathlib import Path
 DEFAULT_DB_PATH = Path("data/queries.db")
 DEFAULT_KNOWLEDGE_DIR = Path("knowledge")
 DEFAULT_PORT = 8443
+DEFAULT_SEEDS_DIR = Path("seeds")
+DEFAULT_RECHECK_DAYS = 30
+ADMIN_LANGUAGES = ("zh", "en")
 
 
 class ConfigError(ValueError):
@@ -28,6 +31,9 @@ class Config:
     knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
     webhook_url: str | None = None
     port: int = DEFAULT_PORT
+    seeds_dir: Path = DEFAULT_SEEDS_DIR  # the articles /reload rebuilds from, as `bot build`
+    admin_lang: str = "zh"  # admin-facing Telegram text: zh (the editors') or en
+    recheck_days: int = DEFAULT_RECHECK_DAYS  # a reload re-asks the misses of this many days
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -40,6 +46,9 @@ class Config:
             knowledge_dir=Path(env.get("BOT_KNOWLEDGE_DIR", "").strip() or DEFAULT_KNOWLEDGE_DIR),
             webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
             port=parse_port(env.get("PORT", "")),
+            seeds_dir=Path(env.get("BOT_SEEDS_DIR", "").strip() or DEFAULT_SEEDS_DIR),
+            admin_lang=parse_admin_lang(env.get("BOT_ADMIN_LANG", "")),
+            recheck_days=parse_days(env.get("BOT_RECHECK_DAYS", "")),
         )
 
 
@@ -70,4 +79,20 @@ def parse_port(raw: str) -> int:
         return DEFAULT_PORT
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise ConfigError(f"PORT: {raw!r} is not a TCP port number")
+    return int(raw)
+
+
+def parse_admin_lang(raw: str) -> str:
+    lang = raw.strip().lower() or "zh"
+    if lang not in ADMIN_LANGUAGES:
+        raise ConfigError(f"BOT_ADMIN_LANG: {raw!r} is not one of {', '.join(ADMIN_LANGUAGES)}")
+    return lang
+
+
+def parse_days(raw: str) -> int:
+    raw = raw.strip()
+    if not raw:
+        return DEFAULT_RECHECK_DAYS
+    if not raw.isdigit() or not 0 < int(raw) <= 3660:
+        raise ConfigError(f"BOT_RECHECK_DAYS: {raw!r} is not a number of days (1-3660)")
     return int(raw)
