@@ -11,6 +11,7 @@ COMMANDS = {
     "chat": ("bot.chat", "a terminal chat with the bot, no Telegram needed"),
     "run": ("bot.telegram.app", "run the Telegram bot (long polling, or webhook)"),
     "logs": ("bot.logs", "review the query log: stats, unanswered, export"),
+    "check": ("bot.gate", "the reload's regression gate, from the shell (exit 1: regression)"),
 }
 
 
