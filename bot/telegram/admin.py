@@ -6,22 +6,20 @@ by /stats).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import io
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import render
-from bot.answer import Answerer, KnowledgeError, load_answerer
 from bot.logs import format_stats, format_unanswered
+from bot.telegram.reload import guarded_reload
 from bot.telegram.replies import send_html
-from bot.telegram.state import BotState, bot_state, prepare
+from bot.telegram.state import BotState, bot_state
 
 log = logging.getLogger(__name__)
 
@@ -86,31 +84,8 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotS
 
 @admins_only
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState) -> None:
-    """Load the fact base again; if the new files are broken, keep answering from the old."""
-    chat_id = update.effective_chat.id
-    knowledge_dir = state.config.knowledge_dir
-    try:
-        fresh = await asyncio.to_thread(load_and_prepare, knowledge_dir)
-    except KnowledgeError as error:
-        log.warning("reload failed, keeping the old fact base: %s", error)
-        text = f"❌ 重新加载失败，继续使用原来的知识库。\n原因：{render.escape(str(error))}"
-        await send_html(context.bot, chat_id, text)
-        return
-    state.answerer = fresh  # one assignment: each update sees either the old or the new
-    factbase = fresh.factbase
-    log.info("reloaded the fact base from %s", knowledge_dir)
-    text = (
-        f"✅ 已重新加载 {render.escape(str(knowledge_dir))}："
-        f"{len(factbase.stories)} 篇报道，{len(factbase.facts)} 条事实。"
-    )
-    await send_html(context.bot, chat_id, text)
-
-
-def load_and_prepare(knowledge_dir: Path) -> Answerer:
-    """Load the fact base and do its start-up work, both off the event loop."""
-    answerer = load_answerer(knowledge_dir)
-    prepare(answerer)
-    return answerer
+    """Rebuild what changed, check it against the regression gate, then go live (reload.py)."""
+    await guarded_reload(context.application, state, update.effective_chat.id)
 
 
 def parse_limit(args: list[str] | None) -> int:

@@ -23,14 +23,15 @@ from telegram.request import HTTPXRequest
 from bot.answer import Answerer, KnowledgeError, load_answerer
 from bot.config import Config, ConfigError, load_config
 from bot.querylog import QueryLog
-from bot.telegram import admin, buttons, errors, groups, inline, private
+from bot.telegram import admin, buttons, errors, groups, inbox, inline, notify, private, reload
 from bot.telegram.ratelimit import QuestionRateLimiter
 from bot.telegram.redact import configure_logging
 from bot.telegram.state import STATE_KEY, BotState, prepare
 
 log = logging.getLogger(__name__)
 
-SURFACES = (errors, admin, groups, private, buttons, inline)
+# inbox, reload and notify handle their own button prefixes, so they come before buttons
+SURFACES = (errors, admin, inbox, reload, notify, groups, private, buttons, inline)
 COMMANDS = [
     BotCommand("start", "开始，看看可以问什么"),
     BotCommand("help", "我了解哪些新闻文章"),

@@ -105,5 +105,6 @@ async def answer_question(
     elif in_group:
         keyboard = ask_privately_keyboard(context.bot.username, question)
     else:
-        keyboard = suggestions_keyboard(answer.suggestions)
+        bell = query_id if answer.normalised else None  # nothing to tell about an empty one
+        keyboard = suggestions_keyboard(answer.suggestions, bell)
     await send_html(context.bot, chat.id, markup, keyboard=keyboard, reply_to=reply_to)
