@@ -148,7 +148,8 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m bot logs", description="Review the query log.", parents=[db]
     )
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("stats", parents=[db], help="queries today and this week, top questions")
+    st = sub.add_parser("stats", parents=[db], help="queries today and this week, top questions")
+    st.add_argument("--png", metavar="FILE", help="also write the 30-day chart /stats sends")
     un = sub.add_parser("unanswered", parents=[db], help="what the bot missed, grouped")
     un.add_argument("--limit", type=int, default=20, help="at most this many groups (20)")
     ex = sub.add_parser("export", parents=[db], help="every query as CSV")
@@ -182,7 +183,13 @@ def main(argv: list[str]) -> int:
 async def run(args: argparse.Namespace, path: Path) -> int:
     async with QueryLog(path) as qlog:
         if args.command == "stats":
-            print(format_stats(await qlog.stats(datetime.now().astimezone())))
+            now = datetime.now().astimezone()
+            print(format_stats(await qlog.stats(now)))
+            if args.png:
+                from bot.chart import daily_counts, render_chart  # matplotlib: only when asked
+
+                Path(args.png).write_bytes(render_chart(await daily_counts(qlog, now=now), "en"))
+                print(f"chart written to {args.png}", file=sys.stderr)
         elif args.command == "unanswered":
             print(format_unanswered(await qlog.unanswered(limit=args.limit)))
         elif args.csv == "-":

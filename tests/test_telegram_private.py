@@ -51,7 +51,8 @@ def test_not_found_says_so_offers_suggestions_and_is_logged_unanswered(
     reply = next_message(botapi, USER)
     assert f"没有找到「{UNANSWERED}」的答案" in reply.result["text"]
     offered = buttons_of(reply)
-    assert list(offered.values()) == [f"show:{hit.fact_id}" for hit in suggestions]
+    assert list(offered.values())[:-1] == [f"show:{hit.fact_id}" for hit in suggestions]
+    assert offered["🔔 有答案时告诉我"] == f"bell:{log_rows_id(bot, UNANSWERED)}"
 
     first = suggestions[0]
     botapi.press_button(USER, USER, reply.result["message_id"], f"show:{first.fact_id}")
@@ -64,6 +65,12 @@ def test_not_found_says_so_offers_suggestions_and_is_logged_unanswered(
     [row] = log_rows(bot.config.db_path)
     assert (row["found"], row["fact_id"], row["raw_text"]) == (0, None, UNANSWERED)
     assert failed_calls(botapi) == []
+
+
+def log_rows_id(bot: BotThread, raw_text: str) -> str:
+    """The query id the bot logged for a question (flushed first)."""
+    bot.call(bot.state.querylog.flush())
+    return next(r["id"] for r in log_rows(bot.config.db_path) if r["raw_text"] == raw_text)
 
 
 def test_source_related_and_feedback_buttons(
