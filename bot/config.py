@@ -16,6 +16,13 @@ DEFAULT_PORT = 8443
 DEFAULT_SEEDS_DIR = Path("seeds")
 DEFAULT_RECHECK_DAYS = 30
 ADMIN_LANGUAGES = ("zh", "en")
+# Reliability (README "Reliability"): how long a stop may take, how old a question received
+# before a restart may be and still be answered, how hard a failed send is retried.
+DEFAULT_SHUTDOWN_GRACE_S = 8.0  # Docker kills 10 s after SIGTERM; leave 2 s to close
+DEFAULT_PENDING_MAX_AGE_S = 3600.0  # older, and the user gets an apology instead
+DEFAULT_PENDING_RETRY_S = 15.0  # replies whose sends all failed are tried again this often
+DEFAULT_SEND_TRIES = 5  # one send and up to four retries of a 5xx, timeout or lost connection
+DEFAULT_RETRY_MAX_S = 30.0  # the longest backoff, for sends and for connecting at start
 
 
 class ConfigError(ValueError):
@@ -34,6 +41,12 @@ class Config:
     seeds_dir: Path = DEFAULT_SEEDS_DIR  # the articles /reload rebuilds from, as `bot build`
     admin_lang: str = "zh"  # admin-facing Telegram text: zh (the editors') or en
     recheck_days: int = DEFAULT_RECHECK_DAYS  # a reload re-asks the misses of this many days
+    shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S
+    pending_max_age_s: float = DEFAULT_PENDING_MAX_AGE_S
+    pending_retry_s: float = DEFAULT_PENDING_RETRY_S
+    send_tries: int = DEFAULT_SEND_TRIES
+    retry_max_s: float = DEFAULT_RETRY_MAX_S
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -49,6 +62,14 @@ class Config:
             seeds_dir=Path(env.get("BOT_SEEDS_DIR", "").strip() or DEFAULT_SEEDS_DIR),
             admin_lang=parse_admin_lang(env.get("BOT_ADMIN_LANG", "")),
             recheck_days=parse_days(env.get("BOT_RECHECK_DAYS", "")),
+            shutdown_grace_s=parse_seconds(env, "BOT_SHUTDOWN_GRACE_S", DEFAULT_SHUTDOWN_GRACE_S),
+            pending_max_age_s=parse_seconds(
+                env, "BOT_PENDING_MAX_AGE_S", DEFAULT_PENDING_MAX_AGE_S
+            ),
+            pending_retry_s=parse_seconds(env, "BOT_PENDING_RETRY_S", DEFAULT_PENDING_RETRY_S),
+            send_tries=max(1, round(parse_seconds(env, "BOT_SEND_TRIES", DEFAULT_SEND_TRIES))),
+            retry_max_s=parse_seconds(env, "BOT_RETRY_MAX_S", DEFAULT_RETRY_MAX_S),
+            log_level=parse_log_level(env.get("BOT_LOG_LEVEL", "")),
         )
 
 
@@ -96,3 +117,25 @@ def parse_days(raw: str) -> int:
     if not raw.isdigit() or not 0 < int(raw) <= 3660:
         raise ConfigError(f"BOT_RECHECK_DAYS: {raw!r} is not a number of days (1-3660)")
     return int(raw)
+def parse_seconds(env: dict[str, str], name: str, default: float) -> float:
+    """A non-negative number from `env[name]`; the default when unset or blank."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: {raw!r} is not a number") from None
+    if not 0 <= value < float("inf"):
+        raise ConfigError(f"{name}: {raw!r} should be a number of 0 or more")
+    return value
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def parse_log_level(raw: str) -> str:
+    level = raw.strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"BOT_LOG_LEVEL: {raw!r} is not one of {', '.join(LOG_LEVELS)}")
+    return level

@@ -94,6 +94,7 @@ def format_stats(stats: Stats) -> str:
         f"Answered: {stats.answered}/{stats.week} ({stats.answer_rate:.0%})",
         f"Feedback: 👍 {stats.thumbs_up}  👎 {stats.thumbs_down}",
         f"Admin commands refused: {stats.refused}",
+        f"Replies pending (received, not sent yet): {stats.pending}",
     ]
     if stats.top_questions:
         lines += ["", "Top questions (7 days)"]

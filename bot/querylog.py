@@ -13,6 +13,13 @@ the Telegram admin commands). Two rules shape the code:
 The queue is an `asyncio.Queue`, so the write methods must be called from the event loop's
 thread, as every handler of the bot is.
 
+The outbox (table `outbox`) is the one part that must not wait: it holds each question the bot
+received and whether its reply went out, so that a crash or a restart loses no question. Its
+methods (`record_received`, `claim`, `mark_replied`, `release`, `release_all`) return only once
+their change is committed. They still go through the writer's queue, so the one connection
+never interleaves two transactions. A reply is claimed by one worker (`owner`) for a lease;
+`claim` is written so that a PostgreSQL port can add `FOR UPDATE SKIP LOCKED`.
+
 Layout: SQL constants, then result dataclasses, then `QueryLog`. The schema is versioned
 with `PRAGMA user_version`: `MIGRATIONS[i]` takes a database from version i to i + 1.
 """
@@ -23,7 +30,9 @@ import asyncio
 import csv
 import logging
 import re
+import unicodedata
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -90,7 +99,24 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX events_time ON events (time);
     """,
-    # 2 -> 3: "🔔 tell me when you know" on a miss; `notified` is set once, before the message.
+    # 2 -> 3: the outbox: every question received, until its reply is sent (see the docstring).
+    """
+    CREATE TABLE outbox (
+        update_id    INTEGER PRIMARY KEY,  -- Telegram's: a redelivered update is recognised
+        received     TEXT NOT NULL,        -- UTC ISO-8601, when the bot first got it
+        chat_id      INTEGER,
+        user_id      INTEGER,
+        payload      TEXT NOT NULL,        -- the update as Telegram sent it (JSON)
+        status       TEXT NOT NULL DEFAULT 'pending',  -- pending | replied | stale | failed
+        owner        TEXT,                 -- the worker answering it; NULL: free to claim
+        lease_until  TEXT,                 -- UTC ISO-8601; after it another worker may claim
+        attempts     INTEGER NOT NULL DEFAULT 0,  -- claims so far (a receipt is the first)
+        last_error   TEXT,                 -- why the last attempt failed
+        finished     TEXT                  -- when the reply (or the apology) was sent
+    );
+    CREATE INDEX outbox_pending ON outbox (status, update_id);
+    """,
+    # 3 -> 4: "🔔 tell me when you know" on a miss; `notified` is set once, before the message.
     """
     CREATE TABLE subscriptions (
         query_id  TEXT PRIMARY KEY,   -- the missed query, one subscription each
@@ -147,6 +173,40 @@ TOP_ENTITIES = """
     GROUP BY entity ORDER BY n DESC, max(time) DESC, entity LIMIT ?
 """
 COUNT_EVENTS = "SELECT count(*) FROM events WHERE time >= ? AND time <= ? AND kind = ?"
+
+# The outbox. Every status change names its owner, so a worker whose lease ran out and was
+# taken over cannot mark another worker's reply.
+INSERT_RECEIVED = """
+    INSERT INTO outbox (update_id, received, chat_id, user_id, payload, owner, lease_until,
+                        attempts)
+    VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+    ON CONFLICT (update_id) DO NOTHING
+    RETURNING update_id
+"""
+# PostgreSQL: add FOR UPDATE SKIP LOCKED to the inner SELECT, and each row has one claimer.
+CLAIM_PENDING = """
+    UPDATE outbox SET owner = ?, lease_until = ?, attempts = attempts + 1
+    WHERE update_id IN (
+        SELECT update_id FROM outbox
+        WHERE status = 'pending' AND (owner IS NULL OR lease_until < ?)
+        ORDER BY update_id LIMIT ?
+    )
+    RETURNING update_id, received, chat_id, user_id, payload, attempts
+"""
+MARK_FINISHED = """
+    UPDATE outbox SET status = ?, finished = ?, owner = NULL, lease_until = NULL
+    WHERE update_id = ? AND owner = ? AND status = 'pending'
+"""
+RELEASE_ONE = """
+    UPDATE outbox SET owner = NULL, lease_until = NULL, last_error = ?
+    WHERE update_id = ? AND owner = ? AND status = 'pending'
+"""
+RELEASE_ALL = """
+    UPDATE outbox SET owner = NULL, lease_until = NULL
+    WHERE owner = ? AND status = 'pending'
+"""
+FINISHED_STATUSES = ("replied", "stale", "failed")
+COUNT_PENDING = "SELECT count(*) FROM outbox WHERE status = 'pending'"
 UNANSWERED_ROWS = """
     SELECT raw_text, normalised, found, time FROM queries
     WHERE time >= ? AND time <= ? AND normalised != '' AND (found = 0 OR score < ?)
@@ -281,6 +341,33 @@ def query_record(
 
 
 @dataclass(frozen=True)
+class ReceivedUpdate:
+    """An update the bot got and must answer: what `record_received` stores."""
+
+    update_id: int
+    chat_id: int | None
+    user_id: int | None
+    payload: str  # the update as JSON, so it can be processed again after a restart
+    received: str = field(default_factory=utc_now_iso)
+
+
+@dataclass(frozen=True)
+class PendingReply:
+    """A claimed outbox row: an update whose reply is not sent yet."""
+
+    update_id: int
+    received: str  # UTC ISO-8601
+    chat_id: int | None
+    user_id: int | None
+    payload: str
+    attempts: int  # claims so far, this one included
+
+
+def lease_end(lease_s: float, now: datetime | None = None) -> str:
+    return iso((now or datetime.now(UTC)) + timedelta(seconds=lease_s))
+
+
+@dataclass(frozen=True)
 class Stats:
     """`QueryLog.stats`: "today" is the calendar day of `now` in `now`'s time zone; "week"
     is the 7 × 24 hours up to `now`. Everything but `today` is over the week."""
@@ -294,6 +381,7 @@ class Stats:
     refused: int  # admin commands refused to non-admins
     top_questions: list[tuple[str, int]]
     top_entities: list[tuple[str, int]]
+    pending: int = 0  # questions received whose reply is not sent yet (the outbox)
 
     @property
     def answer_rate(self) -> float:
@@ -390,16 +478,27 @@ def _group_similar(rows: list[tuple[Any, ...]], examples: int = 3) -> list[Unans
     return groups
 
 
-# Cells Excel would run as a formula; such text cells get a leading apostrophe on export,
-# since raw_text is whatever a stranger typed and admins open the file in Excel.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Cells a spreadsheet could run as a formula; such text cells get a leading apostrophe on
+# export, since raw_text is whatever a stranger typed and admins open the file in Excel.
+# Spreadsheets skip what a reader cannot see before the "=", and fold full-width forms (＝),
+# so the check looks past leading spaces, newlines, BOMs and zero-width characters, and
+# compares the first visible character after NFKC.
+_FORMULA_START = frozenset("=+-@")
 _TEXT_COLUMNS = {"raw_text", "normalised", "answer", "entity", "chat_type"}
+
+
+def looks_like_formula(text: str) -> bool:
+    for char in text:
+        if char.isspace() or unicodedata.category(char) in {"Cc", "Cf", "Zs", "Zl", "Zp"}:
+            continue  # invisible: a spreadsheet looks past it
+        return unicodedata.normalize("NFKC", char)[:1] in _FORMULA_START
+    return text.startswith(("\t", "\r"))  # only blanks, as before: keep it text
 
 
 def _csv_cell(column: str, value: Any) -> Any:
     if value is None:
         return ""
-    if column in _TEXT_COLUMNS and isinstance(value, str) and value.startswith(_FORMULA_START):
+    if column in _TEXT_COLUMNS and isinstance(value, str) and looks_like_formula(value):
         return "'" + value
     return value
 
@@ -451,7 +550,7 @@ class QueryLog:
             leftover.append(self._queue.get_nowait())
         if self._db is not None:
             if leftover:
-                await self._write(leftover)
+                await self._process(leftover)
             await self._db.close()
         _release_flushes(leftover)
 
@@ -514,15 +613,54 @@ class QueryLog:
             batch = [await self._queue.get()]
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            await self._write(batch)
-            _release_flushes(batch)
+            await self._process(batch)
             if any(item[0] == "stop" for item in batch):
                 return
+
+    async def _process(self, batch: list[tuple[Any, ...]]) -> None:
+        """Write the batch in queue order: plain rows in one transaction, each "run" item (an
+        outbox change whose caller waits) in its own, between them."""
+        rows: list[tuple[Any, ...]] = []
+        for item in batch:
+            if item[0] != "run":
+                rows.append(item)
+                continue
+            await self._write(rows)
+            _release_flushes(rows)
+            rows = []
+            await self._run(*item[1:])
+        await self._write(rows)
+        _release_flushes(rows)
+
+    async def _run(
+        self, step: Callable[[aiosqlite.Connection], Awaitable[Any]], done: asyncio.Future[Any]
+    ) -> None:
+        assert self._db is not None
+        try:
+            result = await step(self._db)
+            await self._db.commit()
+        except Exception as error:
+            await self._rollback()
+            if not done.done():
+                done.set_exception(error)
+        else:
+            if not done.done():
+                done.set_result(result)
+
+    async def _committed(self, step: Callable[[aiosqlite.Connection], Awaitable[Any]]) -> Any:
+        """Run `step` on the connection in the writer's turn; return its result once committed."""
+        if self._writer is None or self._closed or self._writer.done():
+            raise RuntimeError("the query log is not open")
+        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(("run", step, done))
+        return await done
 
     async def _write(self, batch: list[tuple[Any, ...]]) -> None:
         """One transaction per batch; on failure, retry item by item so one bad row (say, a
         reused id) costs only itself, and the writer itself never dies."""
         assert self._db is not None
+        if not any(item[0] in _SQL_FOR for item in batch):
+            return
         try:
             for sql, params in _runs(batch):
                 await self._db.executemany(sql, params)
@@ -547,6 +685,62 @@ class QueryLog:
         except Exception:
             log.exception("query log: rollback failed")
 
+    # -- the outbox: each returns once its change is committed --------------------------------
+
+    async def record_received(
+        self, updates: list[ReceivedUpdate], owner: str, lease_s: float
+    ) -> set[int]:
+        """Store updates just received, claimed by `owner` for `lease_s` seconds. Returns the
+        ids that were new; an id already stored (Telegram sent it again) is left as it was."""
+
+        async def insert(db: aiosqlite.Connection) -> set[int]:
+            lease = lease_end(lease_s)
+            new: set[int] = set()
+            for u in updates:
+                params = (u.update_id, _canonical_time(u.received), u.chat_id, u.user_id)
+                async with db.execute(INSERT_RECEIVED, (*params, u.payload, owner, lease)) as c:
+                    new.update(row[0] for row in await c.fetchall())
+            return new
+
+        return await self._committed(insert) if updates else set()
+
+    async def claim(
+        self, owner: str, lease_s: float, limit: int = 100, now: datetime | None = None
+    ) -> list[PendingReply]:
+        """Take up to `limit` pending replies that nobody holds (or whose lease ran out), oldest
+        first, for `owner` and `lease_s` seconds. Each row goes to exactly one claimer."""
+        now = now or datetime.now(UTC)
+
+        async def take(db: aiosqlite.Connection) -> list[PendingReply]:
+            params = (owner, lease_end(lease_s, now), iso(now), limit)
+            async with db.execute(CLAIM_PENDING, params) as cursor:
+                rows = await cursor.fetchall()
+            return sorted((PendingReply(*row) for row in rows), key=lambda r: r.update_id)
+
+        return await self._committed(take)
+
+    async def mark_replied(self, update_id: int, owner: str, status: str = "replied") -> bool:
+        """The update is dealt with: "replied" (handled; a reply was sent if one was due),
+        "stale" (too old: an apology was sent) or "failed" (refused for good, e.g. the user
+        blocked the bot). False if `owner` no longer held the row: someone else answers it."""
+        if status not in FINISHED_STATUSES:
+            raise ValueError(f"an outbox row ends as one of {FINISHED_STATUSES}, not {status!r}")
+        params = (status, utc_now_iso(), update_id, owner)
+        return bool(await self._committed(lambda db: _changed(db, MARK_FINISHED, params)))
+
+    async def release(self, update_id: int, owner: str, error: str = "") -> bool:
+        """Give a claimed reply back, still pending (its send failed, or the bot is stopping)."""
+        params = (error[:500] or None, update_id, owner)
+        return bool(await self._committed(lambda db: _changed(db, RELEASE_ONE, params)))
+
+    async def release_all(self, owner: str) -> int:
+        """Give back every reply `owner` still holds (on shutdown): the next start takes them."""
+        return await self._committed(lambda db: _changed(db, RELEASE_ALL, (owner,)))
+
+    async def pending_count(self) -> int:
+        """Questions received whose reply has not been sent (counted in /stats)."""
+        return await self._scalar(await self._reader(), COUNT_PENDING)
+
     # -- reads -----------------------------------------------------------------------------
 
     async def stats(self, now: datetime | None = None, top: int = 10) -> Stats:
@@ -566,6 +760,7 @@ class QueryLog:
         async with db.execute(TOP_ENTITIES, (week_start, end, top)) as cursor:
             entities = [(text, n) for text, n in await cursor.fetchall()]
         refused = await self._scalar(db, COUNT_EVENTS, (week_start, end, "refused"))
+        pending = await self._scalar(db, COUNT_PENDING)
         return Stats(
             now=now,
             today=today,
@@ -576,6 +771,7 @@ class QueryLog:
             refused=refused,
             top_questions=questions,
             top_entities=entities,
+            pending=pending,
         )
 
     async def unanswered(
@@ -676,19 +872,26 @@ def _release_flushes(batch: list[tuple[Any, ...]]) -> None:
             item[1].set_result(None)
 
 
+_SQL_FOR = {
+    "query": INSERT_QUERY,
+    "feedback": SET_FEEDBACK,
+    "event": INSERT_EVENT,
+    "subscribe": SUBSCRIBE,
+    "notified": SET_NOTIFIED,
+}
+
+
+async def _changed(db: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> int:
+    async with db.execute(sql, params) as cursor:
+        return cursor.rowcount
+
+
 def _runs(batch: list[tuple[Any, ...]]) -> list[tuple[str, list[tuple[Any, ...]]]]:
     """Consecutive writes of one kind as (sql, [params]), in queue order, so feedback is
     applied after the insert it refers to and the latest feedback wins."""
-    sql_for = {
-        "query": INSERT_QUERY,
-        "feedback": SET_FEEDBACK,
-        "event": INSERT_EVENT,
-        "subscribe": SUBSCRIBE,
-        "notified": SET_NOTIFIED,
-    }
     runs: list[tuple[str, list[tuple[Any, ...]]]] = []
     for item in batch:
-        sql = sql_for.get(item[0])
+        sql = _SQL_FOR.get(item[0])
         if sql is None:
             continue  # flush / stop markers
         if runs and runs[-1][0] == sql:

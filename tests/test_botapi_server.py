@@ -528,3 +528,35 @@ async def test_application_webhook_end_to_end(botapi: FakeBotApi) -> None:
     assert [c.method for c in botapi.calls][:2] == ["getMe", "setWebhook"]
     assert botapi.pending_updates == 0
     assert len(botapi.calls_of("sendMessage")) == 2  # the wrongly signed updates were dropped
+
+
+# -- fault injection ---------------------------------------------------------------------------
+
+
+async def test_injected_http_errors_fail_the_next_calls_then_stop(
+    bot: telegram.Bot, botapi: FakeBotApi
+):
+    botapi.fail_next("sendMessage", 2)
+    for _ in range(2):
+        with pytest.raises(telegram.error.NetworkError, match="Internal Server Error"):
+            await bot.send_message(USER, "hi")
+    assert (await bot.send_message(USER, "hi")).text == "hi"
+    assert [c.ok for c in botapi.calls_of("sendMessage")] == [False, False, True]
+
+
+async def test_an_outage_drops_connections_until_it_ends(bot: telegram.Bot, botapi: FakeBotApi):
+    await bot.get_me()
+    botapi.go_down(1.0)
+    with pytest.raises(telegram.error.NetworkError):
+        await bot.get_me()
+    assert botapi.dropped >= 1
+    await asyncio.sleep(1.1)
+    assert (await bot.get_me()).username == botapi.bot_username
+
+
+async def test_an_outage_ends_a_long_poll_in_progress(bot: telegram.Bot, botapi: FakeBotApi):
+    poll = asyncio.create_task(bot.get_updates(timeout=5, read_timeout=10))
+    await asyncio.sleep(0.3)
+    botapi.go_down(0.5)
+    with pytest.raises(telegram.error.NetworkError):
+        await asyncio.wait_for(poll, 3)

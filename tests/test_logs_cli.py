@@ -61,6 +61,7 @@ def test_stats(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "Answered: 2/6 (33%)" in out
     assert "👍 1  👎 0" in out
     assert "refused: 1" in out
+    assert "Replies pending (received, not sent yet): 0" in out
     lines = out.splitlines()
     assert "    2  伟力得董事长是谁" in lines
     assert "    2  乐山GDP是多少" in lines

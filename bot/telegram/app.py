@@ -10,22 +10,32 @@ import argparse
 import asyncio
 import logging
 import secrets
+import signal
 import sys
 from urllib.parse import urlsplit
 
 import httpx
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.answer import Answerer, KnowledgeError, load_answerer
 from bot.config import Config, ConfigError, load_config
 from bot.querylog import QueryLog
 from bot.telegram import admin, buttons, errors, groups, inbox, inline, notify, private, reload
+from bot.telegram.delivery import DeliveringApplication, Outbox, RecordingQueue
 from bot.telegram.ratelimit import QuestionRateLimiter
 from bot.telegram.redact import configure_logging
+from bot.telegram.retry import (
+    Backoff,
+    OneLineNetworkErrors,
+    RetryingRateLimiter,
+    SendGate,
+    connect,
+    one_line,
+)
 from bot.telegram.state import STATE_KEY, BotState, prepare
 
 log = logging.getLogger(__name__)
@@ -40,7 +50,7 @@ COMMANDS = [
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 CONNECT_RETRIES = 3  # a connection that failed sent nothing, so retrying cannot duplicate
 FLOOD_RETRIES = 3  # RetryAfter answers, waited out by AIORateLimiter
-BOOTSTRAP_RETRIES = 5  # getMe / deleteWebhook / setWebhook at startup
+BOOTSTRAP_RETRIES = -1  # deleteWebhook / setWebhook at start: for as long as it takes
 CONNECTION_POOL = 256  # matches the 256 updates handled concurrently
 
 NO_TOKEN_HELP = """\
@@ -61,12 +71,21 @@ def build_application(config: Config, answerer: Answerer) -> Application:
     """The bot, ready to run: handlers of every surface, rate limiter, query log."""
     if not config.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
+    gate = SendGate()
+    backoff = Backoff(max_s=config.retry_max_s)
+    updates = RecordingQueue()
     builder = (
         ApplicationBuilder()
+        .application_class(DeliveringApplication)
+        .update_queue(updates)
         .token(config.token)
         .request(http_request(CONNECTION_POOL))
         .get_updates_request(http_request(1))
-        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+        .rate_limiter(
+            RetryingRateLimiter(
+                tries=config.send_tries, backoff=backoff, gate=gate, max_retries=FLOOD_RETRIES
+            )
+        )
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -81,11 +100,22 @@ def build_application(config: Config, answerer: Answerer) -> Application:
         base_url, base_file_url = api_urls(config.api_base_url)
         builder = builder.base_url(base_url).base_file_url(base_file_url)
     application = builder.build()
+    querylog = QueryLog(config.db_path)
+    outbox = Outbox(
+        querylog,
+        gate,
+        max_age_s=config.pending_max_age_s,
+        retry_every_s=config.pending_retry_s,
+    )
+    assert isinstance(application, DeliveringApplication)
+    application.outbox, application.grace_s = outbox, config.shutdown_grace_s
+    updates.outbox = outbox
     application.bot_data[STATE_KEY] = BotState(
         config=config,
         answerer=answerer,
-        querylog=QueryLog(config.db_path),
+        querylog=querylog,
         limiter=QuestionRateLimiter(),
+        connect_backoff=backoff,
     )
     for surface in SURFACES:
         surface.register(application)
@@ -117,7 +147,10 @@ def api_urls(base_url: str) -> tuple[str, str]:
 async def on_startup(application: Application) -> None:
     state: BotState = application.bot_data[STATE_KEY]
     await state.querylog.open()
-    await application.bot.set_my_commands(COMMANDS)
+    try:
+        await application.bot.set_my_commands(COMMANDS)
+    except TelegramError as error:  # the menu of commands is a convenience, not worth a stop
+        log.warning("could not set the command menu: %s", one_line(error))
     await asyncio.to_thread(prepare, state.answerer)
     log.info(
         "@%s is up: %d facts from %s, query log %s",
@@ -129,8 +162,11 @@ async def on_startup(application: Application) -> None:
 
 
 async def on_shutdown(application: Application) -> None:
-    """Runs on every stop, SIGTERM included: write the queries still queued."""
+    """Runs on every stop, SIGTERM included: leave unsent replies pending for the next start,
+    write the queries still queued."""
     state: BotState = application.bot_data[STATE_KEY]
+    if isinstance(application, DeliveringApplication):
+        await application.outbox.close()
     await state.querylog.close()
     log.info("query log closed")
 
@@ -145,10 +181,22 @@ def serve(
 ) -> None:
     """Run until stopped: a webhook when BOT_WEBHOOK_URL is set, else long polling.
 
-    SIGINT and SIGTERM stop it gracefully (PTB's default); `handle_signals=False` is for
-    running in a thread, where signal handlers cannot be installed.
+    First connect to Telegram, retrying for as long as it is unreachable (a rejected token
+    raises InvalidToken). SIGINT and SIGTERM stop it gracefully (PTB's default), within the
+    grace period (DeliveringApplication.stop); `handle_signals=False` is for running in a
+    thread, where signal handlers cannot be installed.
     """
     signals = {} if handle_signals else {"stop_signals": None}
+    state: BotState = application.bot_data[STATE_KEY]
+    loop = asyncio.get_event_loop()
+    if handle_signals:  # until PTB installs its own: a stop while connecting is no error
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(stop_signal, raise_system_exit)
+    try:
+        loop.run_until_complete(connect(application.bot, state.connect_backoff))
+    except SystemExit:
+        loop.run_until_complete(application.bot.shutdown())
+        return
     if config.webhook_url:
         if not webhook_secret:
             raise ValueError("a webhook needs a secret token")
@@ -168,20 +216,32 @@ def serve(
         )
 
 
+def raise_system_exit() -> None:
+    raise SystemExit
+
+
 def main(argv: list[str]) -> int:
-    argparse.ArgumentParser(
+    parser = argparse.ArgumentParser(
         prog="python -m bot run",
         description="Run the Telegram bot. Settings come from the environment: "
         "TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, BOT_ADMIN_IDS, BOT_DB_PATH, "
-        "BOT_KNOWLEDGE_DIR, BOT_WEBHOOK_URL, PORT.",
-    ).parse_args(argv)
+        "BOT_KNOWLEDGE_DIR, BOT_WEBHOOK_URL, PORT, and the reliability settings in README.",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="log at DEBUG, with tracebacks (or BOT_LOG_LEVEL)"
+    )
+    args = parser.parse_args(argv)
     config = load_config()
     if config is None:
         return 2
     if not config.token:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 1
-    redactor = configure_logging(config.token)
+    level = logging.DEBUG if args.debug else getattr(logging, config.log_level)
+    redactor = configure_logging(config.token, level)
+    if level > logging.DEBUG:  # network failures as one line; DEBUG shows their tracebacks
+        for handler in logging.getLogger().handlers:
+            handler.filters.insert(0, OneLineNetworkErrors())
     try:
         answerer = load_answerer(config.knowledge_dir)
         application = build_application(config, answerer)
@@ -191,9 +251,19 @@ def main(argv: list[str]) -> int:
     webhook_secret = secrets.token_urlsafe(32) if config.webhook_url else None
     if webhook_secret:
         redactor.add(webhook_secret)
+    asyncio.set_event_loop(asyncio.new_event_loop())
     try:
         serve(application, config, webhook_secret=webhook_secret)
-    except TelegramError as error:  # e.g. a rejected token: say so without printing the token
-        print(f"error: {redactor.redact(str(error))}", file=sys.stderr)
+    except InvalidToken as error:
+        reason = redactor.redact(str(error))
+        print(
+            f"error: Telegram rejected the bot token ({reason}); check TELEGRAM_BOT_TOKEN",
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as error:  # unrecoverable: one clear line; --debug shows the traceback
+        if level <= logging.DEBUG:
+            log.exception("the bot stopped")
+        print(f"error: {redactor.redact(one_line(error))}", file=sys.stderr)
         return 1
     return 0

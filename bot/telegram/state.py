@@ -11,6 +11,7 @@ from bot.answer import Answerer
 from bot.config import Config
 from bot.querylog import QueryLog
 from bot.telegram.ratelimit import QuestionRateLimiter
+from bot.telegram.retry import Backoff
 
 STATE_KEY = "state"
 EXAMPLE_COUNT = 3
@@ -22,6 +23,7 @@ class BotState:
     answerer: Answerer  # /reload replaces it whole; a handler reads it once per update
     querylog: QueryLog  # opened in post_init, closed (and flushed) in post_shutdown
     limiter: QuestionRateLimiter
+    connect_backoff: Backoff  # how long to wait between attempts to reach Telegram at start
     # callback key -> example question, for the /start buttons (a question rarely fits in
     # the 64 bytes of callback data, so the button carries a short key instead)
     example_questions: dict[str, str] = field(default_factory=dict)

@@ -8,6 +8,7 @@ so mistakes that would only show up in production fail the tests instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import http.client
 import itertools
@@ -119,6 +120,10 @@ class Upload(bytes):
 
 class _Abandoned(Exception):
     """The client hung up during a long poll, so there is nobody to answer."""
+
+
+class _Outage(Exception):
+    """The API went down during a long poll: the connection is dropped."""
 
 
 # --- HTML entity parsing, as Telegram does it --------------------------------------------------
@@ -402,6 +407,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         url = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.server.api.is_down():
+            self._hang_up()
+            return
         match = _PATH_RE.fullmatch(url.path)
         if match is None:
             self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
@@ -418,7 +426,16 @@ class _Handler(BaseHTTPRequestHandler):
         except _Abandoned:
             self.close_connection = True
             return
+        except _Outage:
+            self._hang_up()
+            return
         self._reply(*answer)
+
+    def _hang_up(self) -> None:
+        """What a client sees of an API that is down: the connection closes, no answer."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     do_GET = do_POST
 
@@ -496,6 +513,10 @@ class FakeBotApi:
         self._webhook: dict[str, Any] | None = None
         self._webhook_error: tuple[int, str] | None = None
         self._stopping = False
+        # fault injection (see "faults" below)
+        self._down_until = 0.0  # time.monotonic() until which every connection is dropped
+        self._failures: dict[str, list[int]] = {}  # method -> HTTP statuses of its next calls
+        self.dropped = 0  # requests hung up on during outages
         self._httpd: _Server | None = None
         self._threads: list[threading.Thread] = []
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -626,6 +647,35 @@ class FakeBotApi:
             lines.append(f"  {call.method} {json.dumps(shown, ensure_ascii=False)[:200]} {outcome}")
         return "\n".join(lines if self._calls else [*lines, "  (none)"])
 
+    # --- faults ---
+
+    def fail_next(self, method: str, count: int, status: int = 500) -> None:
+        """The next `count` calls of `method` get HTTP `status` (5xx: "Internal Server Error"),
+        as Telegram answers when its side fails. They are listed in `calls` as failed."""
+        with self._cond:
+            self._failures.setdefault(method, []).extend([status] * count)
+
+    def go_down(self, seconds: float) -> None:
+        """An outage: for `seconds`, every request (long polls in progress too) has its
+        connection closed without an answer, as when the API or the network is down."""
+        with self._cond:
+            self._down_until = time.monotonic() + seconds
+            self._cond.notify_all()
+
+    def is_down(self) -> bool:
+        with self._cond:
+            down = time.monotonic() < self._down_until
+            self.dropped += down
+            return down
+
+    def _injected_failure(self, name: str) -> ApiError | None:
+        statuses = self._failures.get(name)
+        if not statuses:
+            return None
+        status = statuses.pop(0)
+        phrase = http.client.responses.get(status, "Error")
+        return ApiError(phrase if status >= 500 else f"Bad Request: {phrase}", status)
+
     # --- playing the users ---
 
     def send_private_message(self, user_id: int, text: str, *, first_name: str = "User") -> int:
@@ -751,6 +801,8 @@ class FakeBotApi:
                 decoded = read_params()
                 if token != self.token:
                     raise ApiError("Unauthorized", 401)
+                if failure := self._injected_failure(name):
+                    raise failure
                 if name == "getUpdates":
                     result = self._get_updates(decoded, client_gone)
                 elif name in self._handlers:
@@ -795,6 +847,8 @@ class FakeBotApi:
         while True:
             if client_gone():
                 raise _Abandoned
+            if time.monotonic() < self._down_until:
+                raise _Outage
             self._drop_unwanted_updates()
             if self._updates or self._stopping:
                 return copy.deepcopy(self._updates[:limit])

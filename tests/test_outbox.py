@@ -1,0 +1,160 @@
+"""The outbox in the query log: received questions stay pending until their reply is sent,
+each pending reply is claimed by one worker at a time, and the CSV export's formula guard."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.querylog import (
+    MIGRATIONS,
+    QUERY_COLUMNS,
+    SCHEMA_VERSION,
+    QueryLog,
+    QueryRecord,
+    ReceivedUpdate,
+    looks_like_formula,
+)
+
+
+def received(update_id: int, user: int = 7) -> ReceivedUpdate:
+    return ReceivedUpdate(
+        update_id, chat_id=user, user_id=user, payload=f'{{"update_id":{update_id}}}'
+    )
+
+
+def rows(path: Path) -> list[tuple]:
+    """Read with a separate connection, as a process started after a crash would."""
+    with sqlite3.connect(path) as db:
+        return db.execute(
+            "SELECT update_id, status, owner, attempts FROM outbox ORDER BY update_id"
+        ).fetchall()
+
+
+@pytest.fixture
+async def qlog(tmp_path: Path):
+    async with QueryLog(tmp_path / "q.db") as log:
+        yield log
+
+
+async def test_received_updates_are_committed_before_the_call_returns(qlog: QueryLog):
+    new = await qlog.record_received([received(1), received(2)], "a", lease_s=60)
+    assert new == {1, 2}
+    assert rows(qlog.path) == [(1, "pending", "a", 1), (2, "pending", "a", 1)]
+
+
+async def test_an_update_received_again_is_not_new_and_keeps_its_row(qlog: QueryLog):
+    await qlog.record_received([received(1)], "a", lease_s=60)
+    assert await qlog.mark_replied(1, "a")
+    assert await qlog.record_received([received(1), received(2)], "b", lease_s=60) == {2}
+    assert rows(qlog.path) == [(1, "replied", None, 1), (2, "pending", "b", 1)]
+
+
+async def test_a_held_reply_is_claimed_by_nobody_else_until_its_lease_ends(qlog: QueryLog):
+    await qlog.record_received([received(1)], "a", lease_s=60)
+    assert await qlog.claim("b", lease_s=60) == []
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    [taken] = await qlog.claim("b", lease_s=60, now=later)
+    assert (taken.update_id, taken.user_id, taken.attempts) == (1, 7, 2)
+    assert taken.payload == '{"update_id":1}'
+    assert not await qlog.mark_replied(1, "a")  # a lost its claim: b answers
+    assert await qlog.mark_replied(1, "b")
+    assert not await qlog.mark_replied(1, "b")  # never twice
+
+
+async def test_concurrent_claims_split_the_pending_replies(qlog: QueryLog):
+    await qlog.record_received([received(n) for n in range(1, 41)], "gone", lease_s=60)
+    assert await qlog.release_all("gone") == 40
+    claims = await asyncio.gather(*(qlog.claim(f"w{n}", 60, limit=15) for n in range(4)))
+    ids = [reply.update_id for claim in claims for reply in claim]
+    assert sorted(ids) == list(range(1, 41))  # each exactly once
+    assert [len(c) for c in claims] == [15, 15, 10, 0]
+
+
+async def test_a_released_reply_is_pending_counted_and_claimable(qlog: QueryLog):
+    await qlog.record_received([received(1), received(2)], "a", lease_s=60)
+    assert await qlog.release(2, "a", "NetworkError: 500")
+    assert await qlog.mark_replied(1, "a")
+    assert await qlog.pending_count() == 1
+    assert (await qlog.stats()).pending == 1
+    [again] = await qlog.claim("a", lease_s=60)
+    assert again.update_id == 2
+    with sqlite3.connect(qlog.path) as db:
+        assert db.execute("SELECT last_error FROM outbox WHERE update_id = 2").fetchone() == (
+            "NetworkError: 500",
+        )
+    assert await qlog.mark_replied(2, "a", status="stale")
+    assert await qlog.pending_count() == 0
+
+
+async def test_outbox_writes_keep_their_order_with_queued_rows(qlog: QueryLog):
+    qlog.record_event("refused", 1, 1, "/stats")
+    await qlog.record_received([received(5)], "a", lease_s=60)  # also commits the event
+    with sqlite3.connect(qlog.path) as db:
+        assert db.execute("SELECT count(*) FROM events").fetchone() == (1,)
+
+
+async def test_v2_database_gets_the_outbox(tmp_path: Path):
+    path = tmp_path / "q.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(MIGRATIONS[0] + MIGRATIONS[1] + "\nPRAGMA user_version = 2;")
+    db.close()
+    async with QueryLog(path) as log:
+        assert await log.record_received([received(1)], "a", lease_s=60) == {1}
+    assert SCHEMA_VERSION == 3
+
+
+# -- the CSV export's formula guard ------------------------------------------------------------
+
+FORMULAS = [
+    "=1+1",
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    " =1+1",  # leading space
+    "\n=1+1",  # leading newline
+    "\t=1",
+    "\r=1",
+    "＝1+1",  # full-width equals sign
+    "＋1",
+    "\ufeff=1+1",  # a BOM
+    "\u200b=1+1",  # a zero-width space
+    "\u200d\u2060 \u3000=HYPERLINK(1)",  # several invisibles and an ideographic space
+]
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_formula_like_text_is_recognised(text: str):
+    assert looks_like_formula(text)
+
+
+@pytest.mark.parametrize("text", ["伟力得的总部在哪里？", "1+1", "a=1", " 乐山", "", "（=）"])
+def test_ordinary_text_is_not_a_formula(text: str):
+    assert not looks_like_formula(text)
+
+
+async def test_export_guards_every_formula_like_cell(qlog: QueryLog):
+    for text in FORMULAS:
+        qlog.record(
+            QueryRecord(
+                surface="private",
+                raw_text=text,
+                normalised=text,
+                found=False,
+                score=0,
+                latency_ms=1,
+                entity=text,
+            )
+        )
+    out = io.StringIO()
+    assert await qlog.export_csv(out) == len(FORMULAS)
+    exported = list(csv.reader(io.StringIO(out.getvalue())))[1:]
+    for column in ("raw_text", "normalised", "entity"):
+        cells = [row[QUERY_COLUMNS.index(column)] for row in exported]
+        assert cells == ["'" + text for text in FORMULAS]
