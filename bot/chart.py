@@ -92,7 +92,14 @@ def chart_font() -> str | None:
 
 
 def render_chart(days: list[Day], lang: str = "zh") -> bytes:
-    """The chart as PNG bytes. Chinese labels need a CJK font; without one, English ones."""
+    """The chart as PNG bytes."""
+    buffer = io.BytesIO()
+    chart_figure(days, lang).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def chart_figure(days: list[Day], lang: str = "zh") -> Figure:
+    """Three panels over the days. Chinese labels need a CJK font; without one, English."""
     font = chart_font() if lang == "zh" else None
     labels = LABELS["zh" if font else "en"]
     figure = Figure(figsize=SIZE_INCHES, dpi=DPI)
@@ -123,6 +130,4 @@ def render_chart(days: list[Day], lang: str = "zh") -> bytes:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts, not fractions
     figure.suptitle(labels["title"].format(days=len(days)), **text_props)
     figure.autofmt_xdate()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure

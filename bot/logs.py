@@ -85,25 +85,58 @@ def short_time(iso_time: str) -> str:
 # -- the two reports -------------------------------------------------------------------------
 
 
-def format_stats(stats: Stats) -> str:
-    """The `stats` report as plain text."""
+# The report's words: English in the shell, Chinese (by default) in Telegram, where the
+# admins are the newspaper's editors (BOT_ADMIN_LANG).
+STATS_WORDS = {
+    "en": {
+        "title": "Query log, as of {now}",
+        "today": "Today: {today}   Last 7 days: {week}",
+        "answered": "Answered: {answered}/{week} ({rate:.0%})",
+        "feedback": "Feedback: 👍 {up}  👎 {down}",
+        "refused": "Admin commands refused: {refused}",
+        "pending": "Replies pending (received, not sent yet): {pending}",
+        "top_questions": "Top questions (7 days)",
+        "top_entities": "Top entities (7 days)",
+        "count": "count",
+        "question": "question",
+        "entity": "entity",
+    },
+    "zh": {
+        "title": "查询日志（截至 {now}）",
+        "today": "今天：{today}   最近 7 天：{week}",
+        "answered": "已回答：{answered}/{week}（{rate:.0%}）",
+        "feedback": "反馈：👍 {up}  👎 {down}",
+        "refused": "被拒绝的管理命令：{refused}",
+        "pending": "待发送的回复（已收到，未发出）：{pending}",
+        "top_questions": "热门问题（7 天）",
+        "top_entities": "热门对象（7 天）",
+        "count": "次数",
+        "question": "问题",
+        "entity": "对象",
+    },
+}
+
+
+def format_stats(stats: Stats, lang: str = "en") -> str:
+    """The `stats` report as plain text, in English or Chinese ("zh")."""
+    words = STATS_WORDS["zh" if lang == "zh" else "en"]
     now = stats.now.strftime("%Y-%m-%d %H:%M %Z").strip()
     lines = [
-        f"Query log, as of {now}",
-        f"Today: {stats.today}   Last 7 days: {stats.week}",
-        f"Answered: {stats.answered}/{stats.week} ({stats.answer_rate:.0%})",
-        f"Feedback: 👍 {stats.thumbs_up}  👎 {stats.thumbs_down}",
-        f"Admin commands refused: {stats.refused}",
-        f"Replies pending (received, not sent yet): {stats.pending}",
+        words["title"].format(now=now),
+        words["today"].format(today=stats.today, week=stats.week),
+        words["answered"].format(answered=stats.answered, week=stats.week, rate=stats.answer_rate),
+        words["feedback"].format(up=stats.thumbs_up, down=stats.thumbs_down),
+        words["refused"].format(refused=stats.refused),
+        words["pending"].format(pending=stats.pending),
     ]
     if stats.top_questions:
-        lines += ["", "Top questions (7 days)"]
+        lines += ["", words["top_questions"]]
         rows = [(n, clip(text, MAX_TEXT_WIDTH)) for text, n in stats.top_questions]
-        lines += table(("count", "question"), rows, right={0})
+        lines += table((words["count"], words["question"]), rows, right={0})
     if stats.top_entities:
-        lines += ["", "Top entities (7 days)"]
+        lines += ["", words["top_entities"]]
         rows = [(n, clip(text, MAX_TEXT_WIDTH)) for text, n in stats.top_entities]
-        lines += table(("count", "entity"), rows, right={0})
+        lines += table((words["count"], words["entity"]), rows, right={0})
     return "\n".join(lines)
 
 

@@ -6,6 +6,7 @@ by /stats).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import io
 import logging
@@ -16,7 +17,9 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import render
+from bot.chart import daily_counts, render_chart
 from bot.logs import format_stats, format_unanswered
+from bot.telegram.admin_text import say
 from bot.telegram.reload import guarded_reload
 from bot.telegram.replies import send_html
 from bot.telegram.state import BotState, bot_state
@@ -56,8 +59,15 @@ def admins_only(command: AdminCallback) -> HandlerCallback:
 
 @admins_only
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState) -> None:
-    report = format_stats(await state.querylog.stats(datetime.now().astimezone()))
+    """The numbers as text, then the 30-day chart (bot.chart) as a picture."""
+    now = datetime.now().astimezone()
+    lang = state.config.admin_lang
+    report = format_stats(await state.querylog.stats(now), lang)
     await send_report(update, context, report)
+    days = await daily_counts(state.querylog, now=now)
+    png = await asyncio.to_thread(render_chart, days, lang)
+    caption = say(lang, "chart_caption", days=len(days))
+    await context.bot.send_photo(update.effective_chat.id, photo=png, caption=caption)
 
 
 @admins_only
