@@ -41,7 +41,9 @@ class Entry:
     entity: str = ""
 
     def as_yaml_data(self) -> dict[str, Any]:
-        source: dict[str, Any] = {"file": self.file, "title": self.title}
+        source: dict[str, Any] = {"file": self.file}
+        if self.title:
+            source["title"] = self.title
         if self.paragraph:
             source["paragraph"] = self.paragraph
         data: dict[str, Any] = {"question": self.question, "answer": self.answer}
