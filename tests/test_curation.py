@@ -82,7 +82,8 @@ def test_the_same_question_is_not_added_twice(tmp_path: Path, stories, fact):
 def test_out_of_scope_in_any_starting_shape(tmp_path: Path, stories, start: str):
     path = tmp_path / "curated.yaml"
     path.write_text(start, "utf-8")
-    assert add_out_of_scope(path, ["乐山的足球队叫什么？", "乐山的足球队 叫什么"], stories, NOTE) == 1
+    wordings = ["乐山的足球队叫什么？", "乐山的足球队 叫什么"]  # one question, twice
+    assert add_out_of_scope(path, wordings, stories, NOTE) == 1
     curated = read_checked(path, stories)
     assert curated.out_of_scope[-1] == "乐山的足球队叫什么？"
     assert NOTE in path.read_text("utf-8")

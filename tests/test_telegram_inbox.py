@@ -282,3 +282,68 @@ def test_bad_input_gets_a_clear_reply_and_changes_nothing(loop_bot: BotThread, b
     assert "过期" in alert_for(botapi, stale)  # the other admin's card predates the reload
     assert "out_of_scope" not in yaml.safe_load(curated.read_text("utf-8"))
     assert failed_calls(botapi) == []
+
+
+OUTSIDE = "乐山的足球队叫什么？"
+
+
+def test_out_of_scope_skip_and_an_inbox_that_moved_on(loop_bot: BotThread, botapi: FakeBotApi):
+    for user, question in ((ASKER, OUTSIDE), (BYSTANDER, OUTSIDE), (ASKER, MISSED)):
+        botapi.send_private_message(user, question)
+        next_message(botapi, user, predicate=lambda c, q=question: q in c.result["text"])
+    first = open_inbox(botapi)
+    assert OUTSIDE.rstrip("？") in first.result["text"]  # asked twice: first in the inbox
+    second = open_inbox(botapi, after=first.result["message_id"])
+    moved_on = botapi.press_button(
+        ADMIN_ID, ADMIN_ID, first.result["message_id"], buttons_of(first)["⏭ 跳过"]
+    )
+    assert "过期" in alert_for(botapi, moved_on)  # the inbox moved on to `second`
+
+    botapi.press_button(
+        ADMIN_ID, ADMIN_ID, second.result["message_id"], buttons_of(second)["⏭ 跳过"]
+    )
+    skipped_to = next_message(
+        botapi,
+        ADMIN_ID,
+        after=second.result["message_id"],
+        predicate=lambda c: "📥" in c.result["text"],
+    )
+    assert MISSED.rstrip("？") in skipped_to.result["text"]
+
+    third = open_inbox(botapi, after=skipped_to.result["message_id"])  # a new walk: from the top
+    assert OUTSIDE.rstrip("？") in third.result["text"]
+    botapi.press_button(
+        ADMIN_ID, ADMIN_ID, third.result["message_id"], buttons_of(third)["🚫 超出范围"]
+    )
+    reloaded = next_message(
+        botapi,
+        ADMIN_ID,
+        after=third.result["message_id"],
+        predicate=lambda c: "已重新加载" in c.result["text"],
+    )
+    assert "1 个问题" in reloaded.result["text"]  # the gate now asks the out-of-scope one
+    following = next_message(
+        botapi,
+        ADMIN_ID,
+        after=reloaded.result["message_id"],
+        predicate=lambda c: "📥" in c.result["text"],
+    )
+    assert MISSED.rstrip("？") in following.result["text"]  # the marked group left the inbox
+    curated = yaml.safe_load(curated_of(loop_bot))
+    assert curated["out_of_scope"] == [OUTSIDE]
+    assert f"id {ADMIN_ID}" in curated_of(loop_bot)
+
+
+def test_reload_reports_malformed_curated_yaml_and_keeps_answering(
+    loop_bot: BotThread, botapi: FakeBotApi
+):
+    running = loop_bot.state.answerer
+    curated = loop_bot.config.knowledge_dir / "curated.yaml"
+    curated.write_text(curated.read_text("utf-8") + "entries:\n  - question: [oops\n", "utf-8")
+    botapi.send_private_message(ADMIN_ID, "/reload")
+    failed = next_message(botapi, ADMIN_ID, predicate=lambda c: "❌" in c.result["text"])
+    assert "curated.yaml, line" in failed.result["text"] and "YAML" in failed.result["text"]
+    assert loop_bot.state.answerer is running
+    botapi.send_private_message(ASKER, LIKED)
+    assert "五大基地" in next_message(botapi, ASKER).result["text"]
+    assert failed_calls(botapi) == []
