@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import asdict
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from bot.answer import Answer, Answerer, Hit, KnowledgeError, load_answerer
 from bot.config import Config, ConfigError
@@ -40,21 +42,70 @@ def readable(answer: Answer) -> str:
     return to_plain(answer_html(answer))
 
 
-def run_batch(answerer: Answerer, lines: TextIO, out: TextIO) -> None:
-    """One JSON object out for every line in, in order; a bad line gets {"error": …}."""
+def run_batch(answerer: Answerer, lines: Iterable[bytes | str], out: BinaryIO | TextIO) -> None:
+    """Exactly one JSON line out for every line in, in order, whatever the line holds.
+
+    A line that is not UTF-8, not JSON (nested too deep included), not an object with a "q"
+    string, or blank, gets {"error", "line", "id"}: the 1-based line number, and the id when
+    it could be read. Every line written is valid UTF-8: a result that cannot be (a lone
+    surrogate in the id or question) becomes an error object too, its id escaped.
+    """
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+        result = batch_result(answerer, line, number)
+        text = _json_line(result, number)
         try:
-            item = json.loads(line)
-            if not isinstance(item, dict) or not isinstance(item.get("q"), str):
-                raise ValueError('expected an object with a "q" string')
-        except ValueError as exc:
-            result: dict[str, Any] = {"error": f"line {number}: {exc}"}
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            error = "the id or question holds a lone surrogate, which is not valid Unicode"
+            data = _json_line(_error(number, error, _escaped(result.get("id"))), number).encode()
+        if isinstance(out, io.TextIOBase):
+            out.write(data.decode("utf-8"))
         else:
-            result = answer_json(answerer.ask(item["q"]), item.get("id"))
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.write(data)
         out.flush()
+
+
+def batch_result(answerer: Answerer, line: bytes | str, number: int) -> dict[str, Any]:
+    """The output object for one input line (see run_batch)."""
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return _error(number, f"not UTF-8 ({exc.reason} at byte {exc.start})", None)
+    if not line.strip():
+        return _error(number, "empty line", None)
+    try:
+        item = json.loads(line)
+    except RecursionError:
+        return _error(number, "JSON nested too deeply", None)
+    except ValueError as exc:
+        return _error(number, str(exc), None)
+    qid = item.get("id") if isinstance(item, dict) else None
+    if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+        return _error(number, 'expected an object with a "q" string', qid)
+    return answer_json(answerer.ask(item["q"]), qid)
+
+
+def _error(number: int, message: str, qid: Any) -> dict[str, Any]:
+    return {"error": f"line {number}: {message}", "line": number, "id": qid}
+
+
+def _json_line(result: dict[str, Any], number: int) -> str:
+    try:
+        return json.dumps(result, ensure_ascii=False) + "\n"
+    except (RecursionError, ValueError):  # an id nested too deeply to write back
+        return json.dumps(_error(number, "the id cannot be written back", None)) + "\n"
+
+
+def _escaped(value: Any) -> Any:
+    """`value` with lone surrogates written as \\udxxx text, so that it encodes as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    if isinstance(value, dict):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    return value
 
 
 def main(argv: list[str]) -> int:
@@ -71,8 +122,9 @@ def main(argv: list[str]) -> int:
     except (KnowledgeError, ConfigError) as exc:
         print(f"cannot answer: {exc}", file=sys.stderr)
         return 1
-    if args.jsonl:
-        run_batch(answerer, sys.stdin, sys.stdout)
+    if args.jsonl:  # bytes in and out: a bad line must not stop the batch, nor the encoding
+        sys.stdout.flush()
+        run_batch(answerer, sys.stdin.buffer, sys.stdout.buffer)
     elif args.json:
         print(json.dumps(answer_json(answerer.ask(args.question)), ensure_ascii=False))
     else:

@@ -75,9 +75,11 @@ def test_bad_lines_get_an_error_and_the_batch_continues(answerer):
         ask_line("ok", "伟力得的副总经理叫什么名字"),
     )
     assert len(results) == 4
-    assert all(set(r) == {"error"} for r in results[:3])
+    assert all(set(r) == {"error", "line", "id"} for r in results[:3])
+    assert [r["line"] for r in results[:3]] == [1, 2, 3]
     assert "line 1" in results[0]["error"]
     assert "line 2" in results[1]["error"]
+    assert results[1]["id"] == "no-q"  # readable, so echoed
     assert results[3]["id"] == "ok" and results[3]["found"] is True
 
 
@@ -93,9 +95,58 @@ def test_empty_question_line_answered_not_found(answerer):
     assert result["notice"]
 
 
-def test_blank_input_lines_skipped(answerer):
+def test_blank_input_lines_get_an_error_line_each(answerer):
     results = batch(answerer, "", ask_line(1, "伟力得的副总经理叫什么名字"), "   ")
-    assert [r["id"] for r in results] == [1]
+    assert [r.get("line") for r in results] == [1, None, 3]
+    assert results[1]["id"] == 1 and results[1]["found"] is True
+
+
+# The three inputs that used to abort a batch with a traceback and no output line.
+DEEP_JSON = b"[" * 1000 + b"]" * 1000
+LONE_SURROGATE_ID = b'{"id": "\\ud800", "q": "\xe4\xbc\x9f\xe5\x8a\x9b\xe5\xbe\x97"}'
+INVALID_UTF8 = b'{"id": "bad", "q": "\xff\xfe\xe4\xbc"}'
+
+
+def batch_bytes(answerer, *lines: bytes) -> list[bytes]:
+    out = io.BytesIO()
+    run_batch(answerer, io.BytesIO(b"".join(line + b"\n" for line in lines)), out)
+    return out.getvalue().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("line", "message", "qid"),
+    [
+        (DEEP_JSON, "nested too deeply", None),
+        (LONE_SURROGATE_ID, "lone surrogate", "\\ud800"),
+        (INVALID_UTF8, "not UTF-8", None),
+    ],
+)
+def test_a_line_that_crashed_the_batch_gets_an_error_line(answerer, line, message, qid):
+    good = ask_line("ok", "伟力得的副总经理叫什么名字").encode()
+    out = batch_bytes(answerer, good, line, good)
+    assert len(out) == 3
+    results = [json.loads(raw.decode("utf-8")) for raw in out]  # strict UTF-8 throughout
+    assert results[1]["line"] == 2 and message in results[1]["error"]
+    assert results[1]["id"] == qid
+    assert results[0]["found"] is True and results[2]["found"] is True
+
+
+def test_cli_batch_writes_one_valid_utf8_line_per_input_line():
+    lines = [DEEP_JSON, LONE_SURROGATE_ID, INVALID_UTF8, b"", ask_line(9, "伟力得").encode()]
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--jsonl"],
+        cwd=ROOT,
+        input=b"\n".join(lines) + b"\n",
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},  # the output must not depend on it
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")[-2000:]
+    out = result.stdout.decode("utf-8").splitlines()
+    assert len(out) == len(lines)
+    assert [json.loads(line).get("line") for line in out] == [1, 2, 3, 4, None]
+    assert json.loads(out[4])["id"] == 9
+    assert b"Traceback" not in result.stderr
 
 
 def test_cli_json_prints_one_object():

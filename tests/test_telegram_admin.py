@@ -144,3 +144,53 @@ def test_reload_of_broken_files_keeps_the_old_fact_base(
     botapi.send_private_message(11, ANSWERED)
     assert "五大基地" in next_message(botapi, 11).result["text"]
     assert failed_calls(botapi) == []
+
+
+# -- privacy: the log never goes to a group; refusals are rate limited -------------------------
+
+GROUP = -1001234567890
+
+
+@pytest.mark.parametrize("command", ["/export", "/stats", "/unanswered", "/reload"])
+def test_an_admin_command_in_a_group_posts_nothing_from_the_log(
+    bot: BotThread, botapi: FakeBotApi, command: str
+):
+    ask(botapi, 11, ANSWERED)
+    ask(botapi, 12, UNANSWERED)
+    sent = botapi.send_group_message(GROUP, ADMIN_ID, f"{command}@{botapi.bot_username}")
+    pointer = next_message(botapi, GROUP)
+    assert "私聊" in pointer.result["text"]
+    assert pointer.result["reply_to_message"]["message_id"] == sent
+    botapi.send_group_message(GROUP, 11, f"/ask {ANSWERED}")  # a later update, to sync on
+    next_message(botapi, GROUP, after=pointer.result["message_id"])
+    bot.stop()
+    assert botapi.calls_of("sendDocument") == []
+    group_texts = [m.get("text", "") for m in botapi.messages_in(GROUP)]
+    assert len(group_texts) == 2  # the one line, and the answer to the later question
+    leaked = [UNANSWERED.rstrip("？"), "Today", "查询日志", "已重新加载"]
+    assert not any(word in group_texts[0] for word in leaked)
+    assert failed_calls(botapi) == []
+
+
+def test_a_non_admin_command_in_a_group_gets_silence(bot: BotThread, botapi: FakeBotApi):
+    botapi.send_group_message(GROUP, STRANGER, "/export")
+    botapi.send_group_message(GROUP, STRANGER, f"/ask {ANSWERED}")
+    next_message(botapi, GROUP)
+    bot.stop()
+    assert len(botapi.messages_in(GROUP)) == 1  # the answer only, no refusal
+    [event] = log_rows(bot.config.db_path, "events")
+    assert (event["kind"], event["chat_id"]) == ("refused", GROUP)
+
+
+def test_thirty_refused_commands_get_three_replies_and_three_rows(
+    bot: BotThread, botapi: FakeBotApi
+):
+    for _ in range(30):
+        botapi.send_private_message(STRANGER, "/stats")
+    botapi.send_private_message(STRANGER, ANSWERED)  # answered as usual: the limit is separate
+    next_message(botapi, STRANGER, predicate=lambda c: "伟力得" in c.result["text"])
+    bot.stop()
+    texts = [m["text"] for m in botapi.messages_in(STRANGER)]
+    assert sum("只供管理员使用" in t for t in texts) == 3
+    assert len(texts) == 4
+    assert len(log_rows(bot.config.db_path, "events")) == 3

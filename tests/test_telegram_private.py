@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import time
+
 from botapi import FakeBotApi
 from botapi.server import parse_html
-from test_telegram_app import BotThread, buttons_of, failed_calls, log_rows, next_message
+from test_telegram_app import (
+    BotThread,
+    buttons_of,
+    failed_calls,
+    log_rows,
+    next_message,
+    wait_until,
+)
 
 from bot.answer import Answerer
+from bot.telegram import replies
 
 pytest_plugins = ["test_telegram_app"]  # fixtures: bot, start_bot, answerer
 
@@ -29,11 +39,8 @@ def test_question_is_answered_with_source_buttons_and_a_log_row(
     assert f"来源：{expected.source.citation()}" in text
     assert list(buttons_of(reply)) == ["📄 原文", "🔎 相关", "👍", "👎"]
 
-    typing = botapi.wait_for("sendChatAction", lambda c: c.params["chat_id"] == USER)
-    assert typing.params["action"] == "typing"
-    assert botapi.calls.index(typing) < botapi.calls.index(reply)
-
     bot.stop()
+    assert botapi.calls_of("sendChatAction") == []  # a quick answer needs no "typing…"
     [row] = log_rows(bot.config.db_path)
     assert row["surface"] == "private"
     assert (row["user_id"], row["chat_id"], row["chat_type"]) == (USER, USER, "private")
@@ -95,6 +102,7 @@ def test_source_related_and_feedback_buttons(
     for hit in expected:
         assert hit.answer[:20] in related.result["text"]
 
+    wait_for_rows(bot, 1)
     callback = botapi.press_button(USER, USER, message_id, data["👍"])
     ack = botapi.wait_for(
         "answerCallbackQuery", lambda c: c.params["callback_query_id"] == callback
@@ -108,9 +116,16 @@ def test_source_related_and_feedback_buttons(
     assert failed_calls(botapi) == []
 
 
+def wait_for_rows(bot: BotThread, count: int) -> None:
+    """A query's row is written just after its reply is sent; a test presses buttons faster
+    than a person, so it waits for the row first (the feedback updates it)."""
+    wait_until(lambda: len(log_rows(bot.config.db_path)) >= count)
+
+
 def test_thumbs_down_is_logged(bot: BotThread, botapi: FakeBotApi):
     botapi.send_private_message(USER, ANSWERED)
     answer = next_message(botapi, USER)
+    wait_for_rows(bot, 1)
     callback = botapi.press_button(
         USER, USER, answer.result["message_id"], buttons_of(answer)["👎"]
     )
@@ -182,8 +197,29 @@ def test_more_than_twenty_questions_a_minute_get_one_polite_refusal(
         botapi.send_private_message(USER, f"{ANSWERED} {n}")
     refusal = next_message(botapi, USER, predicate=lambda c: "太快" in c.result["text"])
     assert "每分钟最多 20 个问题" in refusal.result["text"]
+    wait_until(lambda: len(log_rows(bot.config.db_path, "events")) == 2)  # the 22nd's silence
     bot.stop()
     sent = botapi.calls_of("sendMessage")
     assert len(sent) == 21  # 20 answers and one refusal; the 22nd question gets silence
     assert len(log_rows(bot.config.db_path)) == 20
     assert [e["kind"] for e in log_rows(bot.config.db_path, "events")] == ["rate_limited"] * 2
+
+
+class SlowAnswerer:
+    """An engine that takes longer than TYPING_AFTER_S to answer."""
+
+    def __init__(self, answerer: Answerer) -> None:
+        self.answerer = answerer
+
+    def ask(self, question: str, **options: object):
+        time.sleep(replies.TYPING_AFTER_S + 0.3)
+        return self.answerer.ask(question, **options)
+
+
+def test_a_slow_answer_shows_typing_before_it(bot: BotThread, botapi: FakeBotApi):
+    bot.state.answerer = SlowAnswerer(bot.state.answerer)
+    botapi.send_private_message(USER, ANSWERED)
+    reply = next_message(botapi, USER)
+    typing = botapi.wait_for("sendChatAction", lambda c: c.params["chat_id"] == USER)
+    assert typing.params["action"] == "typing"
+    assert botapi.calls.index(typing) < botapi.calls.index(reply)

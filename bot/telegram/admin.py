@@ -1,7 +1,10 @@
 """Admin commands: /stats, /unanswered [N], /export, /reload. Admins are BOT_ADMIN_IDS.
 
-Anyone else gets a polite refusal, and the attempt is logged as a "refused" event (counted
-by /stats).
+They answer only in an admin's private chat with the bot: the log holds every user's
+questions, private ones included. In a group an admin gets one line pointing to the private
+chat, and nothing from the log. Anyone else gets a polite refusal in private and silence in
+a group; the attempt is logged as a "refused" event (counted by /stats). Both the refusals
+and their rows are rate limited per user, so spamming /stats costs the bot nothing.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import render
 from bot.chart import daily_counts, render_chart
 from bot.logs import format_stats, format_unanswered
 from bot.telegram.admin_text import say
+from bot.telegram.ratelimit import Verdict
 from bot.telegram.reload import guarded_reload
 from bot.telegram.replies import send_html
 from bot.telegram.state import BotState, bot_state
@@ -29,6 +34,7 @@ log = logging.getLogger(__name__)
 DEFAULT_UNANSWERED = 10
 MAX_UNANSWERED = 50
 REFUSAL = "抱歉，这个命令只供管理员使用。想问问题的话，直接发给我就好。"
+PRIVATE_ONLY = "管理命令只在私聊中使用：请私聊 @{username} 发送这个命令。"
 
 AdminCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE, BotState], Awaitable[None]]
 HandlerCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
@@ -39,20 +45,30 @@ def is_admin(user_id: int | None, admin_ids: frozenset[int]) -> bool:
 
 
 def admins_only(command: AdminCallback) -> HandlerCallback:
-    """Run `command` for admins; refuse and log everyone else."""
+    """Run `command` for an admin in private; point an admin in a group to the private chat;
+    refuse and log everyone else, within the per-user refusal limit."""
 
     @functools.wraps(command)
     async def checked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         state = bot_state(context)
         user, chat = update.effective_user, update.effective_chat
         user_id = user.id if user else None
+        in_private = chat.type == ChatType.PRIVATE
         if is_admin(user_id, state.config.admin_ids):
-            await command(update, context, state)
+            if in_private:
+                await command(update, context, state)
+            else:
+                line = render.escape(PRIVATE_ONLY.format(username=context.bot.username))
+                reply_to = update.effective_message.message_id
+                await send_html(context.bot, chat.id, line, reply_to=reply_to)
             return
+        if user_id is None or state.refusals.check(user_id) is not Verdict.ALLOW:
+            return  # refused a few times already: not another reply, not another row
         text = update.effective_message.text or ""
         state.querylog.record_event("refused", user_id, chat.id, text[:100])
         log.info("refused %r from non-admin user %s", text[:40], user_id)
-        await send_html(context.bot, chat.id, REFUSAL)
+        if in_private:  # in a group a refusal would only be noise for everyone
+            await send_html(context.bot, chat.id, REFUSAL)
 
     return checked
 

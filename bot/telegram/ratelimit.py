@@ -1,7 +1,7 @@
 """Per-user limit on incoming questions, so one person cannot monopolise the bot.
 
 This guards the bot's own work. Outgoing Bot API calls are throttled separately, by PTB's
-AIORateLimiter (see app.py).
+AIORateLimiter (see app.py and retry.py). The same window limits refusals of admin commands.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections.abc import Callable
 from enum import Enum
 
 DEFAULT_QUESTIONS_PER_MINUTE = 20
+REFUSALS_PER_WINDOW = 3  # admin commands refused to one non-admin, with a reply and a row,
+REFUSAL_WINDOW_S = 600.0  # per ten minutes
 TRACKED_USERS_BEFORE_CLEANUP = 10_000  # past this many, users idle for a window are dropped
 
 
@@ -59,3 +61,9 @@ class QuestionRateLimiter:
         for user_id in [u for u, asked in self._asked.items() if not asked or asked[-1] <= cutoff]:
             del self._asked[user_id]
             self._warned.discard(user_id)
+
+
+def refusal_limiter() -> QuestionRateLimiter:
+    """The same sliding window, for refusals of admin commands: a person who tries /stats
+    learns it is for admins; one who sends it 30 times gets the answer three times."""
+    return QuestionRateLimiter(limit=REFUSALS_PER_WINDOW, window=REFUSAL_WINDOW_S)

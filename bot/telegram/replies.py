@@ -1,4 +1,4 @@
-"""From a question to a sent reply: rate limit, typing, answer, log, send.
+"""From a question to a sent reply: rate limit, answer (typing if slow), send, log.
 
 Private chats, groups and the /start example buttons all answer through `answer_question`,
 so they format, log and limit the same way.
@@ -6,8 +6,11 @@ so they format, log and limit the same way.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from telegram import Bot, Chat, InlineKeyboardMarkup, Message, ReplyParameters, User
 from telegram.constants import ChatAction
@@ -15,12 +18,20 @@ from telegram.error import NetworkError
 from telegram.ext import ContextTypes
 
 from bot import render
+from bot.answer import Answer
 from bot.querylog import query_record
 from bot.telegram.keyboards import answer_keyboard, ask_privately_keyboard, suggestions_keyboard
 from bot.telegram.ratelimit import Verdict
 from bot.telegram.state import bot_state
 
 log = logging.getLogger(__name__)
+
+# The typing indicator costs a call from the same 30-a-second budget as the answers, so it
+# is shown only for an answer that takes longer than this to work out.
+TYPING_AFTER_S = 0.5
+# Answers are worked out off the event loop, so the loop can show the indicator meanwhile.
+# One worker: the work is CPU-bound under the GIL, so more threads would not be faster.
+ANSWERING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answering")
 
 
 async def send_html(
@@ -55,6 +66,26 @@ async def show_typing(bot: Bot, chat_id: int) -> None:
         log.info("no typing indicator for chat %s: %s", chat_id, error)
 
 
+async def answer_showing_typing(bot: Bot, chat_id: int, ask: Callable[[], Answer]) -> Answer:
+    """`ask()` in the answering thread; "typing…" if it runs longer than TYPING_AFTER_S.
+
+    The time counts from when the work starts, not from when it was queued behind other
+    questions: under load each answer is still quick, and the budget goes to the answers."""
+    loop = asyncio.get_running_loop()
+    started = asyncio.Event()
+
+    def work() -> Answer:
+        loop.call_soon_threadsafe(started.set)
+        return ask()
+
+    job = loop.run_in_executor(ANSWERING, work)
+    await started.wait()
+    done, _ = await asyncio.wait({job}, timeout=TYPING_AFTER_S)
+    if not done:
+        await show_typing(bot, chat_id)
+    return await job
+
+
 async def answer_question(
     context: ContextTypes.DEFAULT_TYPE,
     *,
@@ -82,29 +113,31 @@ async def answer_question(
             )
         return
 
-    await show_typing(context.bot, chat.id)
     in_group = surface == "group"
-    answer = state.answerer.ask(question, strict=in_group)
+    answerer = state.answerer  # read once: a /reload may replace it meanwhile
+    answer = await answer_showing_typing(
+        context.bot, chat.id, lambda: answerer.ask(question, strict=in_group)
+    )
     markup = render.answer_html(answer, in_group=in_group)
     # logged latency: from the question arriving to the reply being ready to send
     latency_ms = round((time.perf_counter() - started) * 1000)
-    query_id = state.querylog.record(
-        query_record(
-            question,
-            answer,
-            surface=surface,
-            latency_ms=latency_ms,
-            user_id=user.id,
-            chat_id=chat.id,
-            chat_type=chat.type,
-        )
+    row = query_record(
+        question,
+        answer,
+        surface=surface,
+        latency_ms=latency_ms,
+        user_id=user.id,
+        chat_id=chat.id,
+        chat_type=chat.type,
     )
 
     if answer.top:
-        keyboard = answer_keyboard(answer.top.fact_id, query_id)
+        keyboard = answer_keyboard(answer.top.fact_id, row.id)
     elif in_group:
         keyboard = ask_privately_keyboard(context.bot.username, question)
     else:
-        bell = query_id if answer.normalised else None  # nothing to tell about an empty one
+        bell = row.id if answer.normalised else None  # nothing to tell about an empty one
         keyboard = suggestions_keyboard(answer.suggestions, bell)
     await send_html(context.bot, chat.id, markup, keyboard=keyboard, reply_to=reply_to)
+    # logged once sent: a send that fails is tried again later, and logs its row then
+    state.querylog.record(row)

@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 from bot.answer import Answerer
 from bot.config import Config
 from bot.querylog import QueryLog
-from bot.telegram.ratelimit import QuestionRateLimiter
+from bot.telegram.ratelimit import QuestionRateLimiter, refusal_limiter
 from bot.telegram.retry import Backoff
 
 STATE_KEY = "state"
@@ -24,6 +24,8 @@ class BotState:
     querylog: QueryLog  # opened in post_init, closed (and flushed) in post_shutdown
     limiter: QuestionRateLimiter
     connect_backoff: Backoff  # how long to wait between attempts to reach Telegram at start
+    # admin commands refused to non-admins: a few replies (and log rows) per user, then silence
+    refusals: QuestionRateLimiter = field(default_factory=refusal_limiter)
     # callback key -> example question, for the /start buttons (a question rarely fits in
     # the 64 bytes of callback data, so the button carries a short key instead)
     example_questions: dict[str, str] = field(default_factory=dict)
