@@ -140,20 +140,33 @@ def format_stats(stats: Stats, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
-def format_unanswered(groups: Sequence[UnansweredGroup]) -> str:
+UNANSWERED_WORDS = {
+    "en": {
+        "none": "No unanswered or low-confidence questions.",
+        "title": "Unanswered and low-confidence (score under {low:g}) questions, most asked first",
+        "headers": ("#", "count", "low", "last asked (UTC)", "question"),
+        "legend": "low = answered, but with a low score; the rest were not answered.",
+    },
+    "zh": {
+        "none": "没有未答出或低置信度的问题。",
+        "title": "未答出和低置信度（得分低于 {low:g}）的问题，按被问次数排序",
+        "headers": ("#", "次数", "低", "最近一次（UTC）", "问题"),
+        "legend": "低 = 答了，但得分低；其余是没有答出的。发送 /inbox 逐组处理。",
+    },
+}
+
+
+def format_unanswered(groups: Sequence[UnansweredGroup], lang: str = "en") -> str:
     """The `unanswered` report as plain text: one row per group, other wordings below it."""
+    words = UNANSWERED_WORDS["zh" if lang == "zh" else "en"]
     if not groups:
-        return "No unanswered or low-confidence questions."
-    head = [
-        f"Unanswered and low-confidence (score under {LOW_SCORE:g}) questions, most asked first",
-        "",
-    ]
-    headers = ("#", "count", "low", "last asked (UTC)", "question")
+        return words["none"]
+    head = [words["title"].format(low=LOW_SCORE), ""]
     rows = [
         (i, g.count, g.low_confidence or "", short_time(g.last_time), clip(g.text, MAX_TEXT_WIDTH))
         for i, g in enumerate(groups, 1)
     ]
-    lines = table(headers, rows, right={0, 1, 2})
+    lines = table(words["headers"], rows, right={0, 1, 2})
     indent = text_width(lines[1].rsplit("  ", 1)[0]) + 2  # where the question column starts
     out = head + lines[:2]
     for line, group in zip(lines[2:], groups, strict=True):
@@ -161,7 +174,7 @@ def format_unanswered(groups: Sequence[UnansweredGroup]) -> str:
         for raw in group.examples:
             if similarity_key(raw) != similarity_key(group.text):
                 out.append(" " * indent + "“" + clip(raw, MAX_TEXT_WIDTH - 2) + "”")
-    out += ["", "low = answered, but with a low score; the rest were not answered."]
+    out += ["", words["legend"]]
     return "\n".join(out)
 
 

@@ -67,6 +67,7 @@ def test_stats_and_unanswered_report_the_log(bot: BotThread, botapi: FakeBotApi)
     botapi.send_private_message(ADMIN_ID, "/unanswered 5")
     unanswered = next_message(botapi, ADMIN_ID, after=stats.result["message_id"])
     assert UNANSWERED.rstrip("？") in unanswered.result["text"]
+    assert "按被问次数排序" in unanswered.result["text"]  # Chinese, like every admin text
     assert ANSWERED.rstrip("？") not in unanswered.result["text"]
     assert failed_calls(botapi) == []
 

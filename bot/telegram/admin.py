@@ -90,7 +90,8 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotSt
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState) -> None:
     """/unanswered [N]: the N most asked groups of missed or low-confidence questions."""
     limit = parse_limit(context.args)
-    report = format_unanswered(await state.querylog.unanswered(limit=limit))
+    groups = await state.querylog.unanswered(limit=limit)
+    report = format_unanswered(groups, state.config.admin_lang)
     await send_report(update, context, report)
 
 
