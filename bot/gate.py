@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answer import Answerer, KnowledgeError, load_answerer
+from bot.config import Config, ConfigError
 from bot.facts.curated import Curated
 from bot.querylog import QueryLog, SchemaTooNew, ThumbsUp
+from bot.rebuild import discard, prepare_candidate
 
 CURATED = "curated"
 THUMBS_UP = "thumbs_up"
@@ -111,9 +113,6 @@ async def thumbs_up_of(db_path: Path) -> list[ThumbsUp]:
 
 
 def main(argv: list[str]) -> int:
-    from bot.config import Config, ConfigError
-    from bot.rebuild import discard, prepare_candidate
-
     parser = argparse.ArgumentParser(
         prog="python -m bot check",
         description="Run the regression gate /reload runs: rebuild from the articles and "

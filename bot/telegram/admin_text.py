@@ -76,8 +76,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "📭 The inbox is empty: no unanswered or low-confidence questions lately.",
     ),
     "inbox_card": (
-        "📥 <b>待处理 {position}/{total}</b>：「{text}」\n被问了 {count} 次{low}，最近一次 {last}",
-        "📥 <b>Inbox {position}/{total}</b>: “{text}”\nasked {count} times{low}, last at {last}",
+        "📥 <b>收件箱（还剩 {total} 组）</b>：「{text}」\n"
+        "被问了 {count} 次{low}，最近一次 {last}（UTC）",
+        "📥 <b>Inbox ({total} groups left)</b>: “{text}”\n"
+        "asked {count} times{low}, last at {last} UTC",
     ),
     "inbox_low": ("（其中 {count} 次答了但把握不大）", " ({count} answered with low confidence)"),
     "inbox_variants": ("其他问法：", "Other wordings:"),

@@ -22,8 +22,10 @@ import asyncio
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from telegram import (
     CallbackQuery,
@@ -57,6 +59,7 @@ from bot.curation import (
     known_questions,
     read_checked,
 )
+from bot.facts.model import Story
 from bot.facts.store import CURATED_FILE
 from bot.querylog import LOW_SCORE, UnansweredGroup, similarity_key
 from bot.telegram.admin import admins_only
@@ -218,7 +221,6 @@ def card_html(lang: str, card: Card, remaining: int) -> str:
         say(
             lang,
             "inbox_card",
-            position=1,
             total=remaining,
             text=render.escape(render.shorten(group.text, 80)),
             count=group.count,
@@ -376,8 +378,15 @@ async def save_written(
         await finish(application, state, card, done, reload=added > 0)
 
 
+CuratedWrite = Callable[[Path, list[Story]], int]  # (curated.yaml, stories) -> items added
+
+
 async def write_curated(
-    query: CallbackQuery, application: Application, state: BotState, card: Card, write
+    query: CallbackQuery,
+    application: Application,
+    state: BotState,
+    card: Card,
+    write: CuratedWrite,
 ) -> int | None:
     """Run one curated.yaml write with the group claimed; None (and a reply) if it failed."""
     lang = state.config.admin_lang
@@ -491,7 +500,7 @@ def drop_writing(inbox: Inbox, admin_id: int) -> None:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def curated_path(state: BotState):
+def curated_path(state: BotState) -> Path:
     return state.config.knowledge_dir / CURATED_FILE
 
 

@@ -19,7 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import render
 from bot.answer import Answerer, KnowledgeError
-from bot.gate import OUT_OF_SCOPE, Failure, cases, run_gate
+from bot.gate import OUT_OF_SCOPE, Failure, GateResult, cases, run_gate
 from bot.querylog import Subscription, similarity_key
 from bot.rebuild import discard, prepare_candidate, promote
 from bot.telegram.admin_text import say
@@ -99,7 +99,7 @@ async def guarded_reload(
         return True
 
 
-def done_report(state: BotState, fresh: Answerer, result, rebuilt: bool) -> str:
+def done_report(state: BotState, fresh: Answerer, result: GateResult, rebuilt: bool) -> str:
     lang = state.config.admin_lang
     factbase = fresh.factbase
     lines = [
