@@ -207,7 +207,11 @@ async def _release(lock) -> None:
 
 def test_non_admins_reach_none_of_it(loop_bot: BotThread, botapi: FakeBotApi):
     botapi.send_private_message(ASKER, MISSED)
-    next_message(botapi, ASKER)
+    miss = next_message(botapi, ASKER)
+    bell = buttons_of(miss)["🔔 有答案时告诉我"]
+    pressed = botapi.press_button(STRANGER, ASKER, miss.result["message_id"], bell)
+    assert "只对提问的人有效" in alert_for(botapi, pressed)  # only the asker is ever told
+    assert loop_bot.call(loop_bot.state.querylog.pending_subscriptions()) == []
     card = open_inbox(botapi)
     before = curated_of(loop_bot)
     for command in ("/inbox", "/reload"):
