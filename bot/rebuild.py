@@ -34,11 +34,8 @@ class Candidate:
 
     answerer: Answerer
     curated: Curated  # what its curated.yaml says (the gate's questions)
-    staging: Path | None  # its generated files, when it was rebuilt; None when loaded as is
-
-    @property
-    def rebuilt(self) -> bool:
-        return self.staging is not None
+    staging: Path | None  # its generated files until promoted or discarded
+    rebuilt: bool  # built from the articles and curated.yaml, not loaded from knowledge/
 
 
 def needs_build(seeds_dir: Path, knowledge_dir: Path) -> bool:
@@ -59,7 +56,7 @@ def prepare_candidate(seeds_dir: Path, knowledge_dir: Path) -> Candidate:
     if not needs_build(seeds_dir, knowledge_dir):
         answerer = load_answerer(knowledge_dir)
         curated = read_curated(knowledge_dir / CURATED_FILE, answerer.factbase.stories)
-        return Candidate(answerer, curated, None)
+        return Candidate(answerer, curated, None, rebuilt=False)
     knowledge_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(
         tempfile.mkdtemp(dir=knowledge_dir.parent, prefix=f".{knowledge_dir.name}-staging-")
@@ -77,7 +74,7 @@ def prepare_candidate(seeds_dir: Path, knowledge_dir: Path) -> Candidate:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Candidate(answerer, curated, staging)
+    return Candidate(answerer, curated, staging, rebuilt=True)
 
 
 def promote(candidate: Candidate, knowledge_dir: Path) -> None:

@@ -101,6 +101,7 @@ def test_a_miss_is_fixed_in_two_taps_and_the_asker_is_told_once(
         predicate=lambda c: "已重新加载" in c.result["text"],
     )
     assert "回归检查" in reloaded.result["text"] and "没有退步" in reloaded.result["text"]
+    assert "重新生成" in reloaded.result["text"]  # rebuilt, since curated.yaml changed
     recheck = next_message(
         botapi,
         ADMIN_ID,

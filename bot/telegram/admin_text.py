@@ -28,9 +28,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "❌ Reload failed; the running fact base stays in use.\nReason: {reason}",
     ),
     "reload_done": (
-        "✅ 已重新加载 {folder}：{stories} 篇报道，{facts} 条事实{rebuilt}。\n"
+        "✅ 已重新加载 {folder}：{stories} 篇报道，{facts} 条事实{rebuilt}。",
+        "✅ Reloaded {folder}: {stories} stories, {facts} facts{rebuilt}.",
+    ),
+    "gate_passed": (
         "回归检查：{checked} 个问题，没有退步。",
-        "✅ Reloaded {folder}: {stories} stories, {facts} facts{rebuilt}.\n"
         "Regression gate: {checked} questions, no regression.",
     ),
     "rebuilt": (

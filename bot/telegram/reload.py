@@ -85,8 +85,11 @@ async def guarded_reload(
             await send_html(bot, chat_id, "\n".join(lines), keyboard=keyboard)
             return False
         fresh = candidate.answerer
-        await asyncio.to_thread(prepare, fresh)
-        await asyncio.to_thread(promote, candidate, config.knowledge_dir)
+        try:
+            await asyncio.to_thread(prepare, fresh)
+            await asyncio.to_thread(promote, candidate, config.knowledge_dir)
+        finally:
+            discard(candidate)  # nothing left once promoted; the staging folder if it failed
         state.answerer = fresh  # one assignment: each update sees either the old or the new
         reloading.generation += 1
         reloading.force_offers.clear()
@@ -110,12 +113,13 @@ def done_report(state: BotState, fresh: Answerer, result: GateResult, rebuilt: b
             stories=len(factbase.stories),
             facts=len(factbase.facts),
             rebuilt=say(lang, "rebuilt") if rebuilt else "",
-            checked=result.checked,
         )
     ]
     if result.regressions:
         lines.append(say(lang, "reload_forced", count=len(result.regressions)))
         lines += failure_lines(lang, result.regressions)
+    else:
+        lines.append(say(lang, "gate_passed", checked=result.checked))
     if result.failing:
         lines.append(say(lang, "still_failing", count=len(result.failing)))
         lines += failure_lines(lang, result.failing)
