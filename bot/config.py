@@ -117,6 +117,8 @@ def parse_days(raw: str) -> int:
     if not raw.isdigit() or not 0 < int(raw) <= 3660:
         raise ConfigError(f"BOT_RECHECK_DAYS: {raw!r} is not a number of days (1-3660)")
     return int(raw)
+
+
 def parse_seconds(env: dict[str, str], name: str, default: float) -> float:
     """A non-negative number from `env[name]`; the default when unset or blank."""
     raw = env.get(name, "").strip()

@@ -148,9 +148,7 @@ def with_items(text: str, section: str, items: list[Any], comment: str) -> str:
     return before + block_items(items, node.start_mark.column, comment_line) + text[at:]
 
 
-def splice(
-    text: str, start: int, end: int, lead: str, items: list[Any], comment_line: str
-) -> str:
+def splice(text: str, start: int, end: int, lead: str, items: list[Any], comment_line: str) -> str:
     """Replace text[start:end] (an empty value) with a block list of `items`."""
     rest = text[end:]
     tail = rest if rest.startswith("\n") or not rest else "\n" + rest
@@ -190,4 +188,3 @@ def write_checked(path: Path, text: str, stories: list[Story]) -> None:
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
-
