@@ -134,7 +134,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "请选择这个答案的来源文章：\n\n{answer}",
         "Pick the article this answer comes from:\n\n{answer}",
     ),
-    "handled_by": ("（{admin} 处理）", " (by {admin})"),
     # stats
     "chart_caption": (
         "最近 {days} 天的提问、回答率和 👍/👎",
