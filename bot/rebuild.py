@@ -39,15 +39,23 @@ class Candidate:
 
 
 def needs_build(seeds_dir: Path, knowledge_dir: Path) -> bool:
-    """Whether an article or curated.yaml is newer than the generated facts.yaml."""
+    """Whether an article or curated.yaml is newer than the generated facts.yaml.
+
+    KnowledgeError when curated.yaml changed but there are no articles to rebuild from:
+    loading knowledge/ as it is would silently drop the admins' change.
+    """
+    facts, curated = knowledge_dir / FACTS_FILE, knowledge_dir / CURATED_FILE
+    generated = facts.stat().st_mtime_ns if facts.exists() else None
     if not seeds_dir.is_dir():
-        return False  # a deployment with knowledge/ only: nothing to rebuild from
-    facts = knowledge_dir / FACTS_FILE
-    if not facts.exists():
+        if generated is not None and curated.exists() and curated.stat().st_mtime_ns > generated:
+            raise KnowledgeError(
+                f"{curated} changed, but there are no articles in {seeds_dir} to rebuild "
+                "from (set BOT_SEEDS_DIR)"
+            )
+        return False
+    if generated is None:
         return True
-    inputs = [knowledge_dir / CURATED_FILE, seeds_dir / "sources.yaml"]
-    inputs += seeds_dir.glob("*.txt")
-    generated = facts.stat().st_mtime_ns
+    inputs = [curated, seeds_dir / "sources.yaml", *seeds_dir.glob("*.txt")]
     return any(p.exists() and p.stat().st_mtime_ns > generated for p in inputs)
 
 

@@ -94,6 +94,13 @@ def test_unchanged_knowledge_is_loaded_as_it_is(knowledge: Path):
     assert not candidate.rebuilt and staging_dirs(knowledge) == []
 
 
+def test_a_curated_change_without_articles_to_build_from_is_reported(knowledge: Path, tmp_path):
+    later = time.time() + 10
+    os.utime(knowledge / "curated.yaml", (later, later))  # edited after the last build
+    with pytest.raises(KnowledgeError, match="no articles"):
+        prepare_candidate(tmp_path / "no-seeds", knowledge)
+
+
 def test_a_curated_change_is_built_aside_gated_then_promoted(knowledge: Path, answerer: Answerer):
     fact = answerer.factbase.fact("381e670cca61")
     before = (knowledge / "facts.yaml").read_bytes()
