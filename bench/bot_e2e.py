@@ -6,11 +6,13 @@ the fake server to the moment the bot's reply arrives there, so it includes getU
 engine, the typing indicator and sendMessage. The fake server and the bot share this
 process (and its GIL), so the figures are an upper bound for the bot's own overhead.
 
-Questions are paced (default 10 a second) because each answer costs two Bot API calls and
-AIORateLimiter holds the bot to Telegram's 30 calls a second: faster, and this would measure
-the limiter's queue. Inline answers are not rate limited and are sent back to back.
+Questions are paced (default 10 a second) because AIORateLimiter holds the bot to
+Telegram's 30 calls a second: faster, and this would measure the limiter's queue. Inline
+answers are not rate limited and are sent back to back. The burst measures exactly that
+queue: `--burst` users (default 100) ask at the same moment, and each one's wait is from
+its question to its reply, as the fake server saw both.
 
-    .venv/bin/python bench/bot_e2e.py [--questions 200] [--rate 10]
+    .venv/bin/python bench/bot_e2e.py [--questions 200] [--rate 10] [--burst 100]
 """
 
 from __future__ import annotations
@@ -70,6 +72,27 @@ def private_latencies(api: FakeBotApi, count: int, rate: float) -> list[float]:
     return samples
 
 
+def burst_latencies(api: FakeBotApi, users: int) -> list[float]:
+    """`users` new users ask at once; each one's time from question to reply."""
+    first = FIRST_USER + 1_000_000
+    questions = itertools.cycle(QUESTIONS)
+    asked = {}
+    for user in range(first, first + users):
+        asked[user] = time.monotonic()
+        api.send_private_message(user, next(questions))
+    replied: dict[int, float] = {}
+    deadline = time.monotonic() + 120
+    while len(replied) < users and time.monotonic() < deadline:
+        for call in api.calls_of("sendMessage"):
+            chat = call.params["chat_id"]
+            if call.ok and chat in asked and chat not in replied:
+                replied[chat] = call.time
+        time.sleep(0.05)
+    if len(replied) < users:
+        raise SystemExit(f"only {len(replied)} of {users} users were answered within 120 s")
+    return [(replied[user] - asked[user]) * 1000 for user in asked]
+
+
 def inline_latencies(api: FakeBotApi, count: int) -> list[float]:
     samples = []
     questions = itertools.cycle(QUESTIONS)
@@ -87,6 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--rate", type=float, default=10.0, help="private questions a second")
+    parser.add_argument("--burst", type=int, default=100, help="users asking at the same moment")
     args = parser.parse_args()
 
     answerer = shared_answerer()
@@ -97,11 +121,16 @@ def main() -> None:
             private_latencies(api, 5, args.rate)  # warm-up: connections, caches
             private = private_latencies(api, args.questions, args.rate)
             inline = inline_latencies(api, args.questions)
+            time.sleep(2)  # let the rate limiter's budget refill
+            burst = burst_latencies(api, args.burst)
+            typing = len(api.calls_of("sendChatAction"))
         finally:
             bot.stop()
     print(f"bot end-to-end latency on loopback ({args.rate:g} private questions/s)")
     print(summary("private reply", private))
     print(summary("inline answer", inline))
+    print(summary(f"{args.burst} users at once", burst))
+    print(f"typing indicators sent: {typing}")
 
 
 if __name__ == "__main__":

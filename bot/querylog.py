@@ -15,7 +15,8 @@ thread, as every handler of the bot is.
 
 The outbox (table `outbox`) is the one part that must not wait: it holds each question the bot
 received and whether its reply went out, so that a crash or a restart loses no question. Its
-methods (`record_received`, `claim`, `mark_replied`, `release`, `release_all`) return only once
+methods (`record_received`, `claim`, `mark_replied`, `release`, `release_all`,
+`forget_finished`) return only once
 their change is committed. They still go through the writer's queue, so the one connection
 never interleaves two transactions. A reply is claimed by one worker (`owner`) for a lease;
 `claim` is written so that a PostgreSQL port can add `FOR UPDATE SKIP LOCKED`.
@@ -205,6 +206,7 @@ RELEASE_ALL = """
     UPDATE outbox SET owner = NULL, lease_until = NULL
     WHERE owner = ? AND status = 'pending'
 """
+FORGET_FINISHED = "DELETE FROM outbox WHERE status != 'pending' AND received < ?"
 FINISHED_STATUSES = ("replied", "stale", "failed")
 COUNT_PENDING = "SELECT count(*) FROM outbox WHERE status = 'pending'"
 UNANSWERED_ROWS = """
@@ -736,6 +738,12 @@ class QueryLog:
     async def release_all(self, owner: str) -> int:
         """Give back every reply `owner` still holds (on shutdown): the next start takes them."""
         return await self._committed(lambda db: _changed(db, RELEASE_ALL, (owner,)))
+
+    async def forget_finished(self, before: datetime) -> int:
+        """Delete finished rows received before `before`: they are kept only so that an update
+        Telegram sends again is recognised, and Telegram keeps updates for 24 hours."""
+        params = (iso(before),)
+        return await self._committed(lambda db: _changed(db, FORGET_FINISHED, params))
 
     async def pending_count(self) -> int:
         """Questions received whose reply has not been sent (counted in /stats)."""

@@ -158,3 +158,16 @@ async def test_export_guards_every_formula_like_cell(qlog: QueryLog):
     for column in ("raw_text", "normalised", "entity"):
         cells = [row[QUERY_COLUMNS.index(column)] for row in exported]
         assert cells == ["'" + text for text in FORMULAS]
+
+
+async def test_finished_rows_are_forgotten_after_a_while_pending_ones_never(qlog: QueryLog):
+    old = datetime.now(UTC) - timedelta(days=3)
+    rows_ = [
+        ReceivedUpdate(n, chat_id=7, user_id=7, payload="{}", received=old.isoformat())
+        for n in (1, 2)
+    ]
+    await qlog.record_received([*rows_, received(3)], "a", lease_s=60)
+    await qlog.mark_replied(1, "a")
+    await qlog.mark_replied(3, "a")
+    assert await qlog.forget_finished(datetime.now(UTC) - timedelta(days=2)) == 1
+    assert [r[0] for r in rows(qlog.path)] == [2, 3]  # 2 is still pending; 3 is recent

@@ -255,6 +255,7 @@ def main(argv: list[str]) -> int:
     try:
         serve(application, config, webhook_secret=webhook_secret)
     except InvalidToken as error:
+        log.debug("the token was rejected", exc_info=True)
         reason = redactor.redact(str(error))
         print(
             f"error: Telegram rejected the bot token ({reason}); check TELEGRAM_BOT_TOKEN",
@@ -262,8 +263,7 @@ def main(argv: list[str]) -> int:
         )
         return 1
     except Exception as error:  # unrecoverable: one clear line; --debug shows the traceback
-        if level <= logging.DEBUG:
-            log.exception("the bot stopped")
+        log.debug("the bot stopped", exc_info=True)
         print(f"error: {redactor.redact(one_line(error))}", file=sys.stderr)
         return 1
     return 0

@@ -46,6 +46,7 @@ from bot.telegram.retry import SendGate, ShuttingDown, is_transient, one_line
 log = logging.getLogger(__name__)
 
 LEASE_S = 120.0  # a claim's lease: longer than any one reply takes, retries included
+FINISHED_KEPT = timedelta(days=2)  # Telegram resends an unconfirmed update for up to 24 h
 CLAIM_BATCH = 100
 STALE_APOLOGY = "抱歉，我刚才暂时离线，没能及时回答你的这个问题。如果还需要，请再问一次。"
 
@@ -123,6 +124,7 @@ class Outbox:
         while not self.gate.closed:
             try:
                 await self.sweep()
+                await self.querylog.forget_finished(datetime.now(UTC) - FINISHED_KEPT)
             except Exception:
                 log.exception("outbox: sweeping pending replies failed; trying again later")
             await asyncio.sleep(self.retry_every_s)
@@ -199,9 +201,12 @@ class RecordingQueue(asyncio.Queue):  # type: ignore[type-arg]
     outbox: Outbox | None = None  # set once the application is built
 
     async def put(self, item: Any) -> None:
-        message = isinstance(item, Update) and item.message is not None
-        if message and self.outbox is not None and not await self.outbox.receive(item):
-            return
+        if self.outbox is not None and isinstance(item, Update) and item.message is not None:
+            try:
+                if not await self.outbox.receive(item):
+                    return
+            except Exception:  # the log is broken: answering now still beats losing it
+                log.exception("outbox: could not record update %s; answering it anyway", item)
         await super().put(item)
 
     def put_claimed(self, update: Update) -> None:

@@ -1,12 +1,9 @@
 """The error handler: log what went wrong and keep the bot running.
 
-Which errors are retried, and where:
-* connection failures: the HTTP transport retries them (`CONNECT_RETRIES` in app.py); a
-  request that never reached Telegram is safe to send again;
-* flood control (RetryAfter): AIORateLimiter waits and retries;
-* polling: PTB's updater retries getUpdates with a backoff for as long as the network is out.
-What still fails lands here: a user who blocked the bot is noted once at INFO, network
-errors as a one-line WARNING, anything else with its traceback at ERROR.
+What is retried, and where, is told in retry.py; a reply whose tries all failed stays
+pending in the outbox (delivery.py) and is sent later. What reaches this handler: a user who
+blocked the bot is noted once at INFO, network errors as a one-line WARNING, anything else
+with its traceback at ERROR.
 """
 
 from __future__ import annotations

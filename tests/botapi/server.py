@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import EllipsisType
 from typing import Any
@@ -99,6 +99,7 @@ class ApiCall:
     ok: bool
     result: Any
     error: str | None
+    time: float = field(default_factory=time.monotonic)  # when it was answered
 
 
 class ApiError(Exception):
@@ -676,8 +677,8 @@ class FakeBotApi:
         if not statuses:
             return None
         status = statuses.pop(0)
-        phrase = http.client.responses.get(status, "Error")
-        return ApiError(phrase if status >= 500 else f"Bad Request: {phrase}", status)
+        described = {400: "Bad Request: injected", 403: "Forbidden: bot was blocked by the user"}
+        return ApiError(described.get(status, http.client.responses.get(status, "Error")), status)
 
     # --- playing the users ---
 
