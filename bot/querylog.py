@@ -208,6 +208,7 @@ RELEASE_ALL = """
 """
 FORGET_FINISHED = "DELETE FROM outbox WHERE status != 'pending' AND received < ?"
 FINISHED_STATUSES = ("replied", "stale", "failed")
+PENDING_OWNERS = "SELECT DISTINCT owner FROM outbox WHERE status = 'pending' AND owner IS NOT NULL"
 COUNT_PENDING = "SELECT count(*) FROM outbox WHERE status = 'pending'"
 UNANSWERED_ROWS = """
     SELECT raw_text, normalised, found, time FROM queries
@@ -738,6 +739,11 @@ class QueryLog:
     async def release_all(self, owner: str) -> int:
         """Give back every reply `owner` still holds (on shutdown): the next start takes them."""
         return await self._committed(lambda db: _changed(db, RELEASE_ALL, (owner,)))
+
+    async def pending_owners(self) -> list[str]:
+        """The workers holding pending replies now (to find those of a process that died)."""
+        async with (await self._reader()).execute(PENDING_OWNERS) as cursor:
+            return sorted(owner for (owner,) in await cursor.fetchall())
 
     async def forget_finished(self, before: datetime) -> int:
         """Delete finished rows received before `before`: they are kept only so that an update

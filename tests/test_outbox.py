@@ -6,7 +6,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +25,7 @@ from bot.querylog import (
     ReceivedUpdate,
     looks_like_formula,
 )
+from bot.telegram.delivery import is_dead_here
 
 
 def received(update_id: int, user: int = 7) -> ReceivedUpdate:
@@ -171,3 +176,24 @@ async def test_finished_rows_are_forgotten_after_a_while_pending_ones_never(qlog
     await qlog.mark_replied(3, "a")
     assert await qlog.forget_finished(datetime.now(UTC) - timedelta(days=2)) == 1
     assert [r[0] for r in rows(qlog.path)] == [2, 3]  # 2 is still pending; 3 is recent
+
+
+async def test_pending_owners_are_the_holders_of_pending_rows(qlog: QueryLog):
+    await qlog.record_received([received(1)], "a", lease_s=60)
+    await qlog.record_received([received(2)], "b", lease_s=60)
+    await qlog.mark_replied(2, "b")
+    assert await qlog.pending_owners() == ["a"]
+
+
+def test_a_process_of_this_host_that_is_gone_is_dead():
+    host = socket.gethostname()
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert is_dead_here(f"{host}:{finished.stdout.strip()}:a1")
+    assert is_dead_here(f"{host}:{os.getpid()}:a1")  # our pid: an earlier run, as in Docker
+    assert not is_dead_here(f"{host}:{os.getppid()}:a1")  # alive
+    assert not is_dead_here(f"elsewhere-{host}:1:a1")  # cannot tell: wait for its lease

@@ -68,7 +68,7 @@ To try the bot without Telegram, chat with it in this terminal:
 
 
 def build_application(config: Config, answerer: Answerer) -> Application:
-    """The bot, ready to run: handlers of every surface, rate limiter, query log."""
+    """The bot, ready to run: handlers of every surface, rate limiter, query log, outbox."""
     if not config.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
     gate = SendGate()

@@ -13,9 +13,9 @@ The path of a message, and what a crash at each step costs:
    transient failure (RetryingRateLimiter gave up) releases the row, still pending; a
    permanent one (blocked by the user, 4xx) marks it failed, as retrying cannot help.
 3. `Outbox.sweep`, at start and then every BOT_PENDING_RETRY_S, claims pending rows nobody
-   holds (left by a stop, by a failed send, or by a crash once the lease ran out) and
-   processes them again: through the handlers, or, when older than BOT_PENDING_MAX_AGE_S,
-   with a short apology.
+   holds (left by a stop, by a failed send, or by a crash: at once if the crashed process ran
+   on this host, else once its lease ran out) and processes them again: through the
+   handlers, or, when older than BOT_PENDING_MAX_AGE_S, with a short apology.
 4. On a stop (SIGTERM), the updater stops fetching first; then the handlers have
    BOT_SHUTDOWN_GRACE_S to finish. After it, no new send starts, the tasks not sending are
    cancelled, and every row this process still holds is released for the next start.
@@ -98,15 +98,15 @@ class Outbox:
     async def finish(self, update_id: int, done: str = "replied") -> None:
         """After the handlers ran: `done`, failed for good, or pending again."""
         error = self.failures.pop(update_id, None)
-        try:
-            if error is None:
-                await self.querylog.mark_replied(update_id, self.owner, status=done)
-            elif isinstance(error, ShuttingDown) or is_transient(error):
-                await self.querylog.release(update_id, self.owner, one_line(error))
-            else:
-                await self.querylog.mark_replied(update_id, self.owner, status="failed")
-        finally:
-            self.held.discard(update_id)
+        # Not held from here on: once a release is committed, the next sweep may take it.
+        # Until then this process's lease keeps every other claim off it.
+        self.held.discard(update_id)
+        if error is None:
+            await self.querylog.mark_replied(update_id, self.owner, status=done)
+        elif isinstance(error, ShuttingDown) or is_transient(error):
+            await self.querylog.release(update_id, self.owner, one_line(error))
+        else:
+            await self.querylog.mark_replied(update_id, self.owner, status="failed")
 
     # -- taking over pending replies ------------------------------------------------------------
 
@@ -115,12 +115,28 @@ class Outbox:
         self._application = application
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="outbox-sweeper")
 
+    async def release_the_dead(self) -> int:
+        """Release the rows held by processes of this host that are gone (killed without a
+        clean stop), so they are answered now rather than when their lease runs out. Rows
+        of other hosts wait for their lease: this process cannot tell whether those live."""
+        released = 0
+        for owner in await self.querylog.pending_owners():
+            if owner != self.owner and is_dead_here(owner):
+                released += await self.querylog.release_all(owner)
+        if released:
+            log.info("outbox: taking over %d replies of a bot process that died", released)
+        return released
+
     def stop_sweeping(self) -> None:
         """Called first thing on a stop, so nothing is queued once the queue is drained."""
         if self._sweeper is not None:
             self._sweeper.cancel()
 
     async def _sweep_forever(self) -> None:
+        try:
+            await self.release_the_dead()
+        except Exception:
+            log.exception("outbox: could not look for replies of dead processes")
         while not self.gate.closed:
             try:
                 await self.sweep()
@@ -193,6 +209,25 @@ class Outbox:
         released = await self.querylog.release_all(self.owner)
         if released:
             log.info("outbox: %d replies left pending for the next start", released)
+
+
+def is_dead_here(owner: str) -> bool:
+    """Whether `owner` (host:pid:nonce) names a process of this host that no longer runs. The
+    same pid as ours is an earlier run: in a container the bot is often pid 1 every time."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # it runs, as another user
+    return False
 
 
 class RecordingQueue(asyncio.Queue):  # type: ignore[type-arg]

@@ -19,6 +19,7 @@ from bot.answer.rank import FOUND_THRESHOLD
 from bot.answer.result import Answer, Hit
 from bot.querylog import query_record
 from bot.telegram.keyboards import start_parameter
+from bot.telegram.replies import in_answering_thread
 from bot.telegram.state import bot_state, example_questions
 
 CACHE_SECONDS = 10  # short, so a /reload shows up quickly
@@ -32,9 +33,9 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     text = inline.query.strip()
     button = None
     if not text:
-        results = example_results(answerer)
+        results = await in_answering_thread(lambda: example_results(answerer))
     else:
-        answer = answerer.ask(text)
+        answer = await in_answering_thread(lambda: answerer.ask(text))
         if answer.found:  # every result sent is one the bot would give as an answer
             sure = [hit for hit in answer.hits if hit.score >= FOUND_THRESHOLD]
             results = [hit_result(n, text, hit) for n, hit in enumerate(sure)]

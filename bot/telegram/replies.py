@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from telegram import Bot, Chat, InlineKeyboardMarkup, Message, ReplyParameters, User
 from telegram.constants import ChatAction
@@ -25,13 +26,19 @@ from bot.telegram.ratelimit import Verdict
 from bot.telegram.state import bot_state
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # The typing indicator costs a call from the same 30-a-second budget as the answers, so it
 # is shown only for an answer that takes longer than this to work out.
 TYPING_AFTER_S = 0.5
-# Answers are worked out off the event loop, so the loop can show the indicator meanwhile.
-# One worker: the work is CPU-bound under the GIL, so more threads would not be faster.
+# Every question the bot answers is worked out in this one thread: off the event loop, so
+# the loop can show the indicator meanwhile, and never two at once, as the engine's caches
+# are not thread-safe. More threads would not be faster: the work is CPU-bound under the GIL.
 ANSWERING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answering")
+
+
+async def in_answering_thread(work: Callable[[], T]) -> T:
+    return await asyncio.get_running_loop().run_in_executor(ANSWERING, work)
 
 
 async def send_html(

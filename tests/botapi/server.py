@@ -666,6 +666,12 @@ class FakeBotApi:
             self._down_until = time.monotonic() + seconds
             self._cond.notify_all()
 
+    def clear_faults(self) -> None:
+        """End every injected failure and outage."""
+        with self._cond:
+            self._failures.clear()
+            self._down_until = 0.0
+
     def is_down(self) -> bool:
         with self._cond:
             down = time.monotonic() < self._down_until
