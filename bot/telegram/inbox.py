@@ -275,6 +275,7 @@ def forget_old_cards(inbox: Inbox, keep: int = 200) -> None:
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Actions: f<n> ✅ fact n, w ✏️, a<n> the written answer's source, o 🚫, s ⏭."""
     query = update.callback_query
     state = bot_state(context)
     lang = state.config.admin_lang
@@ -302,14 +303,22 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = render.escape(render.shorten(card.group.text, 60))
         prompt = say(lang, "write_prompt", text=text, limit=MAX_WRITTEN)
         await context.bot.send_message(card.chat_id, prompt, reply_markup=ForceReply())
-    elif action.startswith("f") and action[1:].isdigit() and int(action[1:]) < len(card.candidates):
-        await link_fact(query, context.application, state, card, int(action[1:]))
     elif action == "o":
         await mark_out_of_scope(query, context.application, state, card)
-    elif action.startswith("a") and action[1:].isdigit() and int(action[1:]) < len(card.sources):
-        await save_written(query, context.application, state, card, int(action[1:]))
+    elif (n := numbered(action, "f", len(card.candidates))) is not None:
+        await link_fact(query, context.application, state, card, n)
+    elif (n := numbered(action, "a", len(card.sources))) is not None:
+        await save_written(query, context.application, state, card, n)
     else:
         await query.answer(say(lang, "stale"), show_alert=True)
+
+
+def numbered(action: str, letter: str, count: int) -> int | None:
+    """n of "f<n>" (a candidate fact) or "a<n>" (a source article), if there is such a button."""
+    digits = action.removeprefix(letter)
+    if action.startswith(letter) and digits.isdigit() and int(digits) < count:
+        return int(digits)
+    return None
 
 
 def is_stale(
