@@ -93,6 +93,7 @@ class Card:
     markup: str = ""
     message_id: int = 0
     done: bool = False
+    writing: bool = False  # a curated.yaml write for it is under way: a second tap waits
     answer: str = ""  # the admin's written answer, once sent
     sources: list[tuple[str, str]] = field(default_factory=list)  # (file, title) offered
 
@@ -324,8 +325,9 @@ def numbered(action: str, letter: str, count: int) -> int | None:
 def is_stale(
     application: Application, inbox: Inbox, card: Card, admin_id: int, action: str
 ) -> bool:
-    """Acted on already, not this admin's, the inbox moved on, or a reload went live since."""
-    if card.done or card.admin_id != admin_id:
+    """Acted on (or being acted on), not this admin's, the inbox moved on, or a reload went
+    live since."""
+    if card.done or card.writing or card.admin_id != admin_id:
         return True
     if inbox.current.get(admin_id) != card.id:
         return True
@@ -402,16 +404,19 @@ async def write_curated(
     inbox = inbox_of(application)
     claimed_before = card.key in inbox.claims
     inbox.claim(card.key, card.admin_id)
+    card.writing = True
     try:
         async with inbox.write_lock:
             stories = state.answerer.factbase.stories
             added = await asyncio.to_thread(write, curated_path(state), stories)
+        card.done = True  # written: from here on its buttons are stale
     except CurationError as error:
         await query.answer()
         reason = render.escape(str(error))
         await send_html(application.bot, card.chat_id, say(lang, "curated_broken", reason=reason))
         return None
     finally:
+        card.writing = False
         if not claimed_before:
             inbox.release(card.key, card.admin_id)
     await query.answer()
