@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from botapi import FakeBotApi
+from botapi.server import parse_html
 from test_telegram_app import (
     ADMIN_ID,
     KNOWLEDGE_DIR,
@@ -24,6 +25,8 @@ from test_telegram_app import (
 )
 from test_telegram_app import next_message as next_message_within
 
+from bot.querylog import UnansweredGroup
+from bot.telegram.inbox import card_html, card_keyboard, make_card
 from bot.telegram.reload import reload_state
 
 pytest_plugins = ["test_telegram_app"]  # fixtures: bot, start_bot, answerer
@@ -378,3 +381,14 @@ def test_reload_reports_malformed_curated_yaml_and_keeps_answering(
     botapi.send_private_message(ASKER, LIKED)
     assert "五大基地" in next_message(botapi, ASKER).result["text"]
     assert failed_calls(botapi) == []
+
+
+def test_a_card_shows_hostile_questions_as_text(answerer):
+    hostile = '<script>alert("x")</script> & <b>威士忌</b>酒厂在哪？'
+    group = UnansweredGroup(hostile, 2, "2024-05-08T11:00:00+00:00", (hostile, "<i>别的</i>问法"))
+    card = make_card(answerer, group, ADMIN_ID, ADMIN_ID, generation=0)
+    text, entities = parse_html(card_html("zh", card, remaining=1))  # as Telegram would parse it
+    assert hostile in text and "<i>别的</i>问法" in text
+    assert [e["type"] for e in entities] == ["bold"]  # only the card's own heading
+    data = [b.callback_data for row in card_keyboard("en", card).inline_keyboard for b in row]
+    assert all(len(d.encode()) <= 64 for d in data)
