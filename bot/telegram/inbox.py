@@ -65,7 +65,7 @@ from bot.querylog import LOW_SCORE, UnansweredGroup, similarity_key
 from bot.telegram.admin import admins_only
 from bot.telegram.admin_text import comment, say
 from bot.telegram.reload import guarded_reload, reload_state
-from bot.telegram.replies import send_html
+from bot.telegram.replies import in_answering_thread, send_html
 from bot.telegram.state import BotState, bot_state
 
 INBOX_KEY = "inbox"
@@ -166,7 +166,7 @@ async def open_groups(state: BotState, admin_id: int, inbox: Inbox) -> list[Unan
             and not confidently_answered(answerer, g)
         ]
 
-    return await asyncio.to_thread(still_open)
+    return await in_answering_thread(still_open)
 
 
 def confidently_answered(answerer: Answerer, group: UnansweredGroup) -> bool:
@@ -183,8 +183,11 @@ async def show_next(application: Application, state: BotState, admin_id: int, ch
         inbox.current.pop(admin_id, None)
         await send_html(application.bot, chat_id, say(lang, "inbox_empty"))
         return
-    group = groups[0]
-    card = make_card(state.answerer, group, admin_id, chat_id, reload_state(application).generation)
+    group, generation = groups[0], reload_state(application).generation
+    answerer = state.answerer
+    card = await in_answering_thread(
+        lambda: make_card(answerer, group, admin_id, chat_id, generation)
+    )
     card.markup = card_html(lang, card, len(groups))
     inbox.cards[card.id] = card
     inbox.current[admin_id] = card.id

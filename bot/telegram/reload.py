@@ -18,12 +18,12 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import render
-from bot.answer import Answerer, KnowledgeError
+from bot.answer import Answerer, Hit, KnowledgeError
 from bot.gate import OUT_OF_SCOPE, Failure, GateResult, cases, run_gate
 from bot.querylog import Subscription, similarity_key
 from bot.rebuild import discard, prepare_candidate, promote
 from bot.telegram.admin_text import say
-from bot.telegram.replies import send_html
+from bot.telegram.replies import in_answering_thread, send_html
 from bot.telegram.state import BotState, bot_state, prepare
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,10 @@ def reload_state(application: Application) -> ReloadState:
 async def guarded_reload(
     application: Application, state: BotState, chat_id: int, *, force: bool = False
 ) -> bool:
-    """Reload the fact base for the admin in `chat_id`, reporting every step; True if live."""
+    """Reload the fact base for the admin in `chat_id`, reporting every step; True if live.
+
+    The new engine is built and warmed up in a worker thread, as before it serves anyone;
+    once live, it is asked only in the answering thread (replies.in_answering_thread)."""
     bot, lang = application.bot, state.config.admin_lang
     reloading = reload_state(application)
     if reloading.lock.locked():
@@ -69,7 +72,8 @@ async def guarded_reload(
             return False
         thumbs_up = await state.querylog.thumbs_up_answers()
         gate_cases = cases(candidate.curated, thumbs_up)
-        result = await asyncio.to_thread(run_gate, old, candidate.answerer, gate_cases)
+        # the running engine is asked too, so in the one thread that may ask it
+        result = await in_answering_thread(lambda: run_gate(old, candidate.answerer, gate_cases))
         if not result.passed and not force:
             discard(candidate)
             token = secrets.token_hex(4)
@@ -164,7 +168,7 @@ async def recheck_misses(bot: Bot, state: BotState, fresh: Answerer, chat_id: in
                 now.append((question, top.answer))
         return now
 
-    now_answered = await asyncio.to_thread(answered)
+    now_answered = await in_answering_thread(answered)
     lines = [say(lang, "recheck", days=days, total=len(questions), answered=len(now_answered))]
     for question, answer in now_answered[:RECHECK_EXAMPLES]:
         lines.append(
@@ -182,18 +186,18 @@ async def notify_subscribers(bot: Bot, state: BotState, fresh: Answerer) -> int:
     one message.
     """
     pending = await state.querylog.pending_subscriptions()
+
+    def answers() -> list[tuple[Subscription, Hit]]:
+        return [(sub, top) for sub in pending if (top := fresh.ask(sub.question).top)]
+
     told: set[tuple[int, str]] = set()
     messages: list[tuple[Subscription, str]] = []
-    for sub in pending:
-        top = fresh.ask(sub.question).top
-        if top is None:
-            continue
+    for sub, top in await in_answering_thread(answers):
         state.querylog.mark_notified(sub.query_id)
         key = (sub.user_id, similarity_key(sub.question))
-        if key in told:
-            continue
-        told.add(key)
-        messages.append((sub, render.now_answered_html(sub.question, top)))
+        if key not in told:
+            told.add(key)
+            messages.append((sub, render.now_answered_html(sub.question, top)))
     await state.querylog.flush()
     for sub, markup in messages:
         try:
