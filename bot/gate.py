@@ -61,7 +61,8 @@ def cases(curated: Curated, thumbs_up: list[ThumbsUp]) -> list[Case]:
 
 
 def passes(answerer: Answerer, case: Case) -> tuple[bool, str]:
-    """(passed, what the answer was): the expected fact, or its text, or nothing."""
+    """(passed, what the answer was). Right is the expected fact, or one with the same text:
+    each curated wording of a question is its own fact with the same answer."""
     top = answerer.ask(case.question).top
     if case.kind == OUT_OF_SCOPE:
         return top is None, top.answer if top else ""
