@@ -15,6 +15,7 @@ COMMANDS = {
     "add": ("bot.articles:add_main", "add articles (.txt .md .html .pdf) and update the facts"),
     "remove": ("bot.articles:remove_main", "take an article and its facts out"),
     "list": ("bot.articles:list_main", "list the articles"),
+    "check": ("bot.gate", "the reload's regression gate, from the shell (exit 1: regression)"),
 }
 
 

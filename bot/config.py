@@ -17,6 +17,8 @@ DEFAULT_DB_PATH = Path("data/queries.db")
 DEFAULT_KNOWLEDGE_DIR = Path("knowledge")
 DEFAULT_SEEDS_DIR = Path("seeds")
 DEFAULT_PORT = 8443
+DEFAULT_RECHECK_DAYS = 30
+ADMIN_LANGUAGES = ("zh", "en")
 # Reliability (README "Reliability"): how long a stop may take, how old a question received
 # before a restart may be and still be answered, how hard a failed send is retried.
 DEFAULT_SHUTDOWN_GRACE_S = 8.0  # Docker kills 10 s after SIGTERM; leave 2 s to close
@@ -41,6 +43,8 @@ class Config:
     port: int = DEFAULT_PORT
     database_url: str | None = None  # PostgreSQL; when unset, the SQLite file at db_path
     webhook_secret: str | None = None  # shared by several workers; else made fresh per start
+    admin_lang: str = "zh"  # admin-facing Telegram text: zh (the editors') or en
+    recheck_days: int = DEFAULT_RECHECK_DAYS  # a reload re-asks the misses of this many days
     shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S
     pending_max_age_s: float = DEFAULT_PENDING_MAX_AGE_S
     pending_retry_s: float = DEFAULT_PENDING_RETRY_S
@@ -62,6 +66,8 @@ class Config:
             port=parse_port(env.get("PORT", "")),
             database_url=parse_database_url(env.get("DATABASE_URL", "")),
             webhook_secret=parse_webhook_secret(env.get("BOT_WEBHOOK_SECRET", "")),
+            admin_lang=parse_admin_lang(env.get("BOT_ADMIN_LANG", "")),
+            recheck_days=parse_days(env.get("BOT_RECHECK_DAYS", "")),
             shutdown_grace_s=parse_seconds(env, "BOT_SHUTDOWN_GRACE_S", DEFAULT_SHUTDOWN_GRACE_S),
             pending_max_age_s=parse_seconds(
                 env, "BOT_PENDING_MAX_AGE_S", DEFAULT_PENDING_MAX_AGE_S
@@ -134,6 +140,22 @@ def parse_webhook_secret(raw: str) -> str | None:
     if raw and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", raw):
         raise ConfigError("BOT_WEBHOOK_SECRET: use 1-256 characters of A-Z, a-z, 0-9, _ and -")
     return raw or None
+
+
+def parse_admin_lang(raw: str) -> str:
+    lang = raw.strip().lower() or "zh"
+    if lang not in ADMIN_LANGUAGES:
+        raise ConfigError(f"BOT_ADMIN_LANG: {raw!r} is not one of {', '.join(ADMIN_LANGUAGES)}")
+    return lang
+
+
+def parse_days(raw: str) -> int:
+    raw = raw.strip()
+    if not raw:
+        return DEFAULT_RECHECK_DAYS
+    if not raw.isdigit() or not 0 < int(raw) <= 3660:
+        raise ConfigError(f"BOT_RECHECK_DAYS: {raw!r} is not a number of days (1-3660)")
+    return int(raw)
 
 
 def parse_seconds(env: dict[str, str], name: str, default: float) -> float:

@@ -90,43 +90,91 @@ def short_time(iso_time: str) -> str:
 # -- the two reports -------------------------------------------------------------------------
 
 
-def format_stats(stats: Stats) -> str:
-    """The `stats` report as plain text."""
+# The report's words: English in the shell, Chinese (by default) in Telegram, where the
+# admins are the newspaper's editors (BOT_ADMIN_LANG).
+STATS_WORDS = {
+    "en": {
+        "title": "Query log, as of {now}",
+        "today": "Today: {today}   Last 7 days: {week}",
+        "answered": "Answered: {answered}/{week} ({rate:.0%})",
+        "feedback": "Feedback: 👍 {up}  👎 {down}",
+        "refused": "Admin commands refused: {refused}",
+        "dropped": "Log rows dropped, database unreachable: {dropped} (this worker, since start)",
+        "pending": "Replies pending (received, not sent yet): {pending}",
+        "top_questions": "Top questions (7 days)",
+        "top_entities": "Top entities (7 days)",
+        "count": "count",
+        "question": "question",
+        "entity": "entity",
+    },
+    "zh": {
+        "title": "查询日志（截至 {now}）",
+        "today": "今天：{today}   最近 7 天：{week}",
+        "answered": "已回答：{answered}/{week}（{rate:.0%}）",
+        "feedback": "反馈：👍 {up}  👎 {down}",
+        "refused": "被拒绝的管理命令：{refused}",
+        "dropped": "数据库不可用时丢弃的日志行：{dropped}（本进程，自启动以来）",
+        "pending": "待发送的回复（已收到，未发出）：{pending}",
+        "top_questions": "热门问题（7 天）",
+        "top_entities": "热门对象（7 天）",
+        "count": "次数",
+        "question": "问题",
+        "entity": "对象",
+    },
+}
+
+
+def format_stats(stats: Stats, lang: str = "en") -> str:
+    """The `stats` report as plain text, in English or Chinese ("zh")."""
+    words = STATS_WORDS["zh" if lang == "zh" else "en"]
     now = stats.now.strftime("%Y-%m-%d %H:%M %Z").strip()
     lines = [
-        f"Query log, as of {now}",
-        f"Today: {stats.today}   Last 7 days: {stats.week}",
-        f"Answered: {stats.answered}/{stats.week} ({stats.answer_rate:.0%})",
-        f"Feedback: 👍 {stats.thumbs_up}  👎 {stats.thumbs_down}",
-        f"Admin commands refused: {stats.refused}",
-        f"Log rows dropped, database unreachable: {stats.dropped} (this worker, since start)",
-        f"Replies pending (received, not sent yet): {stats.pending}",
+        words["title"].format(now=now),
+        words["today"].format(today=stats.today, week=stats.week),
+        words["answered"].format(answered=stats.answered, week=stats.week, rate=stats.answer_rate),
+        words["feedback"].format(up=stats.thumbs_up, down=stats.thumbs_down),
+        words["refused"].format(refused=stats.refused),
+        words["dropped"].format(dropped=stats.dropped),
+        words["pending"].format(pending=stats.pending),
     ]
     if stats.top_questions:
-        lines += ["", "Top questions (7 days)"]
+        lines += ["", words["top_questions"]]
         rows = [(n, clip(text, MAX_TEXT_WIDTH)) for text, n in stats.top_questions]
-        lines += table(("count", "question"), rows, right={0})
+        lines += table((words["count"], words["question"]), rows, right={0})
     if stats.top_entities:
-        lines += ["", "Top entities (7 days)"]
+        lines += ["", words["top_entities"]]
         rows = [(n, clip(text, MAX_TEXT_WIDTH)) for text, n in stats.top_entities]
-        lines += table(("count", "entity"), rows, right={0})
+        lines += table((words["count"], words["entity"]), rows, right={0})
     return "\n".join(lines)
 
 
-def format_unanswered(groups: Sequence[UnansweredGroup]) -> str:
+UNANSWERED_WORDS = {
+    "en": {
+        "none": "No unanswered or low-confidence questions.",
+        "title": "Unanswered and low-confidence (score under {low:g}) questions, most asked first",
+        "headers": ("#", "count", "low", "last asked (UTC)", "question"),
+        "legend": "low = answered, but with a low score; the rest were not answered.",
+    },
+    "zh": {
+        "none": "没有未答出或低置信度的问题。",
+        "title": "未答出和低置信度（得分低于 {low:g}）的问题，按被问次数排序",
+        "headers": ("#", "次数", "低", "最近一次（UTC）", "问题"),
+        "legend": "低 = 答了，但得分低；其余是没有答出的。发送 /inbox 逐组处理。",
+    },
+}
+
+
+def format_unanswered(groups: Sequence[UnansweredGroup], lang: str = "en") -> str:
     """The `unanswered` report as plain text: one row per group, other wordings below it."""
+    words = UNANSWERED_WORDS["zh" if lang == "zh" else "en"]
     if not groups:
-        return "No unanswered or low-confidence questions."
-    head = [
-        f"Unanswered and low-confidence (score under {LOW_SCORE:g}) questions, most asked first",
-        "",
-    ]
-    headers = ("#", "count", "low", "last asked (UTC)", "question")
+        return words["none"]
+    head = [words["title"].format(low=LOW_SCORE), ""]
     rows = [
         (i, g.count, g.low_confidence or "", short_time(g.last_time), clip(g.text, MAX_TEXT_WIDTH))
         for i, g in enumerate(groups, 1)
     ]
-    lines = table(headers, rows, right={0, 1, 2})
+    lines = table(words["headers"], rows, right={0, 1, 2})
     indent = text_width(lines[1].rsplit("  ", 1)[0]) + 2  # where the question column starts
     out = head + lines[:2]
     for line, group in zip(lines[2:], groups, strict=True):
@@ -134,7 +182,7 @@ def format_unanswered(groups: Sequence[UnansweredGroup]) -> str:
         for raw in group.examples:
             if similarity_key(raw) != similarity_key(group.text):
                 out.append(" " * indent + "“" + clip(raw, MAX_TEXT_WIDTH - 2) + "”")
-    out += ["", "low = answered, but with a low score; the rest were not answered."]
+    out += ["", words["legend"]]
     return "\n".join(out)
 
 
@@ -155,7 +203,8 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m bot logs", description="Review the query log.", parents=[db]
     )
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("stats", parents=[db], help="queries today and this week, top questions")
+    st = sub.add_parser("stats", parents=[db], help="queries today and this week, top questions")
+    st.add_argument("--png", metavar="FILE", help="also write the 30-day chart /stats sends")
     un = sub.add_parser("unanswered", parents=[db], help="what the bot missed, grouped")
     un.add_argument("--limit", type=int, default=20, help="at most this many groups (20)")
     ex = sub.add_parser("export", parents=[db], help="every query as CSV")
@@ -194,7 +243,13 @@ def main(argv: list[str]) -> int:
 async def run(args: argparse.Namespace, database: Path | str) -> int:
     async with QueryLog(database) as qlog:
         if args.command == "stats":
-            print(format_stats(await qlog.stats(datetime.now().astimezone())))
+            now = datetime.now().astimezone()
+            print(format_stats(await qlog.stats(now)))
+            if args.png:
+                from bot.chart import daily_counts, render_chart  # matplotlib: only when asked
+
+                Path(args.png).write_bytes(render_chart(await daily_counts(qlog, now=now), "en"))
+                print(f"chart written to {args.png}", file=sys.stderr)
         elif args.command == "unanswered":
             print(format_unanswered(await qlog.unanswered(limit=args.limit)))
         elif args.csv == "-":

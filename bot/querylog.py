@@ -145,6 +145,18 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (kind, user_id)
     );
     """,
+    # 4 -> 5: "🔔 tell me when you know" on a miss; `notified` is set once, before the message.
+    """
+    CREATE TABLE subscriptions (
+        query_id  TEXT PRIMARY KEY,   -- the missed query, one subscription each
+        user_id   BIGINT NOT NULL,
+        chat_id   BIGINT NOT NULL,
+        question  TEXT NOT NULL,
+        time      TEXT NOT NULL,
+        notified  TEXT                -- UTC ISO-8601 once answered, else NULL
+    );
+    CREATE INDEX subscriptions_notified ON subscriptions (notified);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -238,6 +250,32 @@ UNANSWERED_ROWS = """
     WHERE time >= ? AND time <= ? AND normalised != '' AND (found = 0 OR score < ?)
     ORDER BY time DESC LIMIT ?
 """
+# The improvement loop (/inbox, the reload gate, 🔔, the /stats chart).
+QUERY_BY_ID = "SELECT raw_text, user_id, found FROM queries WHERE id = ?"
+SUBSCRIBE = """
+    INSERT INTO subscriptions (query_id, user_id, chat_id, question, time) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (query_id) DO NOTHING
+"""
+PENDING_SUBSCRIPTIONS = """
+    SELECT query_id, user_id, chat_id, question FROM subscriptions
+    WHERE notified IS NULL ORDER BY time
+"""
+SET_NOTIFIED = "UPDATE subscriptions SET notified = ? WHERE query_id = ? AND notified IS NULL"
+THUMBS_UP_ANSWERS = """
+    SELECT raw_text, fact_id, answer FROM queries
+    WHERE feedback = 1 AND found = 1 AND fact_id IS NOT NULL ORDER BY time DESC
+"""
+MISSED_QUESTIONS = """
+    SELECT raw_text FROM queries WHERE time >= ? AND found = 0 AND normalised != ''
+    GROUP BY raw_text ORDER BY max(time) DESC LIMIT ?
+"""
+HOURLY_COUNTS = """
+    SELECT substr(time, 1, 13) AS hour, count(*), coalesce(sum(found), 0),
+           coalesce(sum(CASE WHEN feedback = 1 THEN 1 ELSE 0 END), 0),
+           coalesce(sum(CASE WHEN feedback = -1 THEN 1 ELSE 0 END), 0)
+    FROM queries WHERE time >= ? AND time <= ? GROUP BY substr(time, 1, 13)
+"""
+
 # In time order, a page at a time after the last (time, id) seen.
 EXPORT_PAGE = f"""
     SELECT {", ".join(QUERY_COLUMNS)} FROM queries
@@ -392,6 +430,36 @@ class Stats:
     def answer_rate(self) -> float:
         """Share of the week's queries that found an answer, 0.0-1.0 (0.0 when none)."""
         return self.answered / self.week if self.week else 0.0
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """Someone pressed 🔔 under a miss: tell them once, when a reload answers it."""
+
+    query_id: str
+    user_id: int
+    chat_id: int
+    question: str
+
+
+@dataclass(frozen=True)
+class ThumbsUp:
+    """An answer a user marked 👍: the regression gate checks it stays the answer."""
+
+    question: str
+    fact_id: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class HourCounts:
+    """Queries in one UTC hour ("2024-05-08T11"), for the /stats chart."""
+
+    hour: str
+    questions: int
+    answered: int
+    thumbs_up: int
+    thumbs_down: int
 
 
 @dataclass(frozen=True)
@@ -580,6 +648,13 @@ class QueryLog:
         """Log something other than a query, e.g. kind="refused" for a non-admin's /stats."""
         when = _canonical_time(time) if time else utc_now_iso()
         self._enqueue(("event", (when, user_id, chat_id, kind, detail)))
+
+    def subscribe(self, query_id: str, user_id: int, chat_id: int, question: str) -> None:
+        """🔔 on a miss; pressing it twice keeps one subscription."""
+        self._enqueue(("subscribe", (query_id, user_id, chat_id, question, utc_now_iso())))
+
+    def mark_notified(self, query_id: str) -> None:
+        self._enqueue(("notified", (utc_now_iso(), query_id)))
 
     async def flush(self) -> None:
         """Return once everything queued before this call is committed."""
@@ -801,6 +876,35 @@ class QueryLog:
         rows = await store.query(UNANSWERED_ROWS, window)
         return _group_similar(rows)[:limit]
 
+    async def query_by_id(self, query_id: str) -> tuple[str, int | None, bool] | None:
+        """(raw text, user id, found) of a logged query, or None."""
+        rows = await (await self._reader()).query(QUERY_BY_ID, (query_id,))
+        return (rows[0][0], rows[0][1], bool(rows[0][2])) if rows else None
+
+    async def pending_subscriptions(self) -> list[Subscription]:
+        rows = await (await self._reader()).query(PENDING_SUBSCRIPTIONS)
+        return [Subscription(*row) for row in rows]
+
+    async def thumbs_up_answers(self) -> list[ThumbsUp]:
+        """Every 👍 answer, the newest per question."""
+        rows = await (await self._reader()).query(THUMBS_UP_ANSWERS)
+        newest: dict[str, ThumbsUp] = {}
+        for question, fact_id, answer in rows:
+            newest.setdefault(question, ThumbsUp(question, fact_id, answer or ""))
+        return list(newest.values())
+
+    async def missed_questions(
+        self, days: int, now: datetime | None = None, limit: int = UNANSWERED_SCAN
+    ) -> list[str]:
+        """Distinct questions of the last `days` the bot did not answer, newest first."""
+        since = iso((now or datetime.now(UTC)) - timedelta(days=days))
+        rows = await (await self._reader()).query(MISSED_QUESTIONS, (since, limit))
+        return [row[0] for row in rows]
+
+    async def hourly_counts(self, start: datetime, end: datetime) -> list[HourCounts]:
+        rows = await (await self._reader()).query(HOURLY_COUNTS, (iso(start), iso(end)))
+        return [HourCounts(*row) for row in rows]
+
     async def export_csv(self, out: TextIO | Path) -> int:
         """Write every query as CSV with a header, oldest first; returns the number of rows.
 
@@ -848,7 +952,13 @@ def _release_flushes(batch: list[tuple[Any, ...]]) -> None:
             item[1].set_result(None)
 
 
-_SQL_FOR = {"query": INSERT_QUERY, "feedback": SET_FEEDBACK, "event": INSERT_EVENT}
+_SQL_FOR = {
+    "query": INSERT_QUERY,
+    "feedback": SET_FEEDBACK,
+    "event": INSERT_EVENT,
+    "subscribe": SUBSCRIBE,
+    "notified": SET_NOTIFIED,
+}
 
 
 def _runs(batch: list[tuple[Any, ...]]) -> list[tuple[str, list[Row]]]:

@@ -152,6 +152,12 @@ def not_found_html(answer: Answer, *, in_group: bool) -> str:
     return "\n".join(lines)
 
 
+def now_answered_html(question: str, hit: Hit) -> str:
+    """The one message to someone who pressed 🔔: their question, now with an answer."""
+    quoted = escape(shorten(question, MAX_QUOTED_QUESTION))
+    return f"🔔 你之前问过「{quoted}」，现在有答案了：\n\n{hit_html(hit)}"
+
+
 def suggestions_html(hits: Sequence[Hit]) -> str:
     """Suggestions as text, where there are no buttons to put them on (the terminal)."""
     return "\n".join(f"• {escape(shorten(hit.answer, 60))}" for hit in hits)

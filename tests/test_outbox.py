@@ -132,7 +132,7 @@ async def test_v2_database_gets_the_outbox(database: Path | str):
     set_up_schema(database, MIGRATIONS[:2], 2)
     async with QueryLog(database) as log:
         assert await log.record_received([received(1)], "a", lease_s=60) == {1}
-    assert SCHEMA_VERSION >= 3
+    assert SCHEMA_VERSION >= 3  # the outbox is step 2 -> 3; later steps follow it
 
 
 # -- the CSV export's formula guard ------------------------------------------------------------

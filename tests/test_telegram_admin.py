@@ -58,14 +58,26 @@ def test_stats_and_unanswered_report_the_log(bot: BotThread, botapi: FakeBotApi)
     stats = next_message(botapi, ADMIN_ID)
     assert stats.params["text"].startswith("<pre>")
     text = stats.result["text"]
-    assert "Today: 3" in text and "Answered: 2/3" in text
+    assert "今天：3" in text and "已回答：2/3" in text  # the editors' language by default
     assert "伟力得" in text  # among the top questions
+    chart = botapi.wait_for("sendPhoto", lambda c: c.params["chat_id"] == ADMIN_ID)
+    assert chart.ok and chart.params["photo"].startswith(b"\x89PNG")
+    assert chart.result["photo"][0]["width"] >= 600 and "30" in chart.result["caption"]
 
     botapi.send_private_message(ADMIN_ID, "/unanswered 5")
     unanswered = next_message(botapi, ADMIN_ID, after=stats.result["message_id"])
     assert UNANSWERED.rstrip("？") in unanswered.result["text"]
+    assert "按被问次数排序" in unanswered.result["text"]  # Chinese, like every admin text
     assert ANSWERED.rstrip("？") not in unanswered.result["text"]
     assert failed_calls(botapi) == []
+
+
+def test_admin_text_in_english_on_request(start_bot, botapi: FakeBotApi):
+    start_bot(BOT_ADMIN_LANG="en")
+    ask(botapi, 11, ANSWERED)
+    botapi.send_private_message(ADMIN_ID, "/stats")
+    assert "Today: 1" in next_message(botapi, ADMIN_ID).result["text"]
+    assert "days" in botapi.wait_for("sendPhoto").result["caption"]
 
 
 def test_export_sends_the_log_as_a_csv_document(bot: BotThread, botapi: FakeBotApi):

@@ -1,11 +1,15 @@
 """knowledge/curated.yaml: the admins' hand-made improvements, merged into every build.
 
-Four sections, all optional:
+Five sections, all optional:
 
     aliases:       {entity name: [alias, …]}   extra names people use for an entity
     entries:       [{question, answer, source: {file, title, paragraph}, entity?}]
     corrections:   {fact id: corrected text}
     suppress:      [fact id, …]                  facts never to show
+    out_of_scope:  [question, …]                 questions the articles must not answer
+
+The build ignores out_of_scope; the regression gate (bot.gate) checks each stays unanswered.
+The Telegram /inbox appends to entries and out_of_scope (bot.curation); hand edits stay.
 
 A mistake stops the build with the file, the line and the reason, before anything is written.
 """
@@ -40,7 +44,12 @@ TEMPLATE = """\
 #   0123456789ab: 更正后的句子。
 # suppress:                     # fact ids never to show
 #   - 0123456789ab
+# out_of_scope:                 # questions the articles do not answer; must stay unanswered
+#   - 乐山的足球队叫什么？
 """
+
+
+SECTIONS = ("aliases", "entries", "corrections", "suppress", "out_of_scope")
 
 
 @dataclass
@@ -49,6 +58,7 @@ class Curated:
     entries: list[Fact] = field(default_factory=list)
     corrections: dict[str, str] = field(default_factory=dict)
     suppress: set[str] = field(default_factory=set)
+    out_of_scope: list[str] = field(default_factory=list)
 
 
 def fail(path: Path, node: yaml.Node | None, reason: str) -> KnowledgeError:
@@ -84,7 +94,7 @@ def read_curated(path: Path, stories: list[Story]) -> Curated:
         return curated
     sections = mapping(path, root, "the file")
     for key, _ in root.value:
-        if key.value not in {"aliases", "entries", "corrections", "suppress"}:
+        if key.value not in SECTIONS:
             raise fail(path, key, f"unknown section {key.value!r}")
     if "aliases" in sections:
         for name, node in mapping(path, sections["aliases"], "aliases").items():
@@ -94,6 +104,8 @@ def read_curated(path: Path, stories: list[Story]) -> Curated:
             curated.corrections[fid] = scalar(path, node, f"the correction of {fid}")
     if "suppress" in sections:
         curated.suppress = set(text_list(path, sections["suppress"], "suppress"))
+    if "out_of_scope" in sections:
+        curated.out_of_scope = text_list(path, sections["out_of_scope"], "out_of_scope")
     if "entries" in sections:
         node = sections["entries"]
         if not isinstance(node, yaml.SequenceNode):

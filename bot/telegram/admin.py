@@ -22,9 +22,12 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import render
-from bot.answer import Answerer, KnowledgeError, load_answerer
+from bot.answer import Answerer, load_answerer
+from bot.chart import daily_counts, render_chart
 from bot.logs import format_stats, format_unanswered
+from bot.telegram.admin_text import say
 from bot.telegram.ratelimit import Verdict
+from bot.telegram.reload import guarded_reload
 from bot.telegram.replies import send_html
 from bot.telegram.state import BotState, bot_state, prepare
 
@@ -74,15 +77,23 @@ def admins_only(command: AdminCallback) -> HandlerCallback:
 
 @admins_only
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState) -> None:
-    report = format_stats(await state.querylog.stats(datetime.now().astimezone()))
+    """The numbers as text, then the 30-day chart (bot.chart) as a picture."""
+    now = datetime.now().astimezone()
+    lang = state.config.admin_lang
+    report = format_stats(await state.querylog.stats(now), lang)
     await send_report(update, context, report)
+    days = await daily_counts(state.querylog, now=now)
+    png = await asyncio.to_thread(render_chart, days, lang)
+    caption = say(lang, "chart_caption", days=len(days))
+    await context.bot.send_photo(update.effective_chat.id, photo=png, caption=caption)
 
 
 @admins_only
 async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState) -> None:
     """/unanswered [N]: the N most asked groups of missed or low-confidence questions."""
     limit = parse_limit(context.args)
-    report = format_unanswered(await state.querylog.unanswered(limit=limit))
+    groups = await state.querylog.unanswered(limit=limit)
+    report = format_unanswered(groups, state.config.admin_lang)
     await send_report(update, context, report)
 
 
@@ -102,28 +113,13 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotS
 
 @admins_only
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState) -> None:
-    """Load the fact base again; if the new files are broken, keep answering from the old."""
-    chat_id = update.effective_chat.id
-    knowledge_dir = state.config.knowledge_dir
-    try:
-        fresh = await asyncio.to_thread(load_and_prepare, knowledge_dir)
-    except KnowledgeError as error:
-        log.warning("reload failed, keeping the old fact base: %s", error)
-        text = f"❌ 重新加载失败，继续使用原来的知识库。\n原因：{render.escape(str(error))}"
-        await send_html(context.bot, chat_id, text)
-        return
-    state.answerer = fresh  # one assignment: each update sees either the old or the new
-    factbase = fresh.factbase
-    log.info("reloaded the fact base from %s", knowledge_dir)
-    text = (
-        f"✅ 已重新加载 {render.escape(str(knowledge_dir))}："
-        f"{len(factbase.stories)} 篇报道，{len(factbase.facts)} 条事实。"
-    )
-    await send_html(context.bot, chat_id, text)
+    """Rebuild what changed, check it against the regression gate, then go live (reload.py)."""
+    await guarded_reload(context.application, state, update.effective_chat.id)
 
 
 def load_and_prepare(knowledge_dir: Path) -> Answerer:
-    """Load the fact base and do its start-up work, both off the event loop."""
+    """Load the fact base and do its start-up work, both off the event loop (for a caller that
+    needs no gate; /reload goes through reload.guarded_reload)."""
     answerer = load_answerer(knowledge_dir)
     prepare(answerer)
     return answerer

@@ -25,7 +25,18 @@ from bot.answer import Answerer, KnowledgeError, load_answerer
 from bot.config import Config, ConfigError, load_config
 from bot.querylog import QueryLog
 from bot.store import DatabaseError
-from bot.telegram import admin, buttons, documents, errors, groups, inline, private
+from bot.telegram import (
+    admin,
+    buttons,
+    documents,
+    errors,
+    groups,
+    inbox,
+    inline,
+    notify,
+    private,
+    reload,
+)
 from bot.telegram.delivery import DeliveringApplication, Outbox, RecordingQueue
 from bot.telegram.ratelimit import QuestionRateLimiter, SharedRateLimiter, refusal_limiter
 from bot.telegram.redact import configure_logging
@@ -41,7 +52,8 @@ from bot.telegram.state import STATE_KEY, BotState, prepare
 
 log = logging.getLogger(__name__)
 
-SURFACES = (errors, admin, groups, private, documents, buttons, inline)
+# inbox, reload and notify handle their own button prefixes, so they come before buttons
+SURFACES = (errors, admin, inbox, reload, notify, groups, private, documents, buttons, inline)
 COMMANDS = [
     BotCommand("start", "开始，看看可以问什么"),
     BotCommand("help", "我了解哪些新闻文章"),

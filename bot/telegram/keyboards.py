@@ -31,6 +31,7 @@ class Button(StrEnum):
     THUMBS_DOWN = "down"  # payload: query id -> feedback -1
     SHOW = "show"  # payload: fact id -> that fact as an answer (a suggestion)
     EXAMPLE = "ex"  # payload: example key -> ask that example question
+    NOTIFY = "bell"  # payload: query id of a miss -> tell the asker once it is answered
 
 
 def callback_button(text: str, kind: Button, payload: str) -> InlineKeyboardButton:
@@ -67,13 +68,15 @@ def answer_keyboard(fact_id: str, query_id: str | None = None) -> InlineKeyboard
     return InlineKeyboardMarkup(rows)
 
 
-def suggestions_keyboard(hits: Sequence[Hit]) -> InlineKeyboardMarkup | None:
-    """Under a "not found": one button per suggestion, showing that fact's answer."""
-    if not hits:
-        return None
-    return InlineKeyboardMarkup(
-        [[callback_button(hit.label, Button.SHOW, hit.fact_id)] for hit in hits[:3]]
-    )
+def suggestions_keyboard(
+    hits: Sequence[Hit], query_id: str | None = None
+) -> InlineKeyboardMarkup | None:
+    """Under a "not found": one button per suggestion, showing that fact's answer; and 🔔
+    when there is a logged question to be told about."""
+    rows = [[callback_button(hit.label, Button.SHOW, hit.fact_id)] for hit in hits[:3]]
+    if query_id:
+        rows.append([callback_button("🔔 有答案时告诉我", Button.NOTIFY, query_id)])
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def example_key(question: str) -> str:

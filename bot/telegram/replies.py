@@ -146,7 +146,8 @@ async def answer_question(
     elif in_group:
         keyboard = ask_privately_keyboard(context.bot.username, question)
     else:
-        keyboard = suggestions_keyboard(answer.suggestions)
+        bell = row.id if answer.normalised else None  # nothing to tell about an empty one
+        keyboard = suggestions_keyboard(answer.suggestions, bell)
     await send_html(context.bot, chat.id, markup, keyboard=keyboard, reply_to=reply_to)
     # logged once sent: a send that fails is tried again later, and logs its row then
     state.querylog.record(row)

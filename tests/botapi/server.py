@@ -17,6 +17,7 @@ import mimetypes
 import re
 import select
 import socket
+import struct
 import sys
 import threading
 import time
@@ -32,6 +33,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_DOWNLOAD_BYTES = 20 * 2**20  # getFile refuses bigger files ("file is too big")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_POLL_SECONDS = 50  # Telegram caps long polling at 50 s
 WEBHOOK_TIMEOUT = 10.0
 WEBHOOK_RETRY_SECONDS = 0.5
@@ -549,6 +551,7 @@ class FakeBotApi:
             "sendChatAction": self._send_chat_action,
             "sendDocument": self._send_document,
             "getFile": self._get_file,
+            "sendPhoto": self._send_photo,
             "setMyCommands": self._set_my_commands,
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
@@ -1214,6 +1217,40 @@ class FakeBotApi:
         if file["file_id"] in self._file_paths:  # the bot's own uploads cannot be downloaded here
             result["file_path"] = self._file_paths[file["file_id"]]
         return result
+
+    def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        """An uploaded PNG or JPEG (Telegram rejects other bytes as IMAGE_PROCESS_FAILED)."""
+        caption, entities = formatted_text(
+            params.get("caption"),
+            params.get("parse_mode"),
+            params.get("caption_entities"),
+            limit=MAX_CAPTION,
+            empty=None,
+            too_long="message caption is too long",
+        )
+        photo = params.get("photo")
+        if not isinstance(photo, Upload) or not photo:
+            raise bad("wrong file identifier/HTTP URL specified")
+        if photo.startswith(PNG_SIGNATURE) and len(photo) >= 24:
+            width, height = struct.unpack(">II", photo[16:24])  # the IHDR chunk
+        elif photo.startswith(b"\xff\xd8\xff"):
+            width = height = 0  # the fake does not parse JPEG sizes
+        else:
+            raise bad("IMAGE_PROCESS_FAILED")
+        number = next(self._file_ids)
+        size = {
+            "file_id": f"AgACAgIAAxkDAAI{number:08d}",
+            "file_unique_id": f"AQAD{number:06d}",
+            "width": width,
+            "height": height,
+            "file_size": len(photo),
+        }
+        content: dict[str, Any] = {"photo": [size]}
+        if caption:
+            content["caption"] = caption
+        if entities:
+            content["caption_entities"] = entities
+        return self._bot_message(params, content, inline_markup(params.get("reply_markup")))
 
     def _set_my_commands(self, params: dict[str, Any]) -> bool:
         commands = params.get("commands")
