@@ -21,6 +21,7 @@ from bot.config import Config, ConfigError
 from bot.facts.curated import Curated
 from bot.querylog import QueryLog, SchemaTooNew, ThumbsUp
 from bot.rebuild import discard, prepare_candidate
+from bot.store import DatabaseError
 
 CURATED = "curated"
 THUMBS_UP = "thumbs_up"
@@ -105,11 +106,12 @@ def describe(failure: Failure) -> str:
     return f"[{case.kind}] {case.question} → expected {case.answer[:40]}… got {got}"
 
 
-async def thumbs_up_of(db_path: Path) -> list[ThumbsUp]:
-    """The 👍 answers of the query log; none when there is no log yet."""
-    if not db_path.is_file():
+async def thumbs_up_of(database: Path | str) -> list[ThumbsUp]:
+    """The 👍 answers of the query log (a SQLite file or a PostgreSQL URL); none when there is
+    no SQLite log yet."""
+    if isinstance(database, Path) and not database.is_file():
         return []
-    async with QueryLog(db_path) as querylog:
+    async with QueryLog(database) as querylog:
         return await querylog.thumbs_up_answers()
 
 
@@ -141,8 +143,8 @@ def main(argv: list[str]) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     try:
-        thumbs = asyncio.run(thumbs_up_of(args.db or config.db_path))
-    except (SchemaTooNew, OSError, sqlite3.Error) as error:
+        thumbs = asyncio.run(thumbs_up_of(args.db or config.database))
+    except (SchemaTooNew, DatabaseError, OSError, sqlite3.Error) as error:
         print(f"error: query log: {error}", file=sys.stderr)
         discard(candidate)
         return 1

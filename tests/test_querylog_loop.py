@@ -7,19 +7,21 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_querylog import NOW, query, rec
+from databases import select
+from test_querylog import NOW, rec
 
 from bot.config import Config, ConfigError
 from bot.querylog import QueryLog
 
 
 @pytest.fixture
-async def qlog(tmp_path: Path):
-    async with QueryLog(tmp_path / "q.db") as log:
+async def qlog(database: Path | str):
+    """Each test runs on a SQLite file and on PostgreSQL (the `database` fixture)."""
+    async with QueryLog(database) as log:
         yield log
 
 
-async def test_a_subscription_is_kept_once_and_told_once(qlog: QueryLog, tmp_path: Path):
+async def test_a_subscription_is_kept_once_and_told_once(qlog: QueryLog):
     miss = rec("火星上有什么")
     qlog.record(miss)
     assert await qlog.query_by_id(miss.id) == ("火星上有什么", 42, False)
@@ -31,7 +33,7 @@ async def test_a_subscription_is_kept_once_and_told_once(qlog: QueryLog, tmp_pat
     qlog.mark_notified(miss.id)
     qlog.mark_notified(miss.id)  # a second mark changes nothing
     assert await qlog.pending_subscriptions() == []
-    [(notified,)] = query(tmp_path / "q.db", "SELECT notified FROM subscriptions")
+    [(notified,)] = select(qlog.location, "SELECT notified FROM subscriptions")
     assert notified
 
 

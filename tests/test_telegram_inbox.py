@@ -184,6 +184,7 @@ def test_a_change_that_breaks_a_liked_answer_is_refused_with_the_list(
     env = {
         "BOT_KNOWLEDGE_DIR": str(loop_bot.config.knowledge_dir),
         "BOT_DB_PATH": str(loop_bot.config.db_path),
+        "DATABASE_URL": loop_bot.config.database_url or "",
     }
     result = run_cli("check", env=env)
     assert result.returncode == 1, result.stdout + result.stderr
