@@ -15,6 +15,7 @@ from bot.answer import load_answerer
 from bot.answer.evidence import (
     FEATURES,
     asked_of,
+    core_word,
     predicate_evidence,
     story_evidence,
     subject_evidence,
@@ -95,6 +96,16 @@ def test_predicate_matches_across_wording(answerer):
     assert predicate_evidence(question, fact, thesaurus)[4] == 1.0
 
 
+def test_a_compound_the_articles_never_print_is_stated_by_its_core_word(answerer):
+    """工会工作 is printed nowhere; 工会, its rarer word, is: the fact states it by synonym."""
+    assert core_word("工会工作", answerer.index.segmenter.freq) == "工会"
+    assert core_word("足球", answerer.index.segmenter.freq) is None
+    question, _ = asked(answerer, "雷建新对工会工作提了哪几个“始终保持”？")
+    fact = fact_holding(answerer, "始终保持政治定力")
+    _, share, by_synonym, missing, unstated = predicate_evidence(question, fact, answerer.thesaurus)
+    assert share == 1.0 and by_synonym > 0 and missing == 0.0 and unstated == 0.0
+
+
 def test_story_share_counts_the_question_words_its_story_states(answerer):
     question, _ = asked(answerer, "伟力得的产能是多少？")
     own = fact_holding(answerer, "伟力得", "5吉瓦")
@@ -124,6 +135,15 @@ def test_answer_type_fits(answerer):
     assert type_evidence(person, with_person) == [0.0]
     assert type_evidence(analyse("伟力得的产能将达到多少人？"), with_number) == [1.0]  # unit
     assert type_evidence(analyse("介绍一下伟力得"), without) == [0.0]  # no kind asked
+    bases = fact_holding(answerer, "五大基地")  # a count in words, of the very thing asked
+    assert type_evidence(analyse("伟力得在全国一共布了几个基地？"), bases) == [0.0]
+    assert type_evidence(analyse("伟力得在全国一共布了几个工厂？"), bases) == [1.0]
+    years = fact_holding(answerer, "连续5年超额完成")  # 几年 asks for years, whatever 金额 says
+    assert analyse("连续几年超额完成了招商引资签约金额目标？").unit == "年"
+    assert type_evidence(analyse("连续几年超额完成了招商引资签约金额目标？"), years) == [0.0]
+    activity = analyse("乐山高新区搞的政务服务体验活动叫什么名字")  # a thing's name, not a person
+    assert not activity.wants_person and type_evidence(activity, without) == [0.0]
+    assert analyse("伟力得的副总经理叫什么名字").wants_person
 
 
 def test_time_agrees_or_not(answerer):

@@ -9,6 +9,7 @@ time agree. model.py turns these into one calibrated probability.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.answer.cues import entries_asked
@@ -19,6 +20,7 @@ from bot.answer.thesaurus import Thesaurus
 from bot.text import normalise, sound_string
 
 MAX_UNSTATED = 3  # more missing words say no more
+COUNT = r"[0-9一二三四五六七八九十两百千]+[个家座项条大种所名位]?"  # before the counted noun
 CLAUSE = re.compile(r"[^，。；：！？,;:!?]+")
 
 # The evidence features, in the model's order. Each is documented where it is computed.
@@ -51,6 +53,8 @@ class Asked:
     aliases: tuple[str, ...]  # the normalised names of `specific`
     predicates: tuple[tuple[str, float], ...]  # content words that are no name, with weights
     unknown_share: float  # weight share of words the articles never use
+    # a compound the articles never print, and its rarer dictionary word: 工会工作 → 工会
+    cores: tuple[tuple[str, str], ...] = ()
 
 
 def asked_of(question: Question, named: set[str], index: Index, weights: dict[str, float]) -> Asked:
@@ -64,7 +68,23 @@ def asked_of(question: Question, named: set[str], index: Index, weights: dict[st
     )
     total = sum(weights.values()) or 1.0
     unknown = sum(w for t, w in weights.items() if not index.uses(t))
-    return Asked(question, specific, aliases, predicates, unknown / total)
+    cores = tuple(
+        (word, core)
+        for word, _ in predicates
+        if not index.uses(word) and (core := core_word(word, index.segmenter.freq))
+    )
+    return Asked(question, specific, aliases, predicates, unknown / total, cores)
+
+
+def core_word(word: str, freq: Callable[[str], int]) -> str | None:
+    """工会工作 → 工会: of a compound of two dictionary words (two characters or more each), the
+    rarer one, which says what the compound is about (工作 says little); None for a word that
+    is no such compound."""
+    splits = [
+        (word[:k], word[k:]) for k in range(2, len(word) - 1) if freq(word[:k]) and freq(word[k:])
+    ]
+    best = max(splits, key=lambda pair: min(map(freq, pair)), default=None)
+    return min(best, key=lambda half: (freq(half), half)) if best else None
 
 
 def clauses(text: str) -> list[tuple[int, str]]:
@@ -79,6 +99,8 @@ def answer_slot(question: Question, fact: IndexedFact) -> int | None:
     wanted: list[str] = []
     if question.wants_number:
         wanted = [normalise(n) for n in fact.fact.numbers]
+        # the number in the unit asked for (连续5年 for 连续几年), not the first one printed
+        wanted = [n for n in wanted if question.unit and question.unit in n] or wanted
     elif question.wants_date:
         wanted = [normalise(d) for d in fact.fact.dates] + sorted(fact.years)
     elif question.wants_person:
@@ -123,12 +145,18 @@ def subject_evidence(
     ]
 
 
-def stated(word: str, text: str, thesaurus: Thesaurus) -> tuple[bool, bool]:
+def stated(
+    word: str, text: str, thesaurus: Thesaurus, cores: dict[str, str] | None = None
+) -> tuple[bool, bool]:
     """(as written, by a synonym) in the text; a corpus short form (营收 → 营业收入) counts as
-    a synonym through the lexicon's variants."""
+    a synonym through the lexicon's variants, and a compound the articles never print counts
+    so when its core word is stated (工会工作: 工会)."""
     if word in text:
         return True, False
-    return False, any(s in text for s in thesaurus.synonyms(word))
+    if any(s in text for s in thesaurus.synonyms(word)):
+        return False, True
+    core = (cores or {}).get(word)
+    return False, bool(core) and any(stated(core, text, thesaurus))
 
 
 def predicate_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) -> list[float]:
@@ -140,19 +168,20 @@ def predicate_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) ->
     unstated_words: how many words are so missing, whatever their weight (the ranker weighs
     an everyday word the articles never use lightly, yet 失眠 is the topic of 晚上失眠怎么办)."""
     question = asked.question
+    cores = dict(asked.cores)
     focus = sorted(question.focus)
-    focus_hits = [any(stated(w, fact.text, thesaurus)) for w in focus]
+    focus_hits = [any(stated(w, fact.text, thesaurus, cores)) for w in focus]
     total = sum(w for _, w in asked.predicates) or 1.0
     found = by_synonym = 0.0
     missing = 0.0
     unstated = 0
     surroundings = fact.near + " " + fact.context
     for word, weight in asked.predicates:
-        exact, synonym = stated(word, fact.text, thesaurus)
+        exact, synonym = stated(word, fact.text, thesaurus, cores)
         if exact or synonym:
             found += weight
             by_synonym += weight if synonym else 0.0
-        elif not any(stated(word, surroundings, thesaurus)):
+        elif not any(stated(word, surroundings, thesaurus, cores)):
             missing = max(missing, weight)
             unstated += 1
     return [
@@ -177,6 +206,8 @@ def story_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) -> lis
 def type_evidence(question: Question, fact: IndexedFact) -> list[float]:
     """type_misfit: the question wants a number, date, person or list and the fact has none
     (a number in another unit than the one asked for is none); 0 when no kind is asked."""
+    if question.wants_number and any(counts(fact.text, noun) for noun in question.focus):
+        return [0.0]  # 五大基地 for 几个基地: a count of the very thing asked, in words
     fits: list[float] = []
     for cue in entries_asked(question.text):
         if cue.answer_kind:
@@ -186,6 +217,11 @@ def type_evidence(question: Question, fact: IndexedFact) -> list[float]:
         if unit not in fact.units and not any(unit in n for n in fact.fact.numbers):
             fits.append(0.0)
     return [1.0 - min(fits)] if fits else [0.0]
+
+
+def counts(text: str, noun: str) -> bool:
+    """The text counts the noun: 五大基地, 3个基地, 两座基地."""
+    return bool(re.search(f"{COUNT}{re.escape(noun)}", text))
 
 
 def time_evidence(question: Question, fact: IndexedFact) -> list[float]:

@@ -27,7 +27,7 @@ _EXPANSIONS = re.compile("|".join(LEXICON.expansions))
 SPOKEN_DAY = re.compile(r"(\d{1,2}月\d{1,2})号")  # 12月19号 is written 12月19日 in the articles
 # A count asked with its classifier or unit (多少家, 几个, 多少钱), and the unit class it names;
 # not 多少个百分点, a share.
-ASKED_UNIT = re.compile(r"(?:多少|好多|几)(钱|人|家|户|吨|项|亩|件|公里|个(?!百分点))")
+ASKED_UNIT = re.compile(r"(?:多少|好多|几)(钱|人|家|户|吨|项|亩|件|公里|年|个(?!百分点))")
 # Words that ask for something: the content word beside one is what the question is about.
 QUANTITY_ASKING = re.compile(r"^(?:多少|好多|几|多大|多高|多远|多久|多长)")
 KIND_ASKING = re.compile(r"^(?:哪个|哪些|哪家|哪种|哪类|什么|啥)$")
