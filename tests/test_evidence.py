@@ -127,7 +127,9 @@ def test_answer_type_fits(answerer):
     person = analyse("伟力得的副总经理是谁？")
     with_number = fact_holding(answerer, "5吉瓦")
     with_date = fact_holding(answerer, "12月19日", "热调试")
-    with_person = next(f for f in answerer.index.facts if f.fact.people)
+    with_person = next(
+        f for f in answerer.index.facts if any(p.role == "副总经理" for p in f.fact.people)
+    )
     without = next(f for f in answerer.index.facts if not f.fact.numbers and not f.has_people)
     assert type_evidence(number, with_number) == [0.0]
     assert type_evidence(number, without) == [1.0]
@@ -144,13 +146,18 @@ def test_answer_type_fits(answerer):
     activity = analyse("乐山高新区搞的政务服务体验活动叫什么名字")  # a thing's name, not a person
     assert not activity.wants_person and type_evidence(activity, without) == [0.0]
     assert analyse("伟力得的副总经理叫什么名字").wants_person
+    deputy = fact_holding(answerer, "副主任曲刚")  # the deputy answers no question for the head
+    assert type_evidence(analyse("市卫生健康委副主任是谁？"), deputy) == [0.0]
+    assert type_evidence(analyse("市卫生健康委主任是谁？"), deputy) == [1.0]
 
 
 def test_time_agrees_or_not(answerer):
+    compared = fact_holding(answerer, "科技型中小企业119家")  # 较“十三五”末: a period, no year
+    assert time_evidence(analyse("2025年乐山高新区科技型中小企业有多少家"), compared)[1] == 0.0
     fact = fact_holding(answerer, "2023年", "高新技术产业营业收入")
-    assert time_evidence(analyse("2023年高新技术产业营收多少"), fact) == [1.0]
-    assert time_evidence(analyse("2019年高新技术产业营收多少"), fact) == [-1.0]
-    assert time_evidence(analyse("高新技术产业营收多少"), fact) == [0.0]
+    assert time_evidence(analyse("2023年高新技术产业营收多少"), fact) == [1.0, 0.0]
+    assert time_evidence(analyse("2019年高新技术产业营收多少"), fact) == [0.0, 1.0]
+    assert time_evidence(analyse("高新技术产业营收多少"), fact) == [0.0, 0.0]
 
 
 def test_every_candidate_gets_one_row_of_every_feature(answerer):

@@ -17,9 +17,11 @@ from bot.answer.index import Index, IndexedFact
 from bot.answer.question import Question
 from bot.answer.rank import Scored
 from bot.answer.thesaurus import Thesaurus
+from bot.facts import parse
 from bot.text import normalise, sound_string
 
 MAX_UNSTATED = 3  # more missing words say no more
+ROLE = re.compile(rf"(?<!副)(?:{parse.ROLE_WORDS})")  # a post named in a question
 COUNT = r"[0-9一二三四五六七八九十两百千]+[个家座项条大种所名位]?"  # before the counted noun
 CLAUSE = re.compile(r"[^，。；：！？,;:!?]+")
 
@@ -41,6 +43,7 @@ FEATURES = (
     "story_share",
     "type_misfit",
     "time_agrees",
+    "time_differs",
 )
 
 
@@ -212,11 +215,18 @@ def type_evidence(question: Question, fact: IndexedFact) -> list[float]:
     for cue in entries_asked(question.text):
         if cue.answer_kind:
             fits.append(1.0 if cue.holds(fact) else 0.0)
+    if question.wants_person and (roles := asked_roles(question.text)):  # 主任 is no 副主任
+        fits.append(float(any(re.search(f"(?<!副){role}", fact.text) for role in roles)))
     if question.wants_number and question.unit and fact.fact.numbers:  # the unit asked for
         unit = question.unit
         if unit not in fact.units and not any(unit in n for n in fact.fact.numbers):
             fits.append(0.0)
     return [1.0 - min(fits)] if fits else [0.0]
+
+
+def asked_roles(text: str) -> list[str]:
+    """The posts a 谁 question names, as it names them: 主任 in 卫生健康委主任是谁."""
+    return [m.group(0) for m in ROLE.finditer(text)]
 
 
 def counts(text: str, noun: str) -> bool:
@@ -226,12 +236,21 @@ def counts(text: str, noun: str) -> bool:
 
 def time_evidence(question: Question, fact: IndexedFact) -> list[float]:
     """time_agrees: the question names a year or plan period, and the fact (or, stating none,
-    its paragraph) is of that time: +1; of another only: -1; else 0."""
+    its paragraph or its story's date) is of that time; time_differs: the fact states only
+    other times. Two features, not
+    one signed: a fact of the asked year says a little for it, one of another year says much
+    against it (2022年 asked, 2023年 stated: the figure asked for is not there)."""
     asked = set(question.years)
-    of_fact = fact.years or fact.paragraph_years
-    if not asked or not of_fact:
-        return [0.0]
-    return [1.0 if asked & of_fact else -1.0]
+    if not asked:
+        return [0.0, 0.0]
+    stated = {t for t in fact.years if t.isdigit() == any(a.isdigit() for a in asked)}
+    if stated:  # years with years, plan periods with plan periods: 较“十三五”末 is no year
+        agrees = bool(asked & stated)
+        return [float(agrees), float(not agrees)]
+    # a fact stating no year is of its paragraph's years or, saying 目前, of its story's date:
+    # each may agree, neither says it is of another time
+    around = set(fact.paragraph_years) | {fact.fact.source.date[:4]}
+    return [float(bool(asked & around)), 0.0]
 
 
 def evidence_rows(
