@@ -106,6 +106,15 @@ def test_a_compound_the_articles_never_print_is_stated_by_its_core_word(answerer
     assert share == 1.0 and by_synonym > 0 and missing == 0.0 and unstated == 0.0
 
 
+def test_the_doing_asked_with_how_is_the_focus(answerer):
+    """怎么挂失: a fact about bank cards that never says 挂失 leaves the focus unstated."""
+    assert analyse("银行卡丢了怎么挂失").focus == {"挂失"}
+    assert analyse("乐山如何推进核技术应用产业发展").focus == {"推进"}
+    question, _ = asked(answerer, "伟力得怎么挂失")
+    fact = fact_holding(answerer, "伟力得", "5吉瓦")
+    assert predicate_evidence(question, fact, answerer.thesaurus)[0] == 1.0
+
+
 def test_story_share_counts_the_question_words_its_story_states(answerer):
     question, _ = asked(answerer, "伟力得的产能是多少？")
     own = fact_holding(answerer, "伟力得", "5吉瓦")
@@ -154,6 +163,9 @@ def test_answer_type_fits(answerer):
 def test_time_agrees_or_not(answerer):
     compared = fact_holding(answerer, "科技型中小企业119家")  # 较“十三五”末: a period, no year
     assert time_evidence(analyse("2025年乐山高新区科技型中小企业有多少家"), compared)[1] == 0.0
+    first_phase = fact_holding(answerer, "2000万支口服液")  # 一期: no answer for a 二期
+    assert time_evidence(analyse("德世堂项目二期每年能生产多少支口服液？"), first_phase) == [0, 1]
+    assert time_evidence(analyse("德世堂项目一期每年能生产多少支口服液？"), first_phase) == [1, 0]
     fact = fact_holding(answerer, "2023年", "高新技术产业营业收入")
     assert time_evidence(analyse("2023年高新技术产业营收多少"), fact) == [1.0, 0.0]
     assert time_evidence(analyse("2019年高新技术产业营收多少"), fact) == [0.0, 1.0]

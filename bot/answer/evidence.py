@@ -21,6 +21,7 @@ from bot.facts import parse
 from bot.text import normalise, sound_string
 
 MAX_UNSTATED = 3  # more missing words say no more
+PHASE = re.compile(r"[一二三四五首]期")  # a project's phase: 一期, 二期, 首期
 ROLE = re.compile(rf"(?<!副)(?:{parse.ROLE_WORDS})")  # a post named in a question
 COUNT = r"[0-9一二三四五六七八九十两百千]+[个家座项条大种所名位]?"  # before the counted noun
 CLAUSE = re.compile(r"[^，。；：！？,;:!?]+")
@@ -235,14 +236,17 @@ def counts(text: str, noun: str) -> bool:
 
 
 def time_evidence(question: Question, fact: IndexedFact) -> list[float]:
-    """time_agrees: the question names a year or plan period, and the fact (or, stating none,
-    its paragraph or its story's date) is of that time; time_differs: the fact states only
-    other times. Two features, not
-    one signed: a fact of the asked year says a little for it, one of another year says much
-    against it (2022年 asked, 2023年 stated: the figure asked for is not there)."""
+    """time_agrees: the question names a year, plan period or phase (二期), and the fact (or,
+    stating no year, its paragraph or its story's date) is of that one; time_differs: the fact
+    states only others. Two features, not one signed: a fact of the asked year says a little
+    for it, one of another year says much against it (2022年 asked, 2023年 stated)."""
+    phases = set(PHASE.findall(question.text))
+    stated_phases = set(PHASE.findall(fact.text))
+    if phases and stated_phases and not phases & stated_phases:
+        return [0.0, 1.0]  # 二期 asked, only 一期 stated: the figure asked for is not there
     asked = set(question.years)
     if not asked:
-        return [0.0, 0.0]
+        return [float(bool(phases & stated_phases)), 0.0]
     stated = {t for t in fact.years if t.isdigit() == any(a.isdigit() for a in asked)}
     if stated:  # years with years, plan periods with plan periods: 较“十三五”末 is no year
         agrees = bool(asked & stated)
