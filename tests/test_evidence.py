@@ -106,6 +106,14 @@ def test_a_compound_the_articles_never_print_is_stated_by_its_core_word(answerer
     assert share == 1.0 and by_synonym > 0 and missing == 0.0 and unstated == 0.0
 
 
+def test_a_word_typed_by_its_sound_is_stated(answerer):
+    """蝶川 is printed nowhere; 叠川 sounds the same and is: stated, by synonym."""
+    question, _ = asked(answerer, "蝶川威士忌项目离郎酒那个项目有多远")
+    fact = fact_holding(answerer, "叠川", "5公里")
+    _, share, by_synonym, missing, _ = predicate_evidence(question, fact, answerer.thesaurus)
+    assert share == 1.0 and by_synonym > 0 and missing == 0.0
+
+
 def test_the_doing_asked_with_how_is_the_focus(answerer):
     """怎么挂失: a fact about bank cards that never says 挂失 leaves the focus unstated."""
     assert analyse("银行卡丢了怎么挂失").focus == {"挂失"}

@@ -57,8 +57,9 @@ class Asked:
     aliases: tuple[str, ...]  # the normalised names of `specific`
     predicates: tuple[tuple[str, float], ...]  # content words that are no name, with weights
     unknown_share: float  # weight share of words the articles never use
-    # a compound the articles never print, and its rarer dictionary word: 工会工作 → 工会
-    cores: tuple[tuple[str, str], ...] = ()
+    # the words the articles never print, each with its core word if it is a compound of two
+    # dictionary words (工会工作 → 工会), else ""
+    unprinted: tuple[tuple[str, str], ...] = ()
 
 
 def asked_of(question: Question, named: set[str], index: Index, weights: dict[str, float]) -> Asked:
@@ -72,12 +73,12 @@ def asked_of(question: Question, named: set[str], index: Index, weights: dict[st
     )
     total = sum(weights.values()) or 1.0
     unknown = sum(w for t, w in weights.items() if not index.uses(t))
-    cores = tuple(
-        (word, core)
+    unprinted = tuple(
+        (word, core_word(word, index.segmenter.freq) or "")
         for word, _ in predicates
-        if not index.uses(word) and (core := core_word(word, index.segmenter.freq))
+        if not index.uses(word)
     )
-    return Asked(question, specific, aliases, predicates, unknown / total, cores)
+    return Asked(question, specific, aliases, predicates, unknown / total, unprinted)
 
 
 def core_word(word: str, freq: Callable[[str], int]) -> str | None:
@@ -150,17 +151,20 @@ def subject_evidence(
 
 
 def stated(
-    word: str, text: str, thesaurus: Thesaurus, cores: dict[str, str] | None = None
+    word: str, text: str, thesaurus: Thesaurus, unprinted: dict[str, str] | None = None
 ) -> tuple[bool, bool]:
     """(as written, by a synonym) in the text; a corpus short form (营收 → 营业收入) counts as
-    a synonym through the lexicon's variants, and a compound the articles never print counts
-    so when its core word is stated (工会工作: 工会)."""
+    a synonym through the lexicon's variants. A word the articles never print counts so when
+    its core word is stated (工会工作: 工会) or its sound is (蝶川 typed for 叠川)."""
     if word in text:
         return True, False
     if any(s in text for s in thesaurus.synonyms(word)):
         return False, True
-    core = (cores or {}).get(word)
-    return False, bool(core) and any(stated(core, text, thesaurus))
+    if unprinted is None or word not in unprinted:
+        return False, False
+    core = unprinted[word]
+    by_core = bool(core) and any(stated(core, text, thesaurus))
+    return False, by_core or (len(word) >= 2 and sound_string(word) in sound_string(text))
 
 
 def predicate_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) -> list[float]:
@@ -172,20 +176,20 @@ def predicate_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) ->
     unstated_words: how many words are so missing, whatever their weight (the ranker weighs
     an everyday word the articles never use lightly, yet 失眠 is the topic of 晚上失眠怎么办)."""
     question = asked.question
-    cores = dict(asked.cores)
+    unprinted = dict(asked.unprinted)
     focus = sorted(question.focus)
-    focus_hits = [any(stated(w, fact.text, thesaurus, cores)) for w in focus]
+    focus_hits = [any(stated(w, fact.text, thesaurus, unprinted)) for w in focus]
     total = sum(w for _, w in asked.predicates) or 1.0
     found = by_synonym = 0.0
     missing = 0.0
     unstated = 0
     surroundings = fact.near + " " + fact.context
     for word, weight in asked.predicates:
-        exact, synonym = stated(word, fact.text, thesaurus, cores)
+        exact, synonym = stated(word, fact.text, thesaurus, unprinted)
         if exact or synonym:
             found += weight
             by_synonym += weight if synonym else 0.0
-        elif not any(stated(word, surroundings, thesaurus, cores)):
+        elif not any(stated(word, surroundings, thesaurus, unprinted)):
             missing = max(missing, weight)
             unstated += 1
     return [
