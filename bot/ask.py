@@ -53,7 +53,7 @@ def answer_json(answer: Answer, qid: Any = None) -> dict[str, Any]:
 
 def ask(answerer: Answerer, question: str) -> Answer:
     """The engine's answer with its short form, list items and conflicts filled in."""
-    return add_short_answers(answerer.ask(question), answerer.factbase)
+    return add_short_answers(answerer.ask(question), answerer.factbase, answerer.policy)
 
 
 def readable(answer: Answer) -> str:

@@ -99,7 +99,7 @@ def feed_lines(stdin: TextIO, loop: asyncio.AbstractEventLoop, lines: asyncio.Qu
 def answer(answerer: Answerer, querylog: QueryLog, question: str) -> str:
     """The reply to one question, as HTML, logged with surface "chat"."""
     started = time.perf_counter()
-    result = add_short_answers(answerer.ask(question), answerer.factbase)
+    result = add_short_answers(answerer.ask(question), answerer.factbase, answerer.policy)
     reply = render.answer_html(result)
     if not result.found and result.suggestions:
         reply += "\n" + render.suggestions_html(result.suggestions)

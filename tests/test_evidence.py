@@ -15,6 +15,7 @@ from bot.answer import load_answerer
 from bot.answer.evidence import (
     FEATURES,
     asked_of,
+    core_word,
     predicate_evidence,
     story_evidence,
     subject_evidence,
@@ -95,6 +96,33 @@ def test_predicate_matches_across_wording(answerer):
     assert predicate_evidence(question, fact, thesaurus)[4] == 1.0
 
 
+def test_a_compound_the_articles_never_print_is_stated_by_its_core_word(answerer):
+    """工会工作 is printed nowhere; 工会, its rarer word, is: the fact states it by synonym."""
+    assert core_word("工会工作", answerer.index.segmenter.freq) == "工会"
+    assert core_word("足球", answerer.index.segmenter.freq) is None
+    question, _ = asked(answerer, "雷建新对工会工作提了哪几个“始终保持”？")
+    fact = fact_holding(answerer, "始终保持政治定力")
+    _, share, by_synonym, missing, unstated = predicate_evidence(question, fact, answerer.thesaurus)
+    assert share == 1.0 and by_synonym > 0 and missing == 0.0 and unstated == 0.0
+
+
+def test_a_word_typed_by_its_sound_is_stated(answerer):
+    """蝶川 is printed nowhere; 叠川 sounds the same and is: stated, by synonym."""
+    question, _ = asked(answerer, "蝶川威士忌项目离郎酒那个项目有多远")
+    fact = fact_holding(answerer, "叠川", "5公里")
+    _, share, by_synonym, missing, _ = predicate_evidence(question, fact, answerer.thesaurus)
+    assert share == 1.0 and by_synonym > 0 and missing == 0.0
+
+
+def test_the_doing_asked_with_how_is_the_focus(answerer):
+    """怎么挂失: a fact about bank cards that never says 挂失 leaves the focus unstated."""
+    assert analyse("银行卡丢了怎么挂失").focus == {"挂失"}
+    assert analyse("乐山如何推进核技术应用产业发展").focus == {"推进"}
+    question, _ = asked(answerer, "伟力得怎么挂失")
+    fact = fact_holding(answerer, "伟力得", "5吉瓦")
+    assert predicate_evidence(question, fact, answerer.thesaurus)[0] == 1.0
+
+
 def test_story_share_counts_the_question_words_its_story_states(answerer):
     question, _ = asked(answerer, "伟力得的产能是多少？")
     own = fact_holding(answerer, "伟力得", "5吉瓦")
@@ -116,7 +144,9 @@ def test_answer_type_fits(answerer):
     person = analyse("伟力得的副总经理是谁？")
     with_number = fact_holding(answerer, "5吉瓦")
     with_date = fact_holding(answerer, "12月19日", "热调试")
-    with_person = next(f for f in answerer.index.facts if f.fact.people)
+    with_person = next(
+        f for f in answerer.index.facts if any(p.role == "副总经理" for p in f.fact.people)
+    )
     without = next(f for f in answerer.index.facts if not f.fact.numbers and not f.has_people)
     assert type_evidence(number, with_number) == [0.0]
     assert type_evidence(number, without) == [1.0]
@@ -124,13 +154,30 @@ def test_answer_type_fits(answerer):
     assert type_evidence(person, with_person) == [0.0]
     assert type_evidence(analyse("伟力得的产能将达到多少人？"), with_number) == [1.0]  # unit
     assert type_evidence(analyse("介绍一下伟力得"), without) == [0.0]  # no kind asked
+    bases = fact_holding(answerer, "五大基地")  # a count in words, of the very thing asked
+    assert type_evidence(analyse("伟力得在全国一共布了几个基地？"), bases) == [0.0]
+    assert type_evidence(analyse("伟力得在全国一共布了几个工厂？"), bases) == [1.0]
+    years = fact_holding(answerer, "连续5年超额完成")  # 几年 asks for years, whatever 金额 says
+    assert analyse("连续几年超额完成了招商引资签约金额目标？").unit == "年"
+    assert type_evidence(analyse("连续几年超额完成了招商引资签约金额目标？"), years) == [0.0]
+    activity = analyse("乐山高新区搞的政务服务体验活动叫什么名字")  # a thing's name, not a person
+    assert not activity.wants_person and type_evidence(activity, without) == [0.0]
+    assert analyse("伟力得的副总经理叫什么名字").wants_person
+    deputy = fact_holding(answerer, "副主任曲刚")  # the deputy answers no question for the head
+    assert type_evidence(analyse("市卫生健康委副主任是谁？"), deputy) == [0.0]
+    assert type_evidence(analyse("市卫生健康委主任是谁？"), deputy) == [1.0]
 
 
 def test_time_agrees_or_not(answerer):
+    compared = fact_holding(answerer, "科技型中小企业119家")  # 较“十三五”末: a period, no year
+    assert time_evidence(analyse("2025年乐山高新区科技型中小企业有多少家"), compared)[1] == 0.0
+    first_phase = fact_holding(answerer, "2000万支口服液")  # 一期: no answer for a 二期
+    assert time_evidence(analyse("德世堂项目二期每年能生产多少支口服液？"), first_phase) == [0, 1]
+    assert time_evidence(analyse("德世堂项目一期每年能生产多少支口服液？"), first_phase) == [1, 0]
     fact = fact_holding(answerer, "2023年", "高新技术产业营业收入")
-    assert time_evidence(analyse("2023年高新技术产业营收多少"), fact) == [1.0]
-    assert time_evidence(analyse("2019年高新技术产业营收多少"), fact) == [-1.0]
-    assert time_evidence(analyse("高新技术产业营收多少"), fact) == [0.0]
+    assert time_evidence(analyse("2023年高新技术产业营收多少"), fact) == [1.0, 0.0]
+    assert time_evidence(analyse("2019年高新技术产业营收多少"), fact) == [0.0, 1.0]
+    assert time_evidence(analyse("高新技术产业营收多少"), fact) == [0.0, 0.0]
 
 
 def test_every_candidate_gets_one_row_of_every_feature(answerer):

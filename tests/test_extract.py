@@ -223,6 +223,9 @@ def test_story_title_is_a_fact(extracted):
         ("加快建设“创新驱动发展示范区”，", {"创新驱动发展示范区"}),
         ("截至目前，夹江核技术应用产业园已落地7个项目。", {"夹江核技术应用产业园"}),
         ("建立服务专员制度，不断完善项目要素保障。", set()),
+        # a one-character adverb before a verb opens a clause: 正|紧扣, 共|签订
+        ("乐山高新区正紧扣省委十二届五次全会精神。", {"乐山高新区"}),
+        ("乐山高新区共签订招商引资项目51个。", {"乐山高新区"}),
     ],
 )
 def test_a_name_does_not_swallow_the_verb_phrase_before_it(text, names):
@@ -322,4 +325,6 @@ def test_seed_names_without_the_clause_before_them(seed_facts):
     assert good <= names
     assert {"民主村", "马村镇", "乐山市总工会", "市委八届九次全会", "创新驱动发展示范区"} <= names
     junk = {"紧盯千亿产业园区", "更加重视项目", "目前全县", "选举市总工会", "校大学"}
+    junk |= {"乐山高新区正紧扣省委十二届五次全会", "乐山高新区共签订招商引资项目"}
+    junk |= {"市直机关工委书记雷建新当选市总工会"}  # a clause about a person the article names
     assert not junk & names

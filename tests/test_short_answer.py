@@ -7,6 +7,7 @@ import pytest
 from botapi.server import parse_html
 
 from bot import render
+from bot.answer.policy import AnswerPolicy
 from bot.answer.result import Answer, Hit
 from bot.facts import parse
 from bot.facts.model import Fact, FactBase, Source, Story
@@ -230,7 +231,7 @@ def test_an_undated_article_is_named_by_its_story_title():
             "2024年，乐山高新区高新技术企业49家。",
             (100, 100),
         ),
-        ("乐山高新区高新技术企业41家。", "乐山高新区高新技术企业49家。", (100, 80)),  # far below
+        ("乐山高新区高新技术企业41家。", "乐山高新区高新技术企业49家。", (100, 20)),  # not answered
     ],
 )
 def test_no_conflict_for_the_same_value_other_years_or_a_weak_rival(first, second, scores):
@@ -240,6 +241,46 @@ def test_no_conflict_for_the_same_value_other_years_or_a_weak_rival(first, secon
     )
     assert answer.conflict == ()
     assert answer.short is not None and "说法不一致" not in render.answer_html(answer)
+
+
+def test_a_rival_counts_when_the_answerers_policy_would_answer_with_it():
+    """The score is a calibrated probability: a rival far below the top one still conflicts
+    when the bot would give it as an answer, and not when the policy would refuse it."""
+    factbase, (a, b) = conflict_factbase(
+        ("乐山高新区高新技术企业41家。", OLD), ("乐山高新区现有高新技术企业49家。", NEW)
+    )
+    hits = (hit(a, 95.0), hit(b, 40.0))
+    lenient = AnswerPolicy(lenient=30.0, strict=74.0)
+    answer = add_short_answers(found(*hits, question=QUESTION), factbase, lenient)
+    assert [h.fact_id for h in answer.conflict] == [b.id, a.id]
+    choosy = AnswerPolicy(lenient=50.0, strict=74.0)
+    assert add_short_answers(found(*hits, question=QUESTION), factbase, choosy).conflict == ()
+
+
+def test_entity_and_story_hits_have_no_fact_and_are_passed_through():
+    """Hits from the entity and story layers (entity:…, story:…) are not in the fact list:
+    they keep their answer, get no short form, and neither gather a list nor start a conflict."""
+    factbase, (a, b) = conflict_factbase(
+        ("乐山高新区高新技术企业41家。", OLD), ("乐山高新区现有高新技术企业49家。", NEW)
+    )
+    assert factbase.fact("entity:乐山高新区") is None and factbase.fact("story:old") is None
+    entity = Hit(
+        "entity:乐山高新区",
+        "乐山高新区，全称乐山国家高新技术产业开发区。",
+        "乐山高新区",
+        PARK,
+        90.0,
+    )
+    story = Hit("story:old", "《去年的报道》刊于2024-07-01。", None, OLD, 80.0)
+    for question in (QUESTION, "乐山高新区的全称是什么？", "乐山将加快培育哪些优势产业？"):
+        answer = add_short_answers(found(entity, story, hit(a, 70.0), question=question), factbase)
+        assert answer.top.answer == entity.answer and answer.top.short is None
+        assert answer.conflict == () and answer.items == ()
+        render.answer_html(answer)  # renders as the sentence alone
+    answer = add_short_answers(
+        found(hit(a, 95.0), entity, hit(b, 90.0), question=QUESTION), factbase
+    )
+    assert [h.fact_id for h in answer.conflict] == [b.id, a.id]  # the entity hit is skipped
 
 
 # -- what every answer gets ----------------------------------------------------------------------

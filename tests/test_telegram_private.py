@@ -205,6 +205,7 @@ class SlowAnswerer:
     def __init__(self, answerer: Answerer) -> None:
         self.answerer = answerer
         self.factbase = answerer.factbase
+        self.policy = answerer.policy
 
     def ask(self, question: str, **options: object):
         time.sleep(replies.TYPING_AFTER_S + 0.3)

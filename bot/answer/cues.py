@@ -47,9 +47,10 @@ CUES: tuple[Cue, ...] = (
     Cue("number", NUMBER_CUE, lambda f: f.fact.numbers, 1.0, 0.7, True, unless=DATE_CUE),
     Cue("date", DATE_CUE, lambda f: f.fact.dates or f.years, 1.0, 0.7, True),
     Cue("date", DATE_WORD, lambda f: f.fact.dates or f.years, 1.0, 0.7, True, NUMBER_CUE),
-    Cue(  # 叫什么 asks for a person only after a role: 副书记叫啥, not 行动方案叫什么
+    Cue(  # 叫什么 asks for a person only after a role or 人: 副书记叫啥, 那个人叫什么名字, not
+        # 行动方案叫什么 nor 活动叫什么名字
         "person",
-        re.compile(rf"谁|哪位|姓名|叫什么名字|(?:{parse.ROLE_WORDS}|老总)(?:是)?(?:叫什么|叫啥)"),
+        re.compile(rf"谁|哪位|姓名|(?:{parse.ROLE_WORDS}|老总|人)(?:是)?(?:叫什么|叫啥)"),
         lambda f: f.has_people,
         1.05,
         0.7,

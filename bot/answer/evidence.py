@@ -9,6 +9,7 @@ time agree. model.py turns these into one calibrated probability.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.answer.cues import entries_asked
@@ -16,9 +17,13 @@ from bot.answer.index import Index, IndexedFact
 from bot.answer.question import Question
 from bot.answer.rank import Scored
 from bot.answer.thesaurus import Thesaurus
+from bot.facts import parse
 from bot.text import normalise, sound_string
 
 MAX_UNSTATED = 3  # more missing words say no more
+PHASE = re.compile(r"[一二三四五首]期")  # a project's phase: 一期, 二期, 首期
+ROLE = re.compile(rf"(?<!副)(?:{parse.ROLE_WORDS})")  # a post named in a question
+COUNT = r"[0-9一二三四五六七八九十两百千]+[个家座项条大种所名位]?"  # before the counted noun
 CLAUSE = re.compile(r"[^，。；：！？,;:!?]+")
 
 # The evidence features, in the model's order. Each is documented where it is computed.
@@ -39,6 +44,7 @@ FEATURES = (
     "story_share",
     "type_misfit",
     "time_agrees",
+    "time_differs",
 )
 
 
@@ -51,6 +57,9 @@ class Asked:
     aliases: tuple[str, ...]  # the normalised names of `specific`
     predicates: tuple[tuple[str, float], ...]  # content words that are no name, with weights
     unknown_share: float  # weight share of words the articles never use
+    # the words the articles never print, each with its core word if it is a compound of two
+    # dictionary words (工会工作 → 工会), else ""
+    unprinted: tuple[tuple[str, str], ...] = ()
 
 
 def asked_of(question: Question, named: set[str], index: Index, weights: dict[str, float]) -> Asked:
@@ -64,7 +73,23 @@ def asked_of(question: Question, named: set[str], index: Index, weights: dict[st
     )
     total = sum(weights.values()) or 1.0
     unknown = sum(w for t, w in weights.items() if not index.uses(t))
-    return Asked(question, specific, aliases, predicates, unknown / total)
+    unprinted = tuple(
+        (word, core_word(word, index.segmenter.freq) or "")
+        for word, _ in predicates
+        if not index.uses(word)
+    )
+    return Asked(question, specific, aliases, predicates, unknown / total, unprinted)
+
+
+def core_word(word: str, freq: Callable[[str], int]) -> str | None:
+    """工会工作 → 工会: of a compound of two dictionary words (two characters or more each), the
+    rarer one, which says what the compound is about (工作 says little); None for a word that
+    is no such compound."""
+    splits = [
+        (word[:k], word[k:]) for k in range(2, len(word) - 1) if freq(word[:k]) and freq(word[k:])
+    ]
+    best = max(splits, key=lambda pair: min(map(freq, pair)), default=None)
+    return min(best, key=lambda half: (freq(half), half)) if best else None
 
 
 def clauses(text: str) -> list[tuple[int, str]]:
@@ -79,6 +104,8 @@ def answer_slot(question: Question, fact: IndexedFact) -> int | None:
     wanted: list[str] = []
     if question.wants_number:
         wanted = [normalise(n) for n in fact.fact.numbers]
+        # the number in the unit asked for (连续5年 for 连续几年), not the first one printed
+        wanted = [n for n in wanted if question.unit and question.unit in n] or wanted
     elif question.wants_date:
         wanted = [normalise(d) for d in fact.fact.dates] + sorted(fact.years)
     elif question.wants_person:
@@ -123,12 +150,21 @@ def subject_evidence(
     ]
 
 
-def stated(word: str, text: str, thesaurus: Thesaurus) -> tuple[bool, bool]:
+def stated(
+    word: str, text: str, thesaurus: Thesaurus, unprinted: dict[str, str] | None = None
+) -> tuple[bool, bool]:
     """(as written, by a synonym) in the text; a corpus short form (营收 → 营业收入) counts as
-    a synonym through the lexicon's variants."""
+    a synonym through the lexicon's variants. A word the articles never print counts so when
+    its core word is stated (工会工作: 工会) or its sound is (蝶川 typed for 叠川)."""
     if word in text:
         return True, False
-    return False, any(s in text for s in thesaurus.synonyms(word))
+    if any(s in text for s in thesaurus.synonyms(word)):
+        return False, True
+    if unprinted is None or word not in unprinted:
+        return False, False
+    core = unprinted[word]
+    by_core = bool(core) and any(stated(core, text, thesaurus))
+    return False, by_core or (len(word) >= 2 and sound_string(word) in sound_string(text))
 
 
 def predicate_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) -> list[float]:
@@ -140,19 +176,20 @@ def predicate_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) ->
     unstated_words: how many words are so missing, whatever their weight (the ranker weighs
     an everyday word the articles never use lightly, yet 失眠 is the topic of 晚上失眠怎么办)."""
     question = asked.question
+    unprinted = dict(asked.unprinted)
     focus = sorted(question.focus)
-    focus_hits = [any(stated(w, fact.text, thesaurus)) for w in focus]
+    focus_hits = [any(stated(w, fact.text, thesaurus, unprinted)) for w in focus]
     total = sum(w for _, w in asked.predicates) or 1.0
     found = by_synonym = 0.0
     missing = 0.0
     unstated = 0
     surroundings = fact.near + " " + fact.context
     for word, weight in asked.predicates:
-        exact, synonym = stated(word, fact.text, thesaurus)
+        exact, synonym = stated(word, fact.text, thesaurus, unprinted)
         if exact or synonym:
             found += weight
             by_synonym += weight if synonym else 0.0
-        elif not any(stated(word, surroundings, thesaurus)):
+        elif not any(stated(word, surroundings, thesaurus, unprinted)):
             missing = max(missing, weight)
             unstated += 1
     return [
@@ -177,10 +214,14 @@ def story_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) -> lis
 def type_evidence(question: Question, fact: IndexedFact) -> list[float]:
     """type_misfit: the question wants a number, date, person or list and the fact has none
     (a number in another unit than the one asked for is none); 0 when no kind is asked."""
+    if question.wants_number and any(counts(fact.text, noun) for noun in question.focus):
+        return [0.0]  # 五大基地 for 几个基地: a count of the very thing asked, in words
     fits: list[float] = []
     for cue in entries_asked(question.text):
         if cue.answer_kind:
             fits.append(1.0 if cue.holds(fact) else 0.0)
+    if question.wants_person and (roles := asked_roles(question.text)):  # 主任 is no 副主任
+        fits.append(float(any(re.search(f"(?<!副){role}", fact.text) for role in roles)))
     if question.wants_number and question.unit and fact.fact.numbers:  # the unit asked for
         unit = question.unit
         if unit not in fact.units and not any(unit in n for n in fact.fact.numbers):
@@ -188,14 +229,36 @@ def type_evidence(question: Question, fact: IndexedFact) -> list[float]:
     return [1.0 - min(fits)] if fits else [0.0]
 
 
+def asked_roles(text: str) -> list[str]:
+    """The posts a 谁 question names, as it names them: 主任 in 卫生健康委主任是谁."""
+    return [m.group(0) for m in ROLE.finditer(text)]
+
+
+def counts(text: str, noun: str) -> bool:
+    """The text counts the noun: 五大基地, 3个基地, 两座基地."""
+    return bool(re.search(f"{COUNT}{re.escape(noun)}", text))
+
+
 def time_evidence(question: Question, fact: IndexedFact) -> list[float]:
-    """time_agrees: the question names a year or plan period, and the fact (or, stating none,
-    its paragraph) is of that time: +1; of another only: -1; else 0."""
+    """time_agrees: the question names a year, plan period or phase (二期), and the fact (or,
+    stating no year, its paragraph or its story's date) is of that one; time_differs: the fact
+    states only others. Two features, not one signed: a fact of the asked year says a little
+    for it, one of another year says much against it (2022年 asked, 2023年 stated)."""
+    phases = set(PHASE.findall(question.text))
+    stated_phases = set(PHASE.findall(fact.text))
+    if phases and stated_phases and not phases & stated_phases:
+        return [0.0, 1.0]  # 二期 asked, only 一期 stated: the figure asked for is not there
     asked = set(question.years)
-    of_fact = fact.years or fact.paragraph_years
-    if not asked or not of_fact:
-        return [0.0]
-    return [1.0 if asked & of_fact else -1.0]
+    if not asked:
+        return [float(bool(phases & stated_phases)), 0.0]
+    stated = {t for t in fact.years if t.isdigit() == any(a.isdigit() for a in asked)}
+    if stated:  # years with years, plan periods with plan periods: 较“十三五”末 is no year
+        agrees = bool(asked & stated)
+        return [float(agrees), float(not agrees)]
+    # a fact stating no year is of its paragraph's years or, saying 目前, of its story's date:
+    # each may agree, neither says it is of another time
+    around = set(fact.paragraph_years) | {fact.fact.source.date[:4]}
+    return [float(bool(asked & around)), 0.0]
 
 
 def evidence_rows(

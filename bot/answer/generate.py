@@ -23,6 +23,10 @@ CLAUSE_END = re.compile(r"[，。；：！？]")
 SKIPPED_ROLES = {"记者", "通讯员", "实习生"}  # a byline, not a post anyone asks about
 FACT_ID_LENGTH = 12  # a positive's group starts with its fact's id
 MIN_ASKED, MAX_ASKED = 4, 24  # characters of a clause worth asking about
+# Which of an entity's lacking predicates are asked (steps through the list from a fixed turn):
+# four per entity, so that "the asked entity is not the subject" is seen about as often as a
+# matching predicate, and weighs as much against an answer as a predicate stated speaks for it
+LACKING_STEPS = (0, 3, 7, 11)
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,8 @@ def lacking_questions(
             continue
         lacking = [p for p in predicates if not any(p in text for text in about)]
         turn = int(hashlib.sha256(entity.name.encode()).hexdigest(), 16)  # varied, yet fixed
-        for predicate in [lacking[(turn + k) % len(lacking)] for k in (0, 7)] if lacking else []:
+        picked = {lacking[(turn + k) % len(lacking)] for k in LACKING_STEPS} if lacking else set()
+        for predicate in sorted(picked):
             negatives.append(LabelledQuestion(f"{short}的{predicate}是多少？", (), entity.name))
     return negatives
 

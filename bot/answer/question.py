@@ -27,9 +27,10 @@ _EXPANSIONS = re.compile("|".join(LEXICON.expansions))
 SPOKEN_DAY = re.compile(r"(\d{1,2}月\d{1,2})号")  # 12月19号 is written 12月19日 in the articles
 # A count asked with its classifier or unit (多少家, 几个, 多少钱), and the unit class it names;
 # not 多少个百分点, a share.
-ASKED_UNIT = re.compile(r"(?:多少|好多|几)(钱|人|家|户|吨|项|亩|件|公里|个(?!百分点))")
+ASKED_UNIT = re.compile(r"(?:多少|好多|几)(钱|人|家|户|吨|项|亩|件|公里|年|个(?!百分点))")
 # Words that ask for something: the content word beside one is what the question is about.
 QUANTITY_ASKING = re.compile(r"^(?:多少|好多|几|多大|多高|多远|多久|多长)")
+MANNER_ASKING = frozenset({"怎么", "如何", "怎样", "咋"})
 KIND_ASKING = re.compile(r"^(?:哪个|哪些|哪家|哪种|哪类|什么|啥)$")
 ASKING_ANYWHERE = re.compile(r"哪|第几|几[个家项条次位年人]|多远|多久|多大|多少|好多|好久|什么|啥")
 PUNCTUATION = ",.;:!?，。；：！？、“”‘’\"'()（）《》[]【】 "
@@ -158,9 +159,9 @@ def is_noun(word: str, segmenter: Segmenter) -> bool:
 
 
 def focus_of(sequence: list[str], segmenter: Segmenter) -> tuple[set[str], set[str]]:
-    """What is asked about: the word before 多少/几/谁 (after 几家/多少个), or the noun after
-    哪个/什么/啥; and, of those, the kind words (哪些园区 → 园区), which an answer names by
-    example, not as such."""
+    """What is asked about: the word before 多少/几/谁 (after 几家/多少个), the noun after
+    哪个/什么/啥, or the verb after 怎么/如何; and, of those, the kind words (哪些园区 → 园区),
+    which an answer names by example, not as such."""
     focus: set[str] = set()
     kinds: set[str] = set()
     for i, word in enumerate(sequence):
@@ -173,6 +174,10 @@ def focus_of(sequence: list[str], segmenter: Segmenter) -> tuple[set[str], set[s
                     if is_noun(sequence[j], segmenter):
                         focus.add(sequence[j])
                     break
+        elif word in MANNER_ASKING:  # 怎么挂失: the doing asked about follows
+            following = next((w for w in sequence[i + 1 : i + 3] if is_content(w)), "")
+            if following:
+                focus.add(following)
         elif (
             KIND_ASKING.search(word)
             and i + 1 < len(sequence)

@@ -248,8 +248,9 @@ def drop_predicate(name: str, suffix_len: int, place: bool = False) -> str:
     next_is_verb = [tag in VERB_TAGS for tag in tags[1:]] + [True]  # or the suffix, its object
     start = 0
     for i, (word, tag) in enumerate(zip(words, tags, strict=True)):
-        # a single character says little: 尚纬, 海同 are names jieba does not know
-        if len(word) > 1 and (
+        # a single character says little (尚纬, 海同 are names jieba does not know), unless an
+        # adverb stands right before a verb of two characters: 乐山高新区正|紧扣…, 共|签订…
+        if (len(word) > 1 or predicate_verb_next(words, tags, i)) and (
             tag.startswith(CLAUSE_TAGS) or (tag.startswith(ADVERB_TAGS) and next_is_verb[i])
         ):
             start = i + 1
@@ -260,6 +261,11 @@ def drop_predicate(name: str, suffix_len: int, place: bool = False) -> str:
     if tags[start : start + 1] == ["v"] and (takes_object or (end == start + 1 and not place)):
         start = end
     return "".join(words[start:]) + name[-suffix_len:]
+
+
+def predicate_verb_next(words: list[str], tags: list[str], i: int) -> bool:
+    """The word after words[i] is a plain verb of two characters or more (紧扣, 签订)."""
+    return i + 1 < len(words) and tags[i + 1] == "v" and len(words[i + 1]) > 1
 
 
 def swallowed_suffix(place: str) -> bool:
@@ -304,8 +310,11 @@ def article_entities(stories: list[Story], facts: list[Fact]) -> tuple[list[Enti
     Kept apart from `merge_entities` so that a build extracts an unchanged article only once.
     """
     text = "\n".join(p for s in stories for p in s.paragraphs)
+    people = {p.name for fact in facts for p in fact.people if len(p.name) > 1}
     entities: dict[str, Entity] = {}
     for kind, name in candidate_names(text):
+        if any(person in name for person in people):
+            continue  # 书记雷建新当选市总工会: a clause about a person, not an organisation's name
         entities.setdefault(name, Entity(name=name, type=kind))
     for m in SHORT_NAME.finditer(text):
         before = text[: m.start()]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from bot.answer.policy import DEFAULT_POLICY, AnswerPolicy
 from bot.answer.result import Answer, Item
 from bot.facts.model import FactBase
 from bot.short_answer.asked import asked_of
@@ -25,9 +26,15 @@ __all__ = ["add_short_answers"]
 SHORT_HITS = 10  # results that get a short form of their own: all any surface shows
 
 
-def add_short_answers(answer: Answer, factbase: FactBase) -> Answer:
+def add_short_answers(
+    answer: Answer, factbase: FactBase, policy: AnswerPolicy = DEFAULT_POLICY
+) -> Answer:
     """The answer with a short form for it and for each shown result, its list's items and the
-    rival answers that give a different value: what every surface shows first."""
+    rival answers that give a different value: what every surface shows first. The policy
+    (the answerer's own) says which rivals are answers the bot would give.
+
+    Hits from the entity and story layers (entity:…, story:…) have no fact in the fact base;
+    they keep no short form and add no items: their answer is already a name or a date."""
     if not answer.found or not answer.hits:
         return answer
     asked = asked_of(answer.question)
@@ -45,7 +52,7 @@ def add_short_answers(answer: Answer, factbase: FactBase) -> Answer:
             short = short_span(asked, fact)
             short = short if short and printed_in(short, hit.answer) else None
         hits[n] = replace(hit, short=short)
-    conflict = conflicting(asked, tuple(hits), factbase)
+    conflict = conflicting(asked, tuple(hits), factbase, policy)
     return replace(answer, hits=tuple(hits), short=hits[0].short, items=items, conflict=conflict)
 
 

@@ -36,7 +36,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         results = await in_answering_thread(lambda: example_results(answerer))
     else:
         answer = await in_answering_thread(
-            lambda: add_short_answers(answerer.ask(text), answerer.factbase)
+            lambda: add_short_answers(answerer.ask(text), answerer.factbase, answerer.policy)
         )
         if answer.found:  # every result sent is one the bot would give as an answer
             sure = answerer.policy.sure_hits(answer.hits)
@@ -76,7 +76,7 @@ def example_results(answerer: Answerer) -> list[InlineQueryResultArticle]:
     """For an empty query: example questions, each sending its answer."""
     results = []
     for n, question in enumerate(example_questions(answerer)):
-        top = add_short_answers(answerer.ask(question), answerer.factbase).top
+        top = add_short_answers(answerer.ask(question), answerer.factbase, answerer.policy).top
         if top:
             results.append(
                 InlineQueryResultArticle(

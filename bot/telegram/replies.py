@@ -126,7 +126,9 @@ async def answer_question(
     answer = await answer_showing_typing(
         context.bot,
         chat.id,
-        lambda: add_short_answers(answerer.ask(question, strict=in_group), answerer.factbase),
+        lambda: add_short_answers(
+            answerer.ask(question, strict=in_group), answerer.factbase, answerer.policy
+        ),
     )
     markup = render.answer_html(answer, in_group=in_group)
     # logged latency: from the question arriving to the reply being ready to send
