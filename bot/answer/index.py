@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Set
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -23,6 +23,7 @@ LOCATING = re.compile(r"位于|坐落|地处|落户|建在|选址|距离")  # "X
 CORPUS_WORD_BONUS = 1000  # how much more likely jieba finds a word the articles use
 USED_KEPT = 50_000  # words whose use in the articles is kept (Index.uses)
 T = TypeVar("T")
+V = TypeVar("V", bound=Hashable)
 LONG_ALIAS = 4  # aliases this long or longer are also found by a near-miss spelling
 COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing
 
@@ -34,17 +35,17 @@ class IndexedFact:
     near: str  # normalised sentence before it and the fact's entity names
     context: str  # normalised paragraph and story title
     story: str  # normalised whole story, with its title and publication
-    story_years: set[str]
-    paragraph_years: set[str]
-    digit_years: set[str]  # the four-digit ones of `years`
-    places: list[str]  # place-like words: 乐山市中心城区, 大渡河南岸
+    story_years: frozenset[str]
+    paragraph_years: frozenset[str]
+    digit_years: frozenset[str]  # the four-digit ones of `years`
+    places: tuple[str, ...]  # place-like words: 乐山市中心城区, 大渡河南岸
     locates: bool  # says where something is: 位于, 坐落
-    years: set[str]  # the years and plan periods (十四五) the fact speaks of
-    entities: set[str]
+    years: frozenset[str]  # the years and plan periods (十四五) the fact speaks of
+    entities: frozenset[str]
     has_people: bool
-    entity_types: set[str]  # company, person, …: of the entities it is linked to
+    entity_types: frozenset[str]  # company, person, …: of the entities it is linked to
     has_list: bool
-    units: set[str]
+    units: frozenset[str]
 
 
 NOWHERE: frozenset[int] = frozenset()  # no texts
@@ -380,6 +381,11 @@ def build_index(factbase: FactBase) -> Index:
     }
     paragraphs: dict[tuple[str, str, int], str] = {}  # shared strings: one match per paragraph
     indexed = []
+    shared: dict[Hashable, Any] = {}  # equal values as one object: the cache loads it once
+
+    def one(value: V) -> V:
+        return shared.setdefault(value, value)
+
     latest_year: dict[str, str] = {}  # per story: the last year the text named, for 今年
     facts = factbase.facts + layer_facts(factbase)  # entities and story metadata, as sentences
     for position, fact in enumerate(facts):
@@ -406,22 +412,22 @@ def build_index(factbase: FactBase) -> Index:
         indexed.append(
             IndexedFact(
                 fact=fact,
-                text=text,
-                near=near,
+                text=one(text),
+                near=one(near),
                 context=context,
                 story=story,
-                story_years=set(BARE_YEAR.findall(story)),
-                paragraph_years=set(BARE_YEAR.findall(context)),
-                digit_years={y for y in years if y.isdigit()},
-                places=PLACE_WORD.findall(text),
+                story_years=one(frozenset(BARE_YEAR.findall(story))),
+                paragraph_years=one(frozenset(BARE_YEAR.findall(context))),
+                digit_years=one(frozenset(y for y in years if y.isdigit())),
+                places=one(tuple(PLACE_WORD.findall(text))),
                 locates=bool(LOCATING.search(text)),
-                years=years,
-                entities=set(fact.entities),
+                years=one(frozenset(years)),
+                entities=one(frozenset(fact.entities)),
                 has_people=bool(fact.people)
                 or any(names[n].type == "person" for n in fact.entities if n in names),
-                entity_types={names[n].type for n in fact.entities if n in names},
+                entity_types=one(frozenset(names[n].type for n in fact.entities if n in names)),
                 has_list="、" in fact.text or "和" in fact.text,
-                units=units_of(fact),
+                units=one(frozenset(units_of(fact))),
             )
         )
     alias_rows = Aliases([(alias, sound_string(alias), name) for alias, name in aliases])
