@@ -81,3 +81,29 @@ def test_changed_yaml_or_a_broken_cache_is_built_again(knowledge):
     again = load_answerer(knowledge)
     assert answers(again) == answers(first)
     assert cache.read_bytes() != b"not a pickle"
+
+
+def test_the_result_cache_keeps_recent_arrays_within_its_memory_size():
+    import numpy as np
+
+    from bot.answer.cache import ResultCache
+
+    cache = ResultCache(size=100, max_bytes=20_000)  # room for two arrays of 1,000 floats
+    for key in "abcd":
+        cache.remember(key, lambda: np.zeros(1_000))
+    assert list(cache.recent) == ["c", "d"]
+    assert cache.remember("d", lambda: np.ones(1)).sum() == 0  # kept, not computed again
+    cache.remember("huge", lambda: np.zeros(10_000))  # larger than the room: kept alone
+    assert list(cache.recent) == ["huge"]
+
+
+def test_highest_scores_are_a_stable_sorts_first_ones():
+    import numpy as np
+
+    from bot.answer.rank import highest
+
+    rng = np.random.default_rng(7)
+    for _ in range(500):  # many ties: scores from a few values
+        scores = rng.integers(0, 5, rng.integers(1, 60)) * 0.5
+        n = int(rng.integers(1, 30))
+        assert highest(scores, n).tolist() == np.argsort(-scores, kind="stable")[:n].tolist()

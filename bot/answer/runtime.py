@@ -12,10 +12,13 @@ stays the record; deleting this file loses nothing.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import jieba
@@ -41,12 +44,25 @@ def code_key() -> str:
     return digest.hexdigest()
 
 
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Python's garbage collector scans all objects again and again while millions are made at
+    once, as unpickling does; none of them is garbage, so it waits until they are made."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_engine_data(directory: Path) -> tuple[FactBase, Index]:
     """The fact base and its index: from the cache when it matches, else built and cached."""
     directory = Path(directory)
     try:
         key = (runtime_key(directory), code_key())
-        with open(directory / ENGINE_CACHE, "rb") as cached:
+        with open(directory / ENGINE_CACHE, "rb") as cached, collection_paused():
             stored_key, sounds, factbase, index = pickle.load(cached)
         if stored_key == key and isinstance(index, Index) and adopt_sound_codes(sounds):
             return factbase, index
