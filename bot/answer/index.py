@@ -28,7 +28,7 @@ LONG_ALIAS = 4  # aliases this long or longer are also found by a near-miss spel
 COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing
 
 
-@dataclass
+@dataclass(slots=True)
 class IndexedFact:
     fact: Fact
     text: str  # normalised fact text
