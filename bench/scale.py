@@ -6,8 +6,9 @@ of each sentence, as ../shared/eval/qa_eval.py builds it):
 
 - build: the engine's `python -m bot build` (articles → YAML) and `bot train`-free load; BM25's
   tokenising and indexing;
-- start: from a fresh process to the first answer (the engine loads the fact base, from its
-  runtime cache when the YAML has not changed, and builds its index);
+- start: from a fresh process to the first answer. "first": the engine parses the YAML, builds
+  its index and writes its runtime cache (bot/answer/runtime.py); "after": it loads the fact
+  base and index from that cache, its arrays memory-mapped;
 - p50 / p99 per question over the dev questions, after the first;
 - peak memory (resident) of the process.
 

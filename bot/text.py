@@ -48,7 +48,11 @@ def _char_sound(char: str) -> str:
     with _CODES_LOCK:  # /reload indexes in a worker thread while questions are answered
         code = _SYLLABLE_CODES.get(syllable)
         if code is None:  # one private-use character per syllable keeps positions aligned
-            code = _SYLLABLE_CODES[syllable] = chr(0xE000 + len(_SYLLABLE_CODES))
+            taken = set(_SYLLABLE_CODES.values())  # adopt_sound_codes may have left gaps
+            number = len(_SYLLABLE_CODES)
+            while chr(0xE000 + number) in taken:
+                number += 1
+            code = _SYLLABLE_CODES[syllable] = chr(0xE000 + number)
     return code
 
 
@@ -73,6 +77,25 @@ def sound_string(text: str) -> str:
     and the string keeps the original's length, so positions still line up.
     """
     return text.translate(_SOUNDS)
+
+
+def sound_codes() -> dict[str, str]:
+    """Syllable → the code sound_string writes for it in this process. Codes are handed out as
+    syllables are first met, so sound strings kept across processes (the engine's runtime
+    cache) keep this table with them."""
+    with _CODES_LOCK:
+        return dict(_SYLLABLE_CODES)
+
+
+def adopt_sound_codes(codes: dict[str, str]) -> bool:
+    """Take on another process's codes, where this one has not yet given them out otherwise;
+    whether every syllable now has the code it had there (its sound strings then hold here)."""
+    with _CODES_LOCK:
+        taken = {code: syllable for syllable, code in _SYLLABLE_CODES.items()}
+        for syllable, code in codes.items():
+            if syllable not in _SYLLABLE_CODES and taken.get(code, syllable) == syllable:
+                _SYLLABLE_CODES[syllable] = taken[code] = code
+        return all(_SYLLABLE_CODES.get(syllable) == code for syllable, code in codes.items())
 
 
 def common_characters() -> str:

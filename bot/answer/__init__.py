@@ -17,11 +17,12 @@ from bot.answer.policy import DEFAULT_POLICY, AnswerPolicy
 from bot.answer.question import Question, analyse, content_tokens, may_glue
 from bot.answer.rank import Scored, find_entities, look_up, rank, word_parts, word_weights
 from bot.answer.result import MAX_ANSWER_CHARS, Answer, Hit
+from bot.answer.runtime import load_engine_data
 from bot.answer.segmenter import Segmenter
 from bot.answer.thesaurus import Thesaurus, load_thesaurus
 from bot.facts.model import Fact, FactBase
 from bot.facts.parse import NUMBER
-from bot.facts.store import KnowledgeError, load_factbase
+from bot.facts.store import KnowledgeError
 from bot.text import warm_sounds
 
 __all__ = ["Answer", "AnswerPolicy", "Answerer", "Hit", "KnowledgeError", "load_answerer"]
@@ -50,11 +51,14 @@ def thesaurus() -> Thesaurus:
 class Answerer:
     """Question → candidates (rank.py) → evidence (evidence.py) → decision (model + policy)."""
 
-    def __init__(self, factbase: FactBase, model: AnswerModel | None = None) -> None:
+    def __init__(
+        self, factbase: FactBase, model: AnswerModel | None = None, index: Index | None = None
+    ) -> None:
         """`model`: by default the project's (knowledge/answer_model.json). Without one the
-        engine can rank and gather evidence (for training), not ask."""
+        engine can rank and gather evidence (for training), not ask. `index`: the fact base's,
+        when already built (runtime.py)."""
         self.factbase = factbase
-        self.index: Index = build_index(factbase)
+        self.index: Index = index or build_index(factbase)
         self.model = model or project_model()
         self.policy: AnswerPolicy = self.model.policy if self.model else DEFAULT_POLICY
         self.thesaurus = thesaurus()
@@ -202,14 +206,18 @@ def question_about(text: str, entities: list[str], segmenter: Segmenter) -> str 
 
 
 def load_answerer(knowledge_dir: Path) -> Answerer:
-    """Load the fact base; raises KnowledgeError (file and reason) when it cannot be used."""
-    factbase = load_factbase(Path(knowledge_dir))
+    """Load the fact base and its index (from the runtime cache when it matches, runtime.py);
+    raises KnowledgeError (file and reason) when it cannot be used."""
+    reason = "a record has a value of the wrong kind"
+    try:
+        factbase, index = load_engine_data(Path(knowledge_dir))
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise KnowledgeError(f"{knowledge_dir}: {reason} ({exc})") from exc
     try:
         model = load_model(Path(knowledge_dir))
     except ModelError as exc:
         raise KnowledgeError(str(exc)) from exc
     try:
-        return Answerer(factbase, model)
+        return Answerer(factbase, model, index)
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
-        reason = f"a record has a value of the wrong kind ({exc})"
-        raise KnowledgeError(f"{knowledge_dir}: {reason}") from exc
+        raise KnowledgeError(f"{knowledge_dir}: {reason} ({exc})") from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Set
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -23,55 +23,126 @@ LOCATING = re.compile(r"位于|坐落|地处|落户|建在|选址|距离")  # "X
 CORPUS_WORD_BONUS = 1000  # how much more likely jieba finds a word the articles use
 USED_KEPT = 50_000  # words whose use in the articles is kept (Index.uses)
 T = TypeVar("T")
+V = TypeVar("V", bound=Hashable)
 LONG_ALIAS = 4  # aliases this long or longer are also found by a near-miss spelling
 COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing
 
 
-@dataclass
+@dataclass(slots=True)
 class IndexedFact:
     fact: Fact
     text: str  # normalised fact text
     near: str  # normalised sentence before it and the fact's entity names
     context: str  # normalised paragraph and story title
     story: str  # normalised whole story, with its title and publication
-    story_years: set[str]
-    paragraph_years: set[str]
-    digit_years: set[str]  # the four-digit ones of `years`
-    places: list[str]  # place-like words: 乐山市中心城区, 大渡河南岸
+    story_years: frozenset[str]
+    paragraph_years: frozenset[str]
+    digit_years: frozenset[str]  # the four-digit ones of `years`
+    places: tuple[str, ...]  # place-like words: 乐山市中心城区, 大渡河南岸
     locates: bool  # says where something is: 位于, 坐落
-    years: set[str]  # the years and plan periods (十四五) the fact speaks of
-    entities: set[str]
+    years: frozenset[str]  # the years and plan periods (十四五) the fact speaks of
+    entities: frozenset[str]
     has_people: bool
-    entity_types: set[str]  # company, person, …: of the entities it is linked to
+    entity_types: frozenset[str]  # company, person, …: of the entities it is linked to
     has_list: bool
-    units: set[str]
+    units: frozenset[str]
 
 
 NOWHERE: frozenset[int] = frozenset()  # no texts
+NO_IDS = np.zeros(0, dtype=np.int32)
+CODE_BITS = 21  # a code point fits in 21 bits, so a pair's code fits in 42 (Postings)
+BATCH = 20_000  # texts filed at a time (Postings.of)
 DEPUTY = "副"  # 主任 is not found in 副主任: a deputy is a different role
 NUMBER_END = set("0123456789.")  # a needle starting or ending in one starts or ends a number
+
+
+def piece_code(piece: str) -> int:
+    """A character's code point, or a pair's two code points in one number (the first shifted
+    past any code point): the key Postings files a piece under."""
+    return ord(piece) if len(piece) == 1 else (ord(piece[0]) << CODE_BITS) | ord(piece[1])
+
+
+@dataclass
+class Postings:
+    """Each character and character pair → the sorted ids of the texts holding it.
+
+    Three arrays, not a dict of sets: `codes` holds each piece's piece_code, sorted; the ids of
+    the texts holding piece `codes[r]` are `ids[starts[r]:starts[r + 1]]`. Four bytes a text
+    and piece, where a Python set spends about fifty, and arrays load fast from the runtime cache.
+    """
+
+    codes: np.ndarray  # uint64, sorted
+    starts: np.ndarray  # int64, one more than codes
+    ids: np.ndarray  # int32
+
+    @classmethod
+    def of(cls, texts: list[str]) -> Postings:
+        """Every (piece, text) once, as piece_code × len(texts) + text id, sorted: worked out
+        a batch of texts at a time, which bounds the memory that takes."""
+        count = np.uint64(max(1, len(texts)))
+        batches = [
+            keyed_pieces(texts[start : start + BATCH], start, count)
+            for start in range(0, len(texts), BATCH)
+        ]
+        keyed = np.concatenate(batches or [np.zeros(0, np.uint64)])
+        del batches
+        keyed.sort()
+        ids = (keyed % count).astype(np.int32)
+        keyed //= count  # now each posting's piece code
+        first = np.flatnonzero(np.r_[True, keyed[1:] != keyed[:-1]]) if len(keyed) else ids
+        starts = np.r_[first, len(keyed)].astype(np.int64)
+        return cls(keyed[first], starts, ids)
+
+    def get(self, piece: str) -> np.ndarray:
+        """The ids of the texts holding the piece; empty if none does."""
+        code = piece_code(piece)
+        row = int(np.searchsorted(self.codes, code))
+        if row == len(self.codes) or int(self.codes[row]) != code:
+            return NO_IDS
+        return self.ids[self.starts[row] : self.starts[row + 1]]
+
+    def narrowed(self, keep: np.ndarray) -> Postings:
+        """The same pieces, holding only the texts `keep` (a bool per text id) marks."""
+        kept = keep[self.ids]
+        before = np.r_[0, np.cumsum(kept)]
+        return Postings(self.codes, before[self.starts], self.ids[kept])
+
+
+def keyed_pieces(texts: list[str], first_id: int, count: np.uint64) -> np.ndarray:
+    """piece_code × count + text id of each character and pair of the texts, each once."""
+    letters = [np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32) for t in texts]
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    flat = np.concatenate(letters or [np.zeros(0, np.uint32)]).astype(np.uint64)
+    owner = np.repeat(np.arange(first_id, first_id + len(texts), dtype=np.uint64), lengths)
+    same_text = owner[:-1] == owner[1:]  # a pair never spans two texts
+    pairs = (flat[:-1] << np.uint64(CODE_BITS)) | flat[1:]
+    codes = np.concatenate([flat, pairs[same_text]])
+    owners = np.concatenate([owner, owner[:-1][same_text]])
+    keyed = codes * count + owners
+    keyed.sort()
+    return keyed[np.r_[True, keyed[1:] != keyed[:-1]]] if len(keyed) else keyed
 
 
 @dataclass
 class Haystack:
     """Many texts, searched one by one with `in`.
 
-    A table of each text's characters and character pairs narrows a search to the texts that
-    could hold the word. Each sound string is aligned with its text character for character
-    (see sound_string).
+    A table of each text's characters and character pairs (Postings) narrows a search to the
+    texts that could hold the word. Each sound string is aligned with its text character for
+    character (see sound_string).
     """
 
     texts: list[str]
     sounds: list[str]  # sound_string of each text
     text_of: np.ndarray  # for each tier (a row) and fact, the index of the fact's text
-    pieces: dict[str, set[int]]  # each character and character pair → the texts holding it
-    sound_pieces: dict[str, set[int]]
+    pieces: Postings  # each character and character pair → the texts holding it
+    sound_pieces: Postings
 
     @classmethod
     def of(cls, texts: list[str], text_of: list[list[int]]) -> Haystack:
         sounds = [sound_string(text) for text in texts]
-        text_of_facts = np.array(text_of, dtype=int)
-        return cls(texts, sounds, text_of_facts, pieces_of(texts), pieces_of(sounds))
+        text_of_facts = np.array(text_of, dtype=np.int32)
+        return cls(texts, sounds, text_of_facts, Postings.of(texts), Postings.of(sounds))
 
     def facts_in(self, texts: Set[int]) -> np.ndarray:
         """For each fact, whether one of its texts is one of `texts`."""
@@ -86,31 +157,30 @@ class Haystack:
 
     def tier(self, row: int) -> Haystack:
         """The texts of one tier alone, under the same text ids, sharing texts and sounds."""
-        keep = frozenset(self.text_of[row].tolist())
-
-        def narrow(table: dict[str, set[int]]) -> dict[str, set[int]]:
-            return {piece: held for piece, texts in table.items() if (held := texts & keep)}
-
+        keep = np.zeros(len(self.texts), dtype=bool)
+        keep[self.text_of[row]] = True
         row_only = self.text_of[row : row + 1]
-        return Haystack(
-            self.texts, self.sounds, row_only, narrow(self.pieces), narrow(self.sound_pieces)
-        )
+        pieces, sound_pieces = self.pieces.narrowed(keep), self.sound_pieces.narrowed(keep)
+        return Haystack(self.texts, self.sounds, row_only, pieces, sound_pieces)
 
     def could_hold(self, needle: str, in_sound: bool = False) -> Set[int]:
         """The texts that hold every character pair of the needle."""
         pieces = self.sound_pieces if in_sound else self.pieces
         postings = []
         for piece in pieces_in(needle):
-            if not (texts := pieces.get(piece)):
+            if not len(texts := pieces.get(piece)):
                 return NOWHERE  # a pair no text holds: the usual case for a new word
             postings.append(texts)
         postings.sort(key=len)
-        return postings[0].intersection(*postings[1:])
+        held = postings[0]
+        for texts in postings[1:]:
+            held = np.intersect1d(held, texts, assume_unique=True)
+        return set(held.tolist())
 
     def holds_a_pair_of(self, word: str) -> bool:
         """Whether some text holds one of the word's character pairs, as any part of it would
         need to: word_parts are two characters or more."""
-        return any(word[i : i + 2] in self.pieces for i in range(len(word) - 1))
+        return any(len(self.pieces.get(word[i : i + 2])) for i in range(len(word) - 1))
 
     def holding(self, needle: str) -> set[int]:
         """The texts that contain the needle, wherever it stands."""
@@ -122,7 +192,7 @@ class Haystack:
         numeric = needle[0].isdigit() or needle[-1].isdigit()
         if len(needle) <= 2 and not numeric:  # the pair's texts are the answer, bar a 副
             after_deputy = DEPUTY if in_sound else DEPUTY + needle[0]
-            doubtful = candidates & self.pieces.get(after_deputy, NOWHERE)
+            doubtful = candidates.intersection(self.pieces.get(after_deputy).tolist())
             return (candidates - doubtful) | self.search(needle, doubtful, in_sound, numeric)
         return self.search(needle, candidates, in_sound, numeric)
 
@@ -160,14 +230,6 @@ def whole_number(text: str, start: int, needle: str) -> bool:
 def pieces_in(text: str) -> set[str]:
     """The character pairs of a text, or its one character."""
     return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
-
-
-def pieces_of(texts: list[str]) -> dict[str, set[int]]:
-    table: dict[str, set[int]] = {}
-    for position, text in enumerate(texts):
-        for piece in pieces_in(text) | set(text):
-            table.setdefault(piece, set()).add(position)
-    return table
 
 
 @dataclass
@@ -256,7 +318,7 @@ class Index:
 
     def _in_a_story(self, word: str) -> bool:
         if len(word) == 1:
-            return bool(self.tiers.pieces.get(word, NOWHERE) & self.story_ids)
+            return not self.story_ids.isdisjoint(self.tiers.pieces.get(word).tolist())
         texts = self.tiers.texts
         return any(
             word in texts[t] for t in self.story_ids.intersection(self.tiers.could_hold(word))
@@ -319,6 +381,11 @@ def build_index(factbase: FactBase) -> Index:
     }
     paragraphs: dict[tuple[str, str, int], str] = {}  # shared strings: one match per paragraph
     indexed = []
+    shared: dict[Hashable, Any] = {}  # equal values as one object: the cache loads it once
+
+    def one(value: V) -> V:
+        return shared.setdefault(value, value)
+
     latest_year: dict[str, str] = {}  # per story: the last year the text named, for 今年
     facts = factbase.facts + layer_facts(factbase)  # entities and story metadata, as sentences
     for position, fact in enumerate(facts):
@@ -345,22 +412,22 @@ def build_index(factbase: FactBase) -> Index:
         indexed.append(
             IndexedFact(
                 fact=fact,
-                text=text,
-                near=near,
+                text=one(text),
+                near=one(near),
                 context=context,
                 story=story,
-                story_years=set(BARE_YEAR.findall(story)),
-                paragraph_years=set(BARE_YEAR.findall(context)),
-                digit_years={y for y in years if y.isdigit()},
-                places=PLACE_WORD.findall(text),
+                story_years=one(frozenset(BARE_YEAR.findall(story))),
+                paragraph_years=one(frozenset(BARE_YEAR.findall(context))),
+                digit_years=one(frozenset(y for y in years if y.isdigit())),
+                places=one(tuple(PLACE_WORD.findall(text))),
                 locates=bool(LOCATING.search(text)),
-                years=years,
-                entities=set(fact.entities),
+                years=one(frozenset(years)),
+                entities=one(frozenset(fact.entities)),
                 has_people=bool(fact.people)
                 or any(names[n].type == "person" for n in fact.entities if n in names),
-                entity_types={names[n].type for n in fact.entities if n in names},
+                entity_types=one(frozenset(names[n].type for n in fact.entities if n in names)),
                 has_list="、" in fact.text or "和" in fact.text,
-                units=units_of(fact),
+                units=one(frozenset(units_of(fact))),
             )
         )
     alias_rows = Aliases([(alias, sound_string(alias), name) for alias, name in aliases])

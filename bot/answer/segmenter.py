@@ -7,7 +7,7 @@ import threading
 
 import jieba
 
-from bot.text import plain_tags
+from bot.text import plain_jieba, plain_tags
 
 TAGS = plain_tags()  # word → part of speech, as jieba's dictionary file gives it (read-only)
 KEPT_CUTS = 20_000  # per engine: the dictionary cuts of words met, kept for the next question
@@ -16,13 +16,27 @@ KEPT_CUTS = 20_000  # per engine: the dictionary cuts of words met, kept for the
 class Segmenter:
     def __init__(self) -> None:
         self.tokenizer = jieba.Tokenizer()
-        self.tokenizer.initialize()
+        general = plain_jieba()  # a copy of its dictionary: 0.7 s less than jieba's own load
+        self.tokenizer.FREQ, self.tokenizer.total = dict(general.FREQ), general.total
+        self.tokenizer.initialized = True
+        self.added: list[tuple[str, int]] = []  # what add_word was given, in order
         self._cuts: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()  # /reload builds an engine while another answers
 
     def add_word(self, word: str, freq: int) -> None:
         self.tokenizer.add_word(word, freq=freq)
+        self.added.append((word, freq))
         self._cuts.clear()  # the dictionary has grown: earlier cuts may no longer hold
+
+    def __getstate__(self) -> list[tuple[str, int]]:
+        """Pickled as the words it was given (the runtime cache): jieba's own dictionary is
+        loaded, not copied, and locks do not pickle."""
+        return self.added
+
+    def __setstate__(self, added: list[tuple[str, int]]) -> None:
+        self.__init__()  # type: ignore[misc]
+        for word, freq in added:
+            self.add_word(word, freq)
 
     def freq(self, word: str) -> int:
         return self.tokenizer.FREQ.get(word) or 0

@@ -5,7 +5,7 @@ weigh every fact at once, in a few array operations, instead of fact by fact in 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -25,28 +25,52 @@ K = TypeVar("K", bound=Hashable)
 Mask = np.ndarray  # one bool per fact
 
 
+class Masks(Mapping[K, Mask]):
+    """key → the facts that have it, as a Mask. Kept as the positions of those facts: most keys
+    (a year, a place, an entity) hold for few facts, and a bool for every fact and key would
+    grow as facts × keys."""
+
+    def __init__(self, size: int, positions: dict[K, np.ndarray]) -> None:
+        self.size = size
+        self.positions = positions  # key → sorted int32 fact positions
+
+    def __getitem__(self, key: K) -> Mask:
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.positions[key]] = True
+        return mask
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.positions
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self.positions)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+
 @dataclass
 class Traits:
     size: int  # how many facts
     cues: dict[str, Mask]  # cue name → facts that have what the cue asks (cues.CUES)
     refers_back: Mask  # 该项目: about its story's subject
-    units: dict[str, Mask]  # unit class (元, 人, %…) → facts that give an amount in it
+    units: Masks[str]  # unit class (元, 人, %…) → facts that give an amount in it
     dated: Mask  # states a year; or, if it states none, its paragraph does
-    years: dict[str, Mask]  # a four-digit year → facts that state it, in that sense
-    story_years: dict[str, Mask]  # a year → facts whose story names it
+    years: Masks[str]  # a four-digit year → facts that state it, in that sense
+    story_years: Masks[str]  # a year → facts whose story names it
     planned: Mask  # states a plan period
-    plans: dict[str, Mask]  # 十四五 → facts that state it
-    phase_kinds: dict[str, Mask]  # 期 → facts that state a phase of that kind
-    phases: dict[tuple[str, str], Mask]  # (二期, 期) → facts that state that phase
+    plans: Masks[str]  # 十四五 → facts that state it
+    phase_kinds: Masks[str]  # 期 → facts that state a phase of that kind
+    phases: Masks[tuple[str, str]]  # (二期, 期) → facts that state that phase
     place_counts: np.ndarray  # how many different places each fact names
-    places: dict[str, Mask]  # a place word → facts that name it
-    people_names: dict[str, Mask]  # a person's name → facts that name them with a role
-    entity_types: dict[str, Mask]  # company, person… → facts linked to an entity of the type
-    linked: dict[str, Mask]  # entity → facts linked to it
-    in_context: dict[str, Mask]  # entity → facts whose paragraph or title prints its name
-    in_story: dict[str, Mask]  # entity → facts whose story prints its name or an alias
+    places: Masks[str]  # a place word → facts that name it
+    people_names: Masks[str]  # a person's name → facts that name them with a role
+    entity_types: Masks[str]  # company, person… → facts linked to an entity of the type
+    linked: Masks[str]  # entity → facts linked to it
+    in_context: Masks[str]  # entity → facts whose paragraph or title prints its name
+    in_story: Masks[str]  # entity → facts whose story prints its name or an alias
 
-    def any_of(self, table: dict[K, Mask], keys: Iterable[K]) -> Mask:
+    def any_of(self, table: Mapping[K, Mask], keys: Iterable[K]) -> Mask:
         """The facts that have at least one of the keys."""
         found = np.zeros(self.size, dtype=bool)
         for key in keys:
@@ -66,12 +90,13 @@ def traits_of(facts: list[IndexedFact], names_of: dict[str, list[str]]) -> Trait
     def mask(holds: Callable[[IndexedFact], bool]) -> Mask:
         return np.array([bool(holds(fact)) for fact in facts], dtype=bool)
 
-    def table(keys_of: Callable[[IndexedFact], Iterable[K]]) -> dict[K, Mask]:
-        found: dict[K, Mask] = {}
+    def table(keys_of: Callable[[IndexedFact], Iterable[K]]) -> Masks[K]:
+        found: dict[K, list[int]] = {}
         for position, fact in enumerate(facts):
             for key in set(keys_of(fact)):
-                found.setdefault(key, np.zeros(len(facts), dtype=bool))[position] = True
-        return found
+                found.setdefault(key, []).append(position)
+        positions = {key: np.array(held, dtype=np.int32) for key, held in found.items()}
+        return Masks(len(facts), positions)
 
     def stated_years(fact: IndexedFact) -> set[str]:
         return fact.digit_years or fact.paragraph_years

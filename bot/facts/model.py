@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where a fact comes from; enough to cite it and to show the original paragraph."""
 
@@ -36,7 +36,7 @@ class Story:
     byline: str = ""  # who wrote it, as printed: 本报记者 叶伟 特约通讯员 刘倩
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     name: str
     role: str = ""
@@ -52,7 +52,7 @@ class Entity:
     organisation: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Fact:
     id: str
     text: str

@@ -165,6 +165,9 @@ def load_factbase(directory: Path) -> FactBase:
         raise KnowledgeError(f"{path}: a record has the wrong fields ({exc})") from exc
     if not facts:
         raise KnowledgeError(f"{directory / FACTS_FILE}: holds no facts")
+    sources: dict[Source, Source] = {}  # a paragraph's facts share one (a smaller cache)
+    for fact in facts:
+        fact.source = sources.setdefault(fact.source, fact.source)
     factbase = FactBase(stories=stories, entities=entities, facts=facts)
     write_runtime_cache(directory, factbase)
     return factbase

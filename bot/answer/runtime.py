@@ -1,0 +1,132 @@
+"""The engine's runtime cache: the fact base and its index, as built from the YAML, pickled
+beside it (knowledge/.engine.pickle, its numpy arrays in knowledge/.engine.arrays).
+
+Building the index cuts every fact with jieba and files every character pair: minutes on a
+corpus of 10,000 articles. A start reads this file instead. It is used only while it matches
+both the YAML files (size and modification time) and the code that built it (a hash of the
+engine's and the fact base's sources and data), so editing either simply rebuilds it. The
+index's sound strings hold only with the sound codes of the process that built it
+(bot.text.sound_codes), which are kept with it and taken on at load. The YAML
+stays the record; deleting this file loses nothing.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import mmap
+import os
+import pickle
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+import jieba
+
+from bot.answer.index import Index, build_index
+from bot.facts.model import FactBase
+from bot.facts.store import load_factbase, runtime_key
+from bot.text import adopt_sound_codes, sound_codes
+
+ENGINE_CACHE = ".engine.pickle"
+ENGINE_ARRAYS = ".engine.arrays"  # the numpy arrays of ENGINE_CACHE, memory-mapped at start
+ALIGN = 64
+BOT = Path(__file__).resolve().parents[1]
+BUILT_BY = [BOT / "answer", BOT / "facts", BOT / "text.py"]  # what the index depends on
+
+
+def code_key() -> str:
+    """A hash of every file the index is built by, and jieba's version."""
+    digest = hashlib.sha256(jieba.__version__.encode())
+    for root in BUILT_BY:
+        files = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for path in files:
+            if path.is_file() and path.suffix != ".pyc":
+                digest.update(str(path.relative_to(BOT)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Python's garbage collector scans all objects again and again while millions are made at
+    once, as unpickling does; none of them is garbage, so it waits until they are made."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def load_engine_data(directory: Path) -> tuple[FactBase, Index]:
+    """The fact base and its index: from the cache when it matches, else built and cached."""
+    directory = Path(directory)
+    try:
+        key = (runtime_key(directory), code_key())
+        with open(directory / ENGINE_CACHE, "rb") as cached:
+            stored_key, sounds, spans, stamp = pickle.load(cached)
+            if stored_key == key and stamp == arrays_stamp(directory):
+                with collection_paused():
+                    factbase, index = pickle.load(cached, buffers=mapped(directory, spans))
+                if isinstance(index, Index) and adopt_sound_codes(sounds):
+                    return factbase, index
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        pass
+    factbase = load_factbase(directory)  # raises KnowledgeError naming the file
+    index = build_index(factbase)
+    write_engine_cache(directory, factbase, index)
+    return factbase, index
+
+
+def arrays_stamp(directory: Path) -> tuple[int, int]:
+    """The arrays file's size and modification time: the pickle is of those arrays only."""
+    stat = (directory / ENGINE_ARRAYS).stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def mapped(directory: Path, spans: list[tuple[int, int]]) -> list[memoryview]:
+    """The arrays file, mapped read-only, cut into the pickled arrays' buffers: pages are read
+    when a question first touches them, and shared by every process that maps the file."""
+    if not spans:
+        return []
+    with open(directory / ENGINE_ARRAYS, "rb") as arrays:
+        whole = memoryview(mmap.mmap(arrays.fileno(), 0, access=mmap.ACCESS_READ))
+    return [whole[start:end] for start, end in spans]
+
+
+def write_engine_cache(directory: Path, factbase: FactBase, index: Index) -> None:
+    """Best effort: a read-only knowledge folder builds the index at every start. The numpy
+    arrays (the postings, most of it) go to ENGINE_ARRAYS, the rest to ENGINE_CACHE."""
+    buffers: list[pickle.PickleBuffer] = []
+    body = pickle.dumps((factbase, index), protocol=5, buffer_callback=buffers.append)
+    spans, position = [], 0
+    for buffer in buffers:
+        start = -(-position // ALIGN) * ALIGN  # numpy wants its arrays aligned
+        position = start + buffer.raw().nbytes
+        spans.append((start, position))
+    try:
+        key = (runtime_key(directory), code_key())
+        with atomic_file(directory / ENGINE_ARRAYS) as out:
+            for (start, _), buffer in zip(spans, buffers, strict=True):
+                out.write(bytes(start - out.tell()))
+                out.write(buffer.raw())
+        with atomic_file(directory / ENGINE_CACHE) as out:
+            pickle.dump((key, sound_codes(), spans, arrays_stamp(directory)), out)
+            out.write(body)
+    except OSError:
+        return
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """Written beside the target, then renamed over it: a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
