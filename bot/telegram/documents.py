@@ -31,7 +31,7 @@ from bot.config import Config
 from bot.corpus import CorpusError
 from bot.corpus.ingest import IngestError, check_size, kind_of
 from bot.corpus.library import SeedsSnapshot
-from bot.rebuild import prepare_candidate
+from bot.rebuild import discard, prepare_candidate
 from bot.telegram.admin import is_admin
 from bot.telegram.reload import gate_and_promote, reload_state
 from bot.telegram.replies import send_html, show_typing
@@ -102,16 +102,19 @@ async def add_and_reload(
         log.warning("adding %s failed, nothing changed: %s", name, error)
         await reply(context, chat_id, message_id, [f"❌ 添加失败，知识库未改动。原因：{error}"])
         return
-    assert candidate.report is not None  # rebuilt, since asked to
-    summarise(change, candidate.report)
-    # examples from the candidate, before it is live: only this upload asks it
-    change.examples = await asyncio.to_thread(
-        example_questions, candidate.answerer, change.new_facts
-    )
-    upload = [render.escape(line) for line in describe(change)]
-    live = await gate_and_promote(
-        context.application, state, chat_id, candidate, upload=upload, reply_to=message_id
-    )
+    try:
+        assert candidate.report is not None  # rebuilt, since asked to
+        summarise(change, candidate.report)
+        # examples from the candidate, before it is live: only this upload asks it
+        change.examples = await asyncio.to_thread(
+            example_questions, candidate.answerer, change.new_facts
+        )
+        upload = [render.escape(line) for line in describe(change)]
+        live = await gate_and_promote(
+            context.application, state, chat_id, candidate, upload=upload, reply_to=message_id
+        )
+    finally:
+        discard(candidate)  # the staging folder, if anything above failed
     log.info("added %s; %s", name, "live" if live else "stored, refused by the gate")
 
 
