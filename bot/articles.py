@@ -4,7 +4,8 @@ Adding reads each document (bot.corpus.ingest), stores it under seeds/ (bot.corp
 rebuilds the fact base incrementally (bot.facts.build) and says what changed, with example
 questions the engine now answers from the new article. If the build fails, the articles folder
 is put back as it was and the previous fact base stays: nothing is half-done. The Telegram
-upload (bot/telegram/documents.py) runs the same `add_documents`.
+upload (bot/telegram/documents.py) stores with the same `store_documents`, then goes through
+the guarded reload, which builds, gates and only then puts the new fact base live.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 from bot.corpus import CorpusError
 from bot.corpus.ingest import Article, IngestError, read_document, read_path
 from bot.corpus.library import (
+    SeedsSnapshot,
     article_name,
     content_key,
     find_article,
@@ -97,6 +99,28 @@ def add_locked(
     say: Say,
     examples: bool,
 ) -> Change:
+    change, snapshot = store_documents(seeds_dir, documents)
+    if snapshot is None:
+        return change
+    try:
+        report = build_report(seeds_dir, knowledge_dir, say=say)
+    except BaseException:
+        snapshot.restore(seeds_dir)
+        raise
+    summarise(change, report)
+    if examples and change.new_facts:
+        names = {name for name, _ in change.added}
+        engine = checking_engine(report, names, change.new_facts)
+        change.examples = example_questions(engine, change.new_facts)
+    return change
+
+
+def store_documents(
+    seeds_dir: Path, documents: list[tuple[str, bytes | Path]]
+) -> tuple[Change, SeedsSnapshot | None]:
+    """Read each document and store the new ones under seeds/, without building; returns
+    what was added, present or refused, and how to undo the storing (None if nothing was
+    stored). The Telegram upload builds afterwards through the guarded reload."""
     change = Change()
     known = present_keys(seeds_dir) if seeds_dir.is_dir() else {}
     for name, content in documents:
@@ -118,13 +142,12 @@ def add_locked(
         known[key] = article_name(article)
         change.added.append((article_name(article), article))
     if not change.added:
-        return change
-    snapshot = store_articles(seeds_dir, change.added)
-    try:
-        report = build_report(seeds_dir, knowledge_dir, say=say)
-    except BaseException:
-        snapshot.restore(seeds_dir)
-        raise
+        return change, None
+    return change, store_articles(seeds_dir, change.added)
+
+
+def summarise(change: Change, report: BuildReport) -> None:
+    """Fill in what the build that followed the storing added: stories, entities, facts."""
     change.report = report
     names = {name for name, _ in change.added}
     change.stories = sum(1 for s in report.stories if s.file in names)
@@ -133,9 +156,6 @@ def add_locked(
     named = {n for f in new_facts for n in f.entities}
     before = report.entities_before
     change.entities = sorted({e.name for e in report.entities} - before if before else named)
-    if examples and new_facts:
-        change.examples = example_questions(checking_engine(report, names, new_facts), new_facts)
-    return change
 
 
 def checking_engine(report: BuildReport, names: set[str], new_facts: list[Fact]) -> Answerer:

@@ -3,9 +3,11 @@
 When the articles or curated.yaml changed since knowledge/ was generated, the fact base is
 built as `python -m bot build` builds it, but into a staging folder next to knowledge/; the
 regression gate (bot.gate) asks it its questions; only then are the generated files moved
-into knowledge/. When nothing changed, knowledge/ is loaded as it is (a hand-edited
-facts.yaml included). Either way a broken file raises KnowledgeError naming the file, the
-line and the reason, and the running fact base is untouched.
+into knowledge/. The staged build uses knowledge/.cache, so it extracts only the articles
+that changed. An admin's uploaded document (bot/telegram/documents.py) comes this way too.
+When nothing changed, knowledge/ is loaded as it is (a hand-edited facts.yaml included).
+Either way a broken file raises KnowledgeError naming the file, the line and the reason,
+and the running fact base is untouched.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer import Answerer, KnowledgeError, load_answerer
+from bot.articles import one_at_a_time
 from bot.corpus import CorpusError
-from bot.facts.build import build
+from bot.facts.build import BuildReport, build_report
 from bot.facts.curated import Curated, read_curated
 from bot.facts.store import CURATED_FILE, ENTITIES_FILE, FACTS_FILE, STORIES_FILE
 
@@ -36,6 +39,7 @@ class Candidate:
     curated: Curated  # what its curated.yaml says (the gate's questions)
     staging: Path | None  # its generated files until promoted or discarded
     rebuilt: bool  # built from the articles and curated.yaml, not loaded from knowledge/
+    report: BuildReport | None = None  # the build's, when rebuilt: what an upload added
 
 
 def needs_build(seeds_dir: Path, knowledge_dir: Path) -> bool:
@@ -59,9 +63,11 @@ def needs_build(seeds_dir: Path, knowledge_dir: Path) -> bool:
     return any(p.exists() and p.stat().st_mtime_ns > generated for p in inputs)
 
 
-def prepare_candidate(seeds_dir: Path, knowledge_dir: Path) -> Candidate:
-    """The fact base a reload would put live; KnowledgeError if it cannot be built or read."""
-    if not needs_build(seeds_dir, knowledge_dir):
+def prepare_candidate(seeds_dir: Path, knowledge_dir: Path, rebuild: bool = False) -> Candidate:
+    """The fact base a reload would put live; KnowledgeError if it cannot be built or read.
+
+    `rebuild` builds even if no file looks newer (an upload needs the build's report)."""
+    if not rebuild and not needs_build(seeds_dir, knowledge_dir):
         answerer = load_answerer(knowledge_dir)
         curated = read_curated(knowledge_dir / CURATED_FILE, answerer.factbase.stories)
         return Candidate(answerer, curated, None, rebuilt=False)
@@ -72,7 +78,8 @@ def prepare_candidate(seeds_dir: Path, knowledge_dir: Path) -> Candidate:
     try:
         if (knowledge_dir / CURATED_FILE).exists():
             shutil.copy2(knowledge_dir / CURATED_FILE, staging / CURATED_FILE)
-        build(seeds_dir, staging, say=log.debug)
+        with one_at_a_time(knowledge_dir):  # the cache is shared with `python -m bot add`
+            report = build_report(seeds_dir, staging, say=log.debug, cache_of=knowledge_dir)
         answerer = load_answerer(staging)
         curated = read_curated(staging / CURATED_FILE, answerer.factbase.stories)
     except (CorpusError, KnowledgeError) as error:
@@ -82,7 +89,7 @@ def prepare_candidate(seeds_dir: Path, knowledge_dir: Path) -> Candidate:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Candidate(answerer, curated, staging, rebuilt=True)
+    return Candidate(answerer, curated, staging, rebuilt=True, report=report)
 
 
 def promote(candidate: Candidate, knowledge_dir: Path) -> None:

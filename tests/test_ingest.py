@@ -316,6 +316,26 @@ def test_incremental_builds_give_the_bytes_of_a_full_build(corpus, tmp_path):
     assert older_fact.entities == []
 
 
+def test_a_staged_reload_build_uses_the_cache_and_gives_the_bytes_of_a_full_build(corpus, tmp_path):
+    """The upload's path: stored without building, then built in staging for the gate with
+    knowledge/.cache, so only the new article is extracted; promoted, it is a full build."""
+    from bot.articles import store_documents
+    from bot.rebuild import prepare_candidate, promote
+
+    seeds, knowledge = corpus
+    page = "leshan_daily_tea.html"
+    change, stored = store_documents(seeds, [(page, (PAGES / page).read_bytes())])
+    assert stored is not None and not (knowledge / "facts.yaml").read_text().count("刘建华")
+    candidate = prepare_candidate(seeds, knowledge, rebuild=True)
+    assert candidate.report is not None
+    assert candidate.report.extracted == [change.added[0][0]]  # the rest came from the cache
+    promote(candidate, knowledge)
+    full = tmp_path / "full"
+    build(seeds, full, say=lambda _line: None, full=True)
+    for name in GENERATED:
+        assert (knowledge / name).read_bytes() == (full / name).read_bytes(), name
+
+
 def test_an_unchanged_corpus_is_not_extracted_again(corpus):
     seeds, knowledge = corpus
     lines = []

@@ -1,7 +1,8 @@
 """Documents sent to the bot: an admin's are added and answered from; others change nothing.
 
 The real Application runs against the fake Bot API on 127.0.0.1; the admin uploads a file,
-the bot fetches it with getFile and the file endpoint, adds it, reloads and replies.
+the bot fetches it with getFile and the file endpoint, stores it, reloads through the
+regression gate and replies. An upload that would break a 👍 answer is refused by the gate.
 """
 
 from __future__ import annotations
@@ -13,9 +14,19 @@ from pathlib import Path
 import pytest
 from botapi import FakeBotApi
 from test_ingest import ARTICLE_000, PAGES, PDF_LINES, SEEDS, make_pdf, snapshot
-from test_telegram_app import ADMIN_ID, BotThread, bot_env, failed_calls, log_rows, next_message
+from test_telegram_app import (
+    ADMIN_ID,
+    BotThread,
+    bot_env,
+    buttons_of,
+    failed_calls,
+    log_rows,
+    next_message,
+)
+from test_telegram_inbox import alert_for, ask
 
 from bot.answer import load_answerer
+from bot.articles import add_documents
 from bot.config import Config
 from bot.facts.build import build
 
@@ -37,6 +48,12 @@ def corpus(tmp_path: Path) -> tuple[Path, Path]:
 
 @pytest.fixture
 def bot(botapi: FakeBotApi, corpus: tuple[Path, Path], tmp_path: Path) -> Iterator[BotThread]:
+    yield from running_bot(botapi, corpus, tmp_path)
+
+
+def running_bot(
+    botapi: FakeBotApi, corpus: tuple[Path, Path], tmp_path: Path
+) -> Iterator[BotThread]:
     seeds, knowledge = corpus
     env = bot_env(botapi, tmp_path, BOT_KNOWLEDGE_DIR=str(knowledge), BOT_SEEDS_DIR=str(seeds))
     running = BotThread(Config.from_env(env), load_answerer(knowledge)).start()
@@ -111,4 +128,62 @@ def test_an_unreadable_document_gets_its_reason_and_nothing_changes(
     assert "未添加" in text and reason in text and "知识库未改动" in text
     assert snapshot(*corpus) == before
     assert bot.state.answerer is old_answerer
+    assert failed_calls(botapi) == []
+
+
+MANAGER = "四川沐源茶业有限公司的总经理是谁？"
+NEW_MANAGER = """沐源茶业新任总经理到任
+
+2025年6月20日，四川沐源茶业有限公司召开干部大会，宣布王立新担任四川沐源茶业有限公司总经理。\
+四川沐源茶业有限公司总经理王立新表示，公司今年将新建3条红茶生产线，年加工能力提高到6000吨。
+"""
+
+
+@pytest.fixture
+def tea_bot(botapi: FakeBotApi, corpus: tuple[Path, Path], tmp_path: Path) -> Iterator[BotThread]:
+    """A bot whose articles include the tea page, which names the company's manager."""
+    seeds, knowledge = corpus
+    page = [(PAGE, (PAGES / PAGE).read_bytes())]
+    add_documents(seeds, knowledge, page, examples=False)
+    yield from running_bot(botapi, corpus, tmp_path)
+
+
+def test_an_upload_that_breaks_a_liked_answer_is_stored_but_refused_by_the_gate(
+    tea_bot: BotThread, botapi: FakeBotApi, corpus
+):
+    seeds, knowledge = corpus
+    answer = ask(tea_bot, botapi, 11, MANAGER)
+    assert "刘建华" in answer.result["text"]
+    liked = botapi.press_button(11, 11, answer.result["message_id"], buttons_of(answer)["👍"])
+    alert_for(botapi, liked)
+    running, live_files = tea_bot.state.answerer, snapshot(knowledge)
+
+    # a later article names a new manager: the liked answer would change
+    sent = botapi.send_private_document(ADMIN_ID, "new_manager.txt", NEW_MANAGER.encode())
+    refused = next_message(
+        botapi, ADMIN_ID, predicate=lambda c: "🛑" in c.result["text"], timeout=120
+    )
+    text = refused.result["text"]
+    assert "已添加" in text and "文章已保存到文章目录，但尚未上线" in text
+    assert MANAGER in text and "👍" in text
+    assert refused.params["reply_parameters"]["message_id"] == sent
+    assert tea_bot.state.answerer is running and snapshot(knowledge) == live_files
+    assert len(list(seeds.glob("*.txt"))) == 3  # stored, not live
+    assert not list(knowledge.parent.glob(".knowledge-staging-*"))
+    asked = botapi.send_private_message(12, MANAGER)
+    assert "刘建华" in next_message(botapi, 12, after=asked).result["text"]
+
+    # the admin forces it: the new article goes live
+    force = buttons_of(refused)["⚠️ 仍然强制加载"]
+    botapi.press_button(ADMIN_ID, ADMIN_ID, refused.result["message_id"], force)
+    next_message(
+        botapi,
+        ADMIN_ID,
+        after=refused.result["message_id"],
+        predicate=lambda c: "已重新加载" in c.result["text"],
+        timeout=120,
+    )
+    assert tea_bot.state.answerer is not running
+    asked = botapi.send_private_message(13, MANAGER)
+    assert "王立新" in next_message(botapi, 13, after=asked).result["text"]
     assert failed_calls(botapi) == []

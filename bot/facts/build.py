@@ -126,8 +126,8 @@ def extract_article(path: Path, data: bytes, key: str, meta: dict[str, str]) -> 
 class Cache:
     """knowledge/.cache/: two pickles per article, and the names its links were made with."""
 
-    def __init__(self, knowledge_dir: Path, enabled: bool = True) -> None:
-        self.folder = knowledge_dir / CACHE_DIR
+    def __init__(self, folder: Path, enabled: bool = True) -> None:
+        self.folder = folder
         self.enabled = enabled
 
     def path(self, file: str, part: str = "") -> str:
@@ -215,15 +215,23 @@ def build(seeds_dir: Path, knowledge_dir: Path, say: Say = print, full: bool = F
 
 
 def build_report(
-    seeds_dir: Path, knowledge_dir: Path, say: Say = print, full: bool = False
+    seeds_dir: Path,
+    knowledge_dir: Path,
+    say: Say = print,
+    full: bool = False,
+    cache_of: Path | None = None,
 ) -> BuildReport:
     """The build, step by step: each article's extraction (from the cache if unchanged);
     entities merged across articles and curated.yaml applied; links redone for the articles
     that are new or name a name that changed since the last build; facts.yaml assembled from
     cached YAML wherever links and curated.yaml leave a fact as it was; the three files
-    written together; the cache updated last."""
+    written together; the cache updated last.
+
+    `cache_of` is the knowledge folder whose cache to use (default: `knowledge_dir`'s own): a
+    reload builds into a staging folder, incrementally, with the live folder's cache."""
     started = time.perf_counter()
-    cache = Cache(knowledge_dir, enabled=not full)
+    cache_of = cache_of or knowledge_dir
+    cache = Cache(cache_of / CACHE_DIR, enabled=not full)
     with gc_paused():  # thousands of cached objects: collecting while they load triples its time
         extractions, extracted, problems = read_articles(seeds_dir, cache, say)
     stories = [s for e in extractions for s in e.stories]
@@ -244,7 +252,7 @@ def build_report(
     only_facts = replace(curated, aliases={}, entries=[])  # corrections and suppressions
 
     old_rows, valid = cache.links()
-    entities_before = {row[1] for row in old_rows} or entity_names(knowledge_dir)
+    entities_before = {row[1] for row in old_rows} or entity_names(cache_of)
     linker = Linker(entities)
     changed_names = {row[0] for row in old_rows ^ linker.rows}
     reusable = [e for e in extractions if e.stamp and valid.get(e.file) == e.stamp]

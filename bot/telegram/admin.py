@@ -15,21 +15,19 @@ import io
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import render
-from bot.answer import Answerer, load_answerer
 from bot.chart import daily_counts, render_chart
 from bot.logs import format_stats, format_unanswered
 from bot.telegram.admin_text import say
 from bot.telegram.ratelimit import Verdict
 from bot.telegram.reload import guarded_reload
 from bot.telegram.replies import send_html
-from bot.telegram.state import BotState, bot_state, prepare
+from bot.telegram.state import BotState, bot_state
 
 log = logging.getLogger(__name__)
 
@@ -115,14 +113,6 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotS
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState) -> None:
     """Rebuild what changed, check it against the regression gate, then go live (reload.py)."""
     await guarded_reload(context.application, state, update.effective_chat.id)
-
-
-def load_and_prepare(knowledge_dir: Path) -> Answerer:
-    """Load the fact base and do its start-up work, both off the event loop (for a caller that
-    needs no gate; /reload goes through reload.guarded_reload)."""
-    answerer = load_answerer(knowledge_dir)
-    prepare(answerer)
-    return answerer
 
 
 def parse_limit(args: list[str] | None) -> int:

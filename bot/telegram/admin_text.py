@@ -49,6 +49,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "🛑 Reload refused: the new fact base would break {count} questions that were right "
         "({checked} checked). The running fact base stays in use.",
     ),
+    "upload_not_live": (
+        "⚠️ 文章已保存到文章目录，但尚未上线：",
+        "⚠️ The article is stored in the articles folder but is not live:",
+    ),
     "force_button": ("⚠️ 仍然强制加载", "⚠️ Force the reload anyway"),
     "still_failing": (
         "ℹ️ 另有 {count} 个问题新旧知识库都答不对：",

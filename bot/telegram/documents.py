@@ -1,9 +1,11 @@
 """An admin sends a document (.txt, .md, .html, .pdf) in a private chat: the bot adds it.
 
-The same `add_documents` as `python -m bot add` runs in a worker thread, one add at a time;
-then the bot loads the new fact base (as /reload does) and replies with what changed. A
-non-admin's document is refused politely and logged as a "refused" event; a document that
-cannot become an article gets its reason, and nothing changes.
+The article is stored under seeds/ as `python -m bot add` stores it; then it goes live the
+way every reload does (reload.py): built in a staging folder, asked the regression gate's
+questions, promoted. The reply says what changed; if the gate refuses, the article stays
+stored but not live, with the button to force the reload. A non-admin's document is refused
+politely and logged as a "refused" event; a document that cannot become an article gets its
+reason, and nothing changes.
 """
 
 from __future__ import annotations
@@ -17,17 +19,27 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot import render
 from bot.answer import KnowledgeError
-from bot.articles import add_documents, describe, example_questions
+from bot.articles import (
+    Change,
+    describe,
+    example_questions,
+    one_at_a_time,
+    store_documents,
+    summarise,
+)
+from bot.config import Config
 from bot.corpus import CorpusError
 from bot.corpus.ingest import IngestError, check_size, kind_of
-from bot.telegram.admin import is_admin, load_and_prepare
+from bot.corpus.library import SeedsSnapshot
+from bot.rebuild import discard, prepare_candidate
+from bot.telegram.admin import is_admin
+from bot.telegram.reload import gate_and_promote, reload_state
 from bot.telegram.replies import send_html, show_typing
 from bot.telegram.state import BotState, bot_state
 
 log = logging.getLogger(__name__)
 
 REFUSAL = "抱歉，只有管理员可以添加文章。想问问题的话，直接发给我就好。"
-ADD_LOCK_KEY = "documents.add_lock"  # one add at a time: two builds must not interleave
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -58,8 +70,8 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await reply(context, message.chat_id, message.message_id, lines)
         return
     await show_typing(context.bot, message.chat_id)  # an add and a reload take a few seconds
-    lock = context.bot_data.setdefault(ADD_LOCK_KEY, asyncio.Lock())
-    async with lock:
+    # an upload waits for a running reload (or upload) rather than being turned away
+    async with reload_state(context.application).lock:
         await add_and_reload(context, state, message.chat_id, message.message_id, name, data)
 
 
@@ -71,33 +83,44 @@ async def add_and_reload(
     name: str,
     data: bytes,
 ) -> None:
+    """Store the article, build the candidate fact base with it, then gate and promote it
+    (the reload lock is held). A build that fails puts seeds/ back as it was."""
     config = state.config
     try:
-        change = await asyncio.to_thread(
-            add_documents, config.seeds_dir, config.knowledge_dir, [(name, data)], examples=False
-        )
+        change, snapshot = await asyncio.to_thread(store, config, name, data)
+        if snapshot is None:  # refused or already present: nothing was stored
+            await reply(context, chat_id, message_id, describe(change))
+            return
+        try:
+            candidate = await asyncio.to_thread(
+                prepare_candidate, config.seeds_dir, config.knowledge_dir, True
+            )
+        except BaseException:
+            await asyncio.to_thread(snapshot.restore, config.seeds_dir)
+            raise
     except (CorpusError, KnowledgeError, OSError) as error:
         log.warning("adding %s failed, nothing changed: %s", name, error)
         await reply(context, chat_id, message_id, [f"❌ 添加失败，知识库未改动。原因：{error}"])
         return
-    if not change.added:
-        await reply(context, chat_id, message_id, describe(change))
-        return
     try:
-        fresh = await asyncio.to_thread(load_and_prepare, config.knowledge_dir)
-    except KnowledgeError as error:  # the files were written but cannot be loaded
-        log.warning("reload after adding %s failed: %s", name, error)
-        lines = [*describe(change), f"❌ 重新加载失败，继续使用原来的知识库。原因：{error}"]
-        await reply(context, chat_id, message_id, lines)
-        return
-    state.answerer = fresh  # one assignment: each update sees either the old or the new
-    log.info("added %s and reloaded the fact base", name)
-    # the example questions are checked with the engine just loaded, not a second one
-    change.examples = await asyncio.to_thread(example_questions, fresh, change.new_facts)
-    facts = len(fresh.factbase.facts)
-    await reply(
-        context, chat_id, message_id, [*describe(change), f"✅ 已重新加载，现有 {facts} 条事实。"]
-    )
+        assert candidate.report is not None  # rebuilt, since asked to
+        summarise(change, candidate.report)
+        # examples from the candidate, before it is live: only this upload asks it
+        change.examples = await asyncio.to_thread(
+            example_questions, candidate.answerer, change.new_facts
+        )
+        upload = [render.escape(line) for line in describe(change)]
+        live = await gate_and_promote(
+            context.application, state, chat_id, candidate, upload=upload, reply_to=message_id
+        )
+    finally:
+        discard(candidate)  # the staging folder, if anything above failed
+    log.info("added %s; %s", name, "live" if live else "stored, refused by the gate")
+
+
+def store(config: Config, name: str, data: bytes) -> tuple[Change, SeedsSnapshot | None]:
+    with one_at_a_time(config.knowledge_dir):  # `python -m bot add` may be storing too
+        return store_documents(config.seeds_dir, [(name, data)])
 
 
 async def reply(

@@ -3,7 +3,8 @@ month's misses and tell the people who pressed 🔔.
 
 One reload runs at a time (a second is told to wait, not queued). A refused reload offers a
 button to force it; the button expires with the next reload. The inbox (inbox.py) runs the
-same `guarded_reload` after each action.
+same `guarded_reload` after each action; an admin's uploaded document (documents.py) runs
+its core, `gate_and_promote`, on the candidate built with the new article.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bot import render
 from bot.answer import Answerer, Hit, KnowledgeError
 from bot.gate import OUT_OF_SCOPE, Failure, GateResult, cases, run_gate
 from bot.querylog import Subscription, similarity_key
-from bot.rebuild import discard, prepare_candidate, promote
+from bot.rebuild import Candidate, discard, prepare_candidate, promote
 from bot.telegram.admin_text import say
 from bot.telegram.replies import in_answering_thread, send_html
 from bot.telegram.state import BotState, bot_state, prepare
@@ -49,10 +50,7 @@ def reload_state(application: Application) -> ReloadState:
 async def guarded_reload(
     application: Application, state: BotState, chat_id: int, *, force: bool = False
 ) -> bool:
-    """Reload the fact base for the admin in `chat_id`, reporting every step; True if live.
-
-    The new engine is built and warmed up in a worker thread, as before it serves anyone;
-    once live, it is asked only in the answering thread (replies.in_answering_thread)."""
+    """Reload the fact base for the admin in `chat_id`, reporting every step; True if live."""
     bot, lang = application.bot, state.config.admin_lang
     reloading = reload_state(application)
     if reloading.lock.locked():
@@ -60,7 +58,6 @@ async def guarded_reload(
         return False
     async with reloading.lock:
         config = state.config
-        old = state.answerer
         try:
             candidate = await asyncio.to_thread(
                 prepare_candidate, config.seeds_dir, config.knowledge_dir
@@ -70,40 +67,63 @@ async def guarded_reload(
             reason = render.escape(str(error))
             await send_html(bot, chat_id, say(lang, "reload_failed", reason=reason))
             return False
-        thumbs_up = await state.querylog.thumbs_up_answers()
-        gate_cases = cases(candidate.curated, thumbs_up)
-        # the running engine is asked too, so in the one thread that may ask it
-        result = await in_answering_thread(lambda: run_gate(old, candidate.answerer, gate_cases))
-        if not result.passed and not force:
-            discard(candidate)
-            token = secrets.token_hex(4)
-            reloading.force_offers[token] = reloading.generation
-            lines = [
-                say(lang, "reload_refused", count=len(result.regressions), checked=result.checked)
-            ]
-            lines += failure_lines(lang, result.regressions)
-            button = InlineKeyboardButton(
-                say(lang, "force_button"), callback_data=FORCE_PREFIX + token
-            )
-            keyboard = InlineKeyboardMarkup([[button]])
-            await send_html(bot, chat_id, "\n".join(lines), keyboard=keyboard)
-            return False
-        fresh = candidate.answerer
-        try:
-            await asyncio.to_thread(prepare, fresh)
-            await asyncio.to_thread(promote, candidate, config.knowledge_dir)
-        finally:
-            discard(candidate)  # nothing left once promoted; the staging folder if it failed
-        state.answerer = fresh  # one assignment: each update sees either the old or the new
-        reloading.generation += 1
-        reloading.force_offers.clear()
-        log.info("reloaded the fact base from %s", config.knowledge_dir)
-        await send_html(bot, chat_id, done_report(state, fresh, result, candidate.rebuilt))
-        await recheck_misses(bot, state, fresh, chat_id)
-        told = await notify_subscribers(bot, state, fresh)
-        if told:
-            await send_html(bot, chat_id, say(lang, "notified", count=told))
-        return True
+        return await gate_and_promote(application, state, chat_id, candidate, force=force)
+
+
+async def gate_and_promote(
+    application: Application,
+    state: BotState,
+    chat_id: int,
+    candidate: Candidate,
+    *,
+    force: bool = False,
+    upload: list[str] | None = None,
+    reply_to: int | None = None,
+) -> bool:
+    """The reload after its candidate is built, with the reload lock held: gate, go live,
+    re-ask the misses, tell the 🔔 subscribers. True if live.
+
+    `upload` is the summary of an admin's uploaded article (escaped HTML lines): it heads the
+    report, and a refusal says the article is stored but not live. The new engine is warmed up
+    in a worker thread, before it serves anyone; once live, it is asked only in the answering
+    thread (replies.in_answering_thread)."""
+    bot, lang = application.bot, state.config.admin_lang
+    reloading = reload_state(application)
+    old = state.answerer
+    thumbs_up = await state.querylog.thumbs_up_answers()
+    gate_cases = cases(candidate.curated, thumbs_up)
+    # the running engine is asked too, so in the one thread that may ask it
+    result = await in_answering_thread(lambda: run_gate(old, candidate.answerer, gate_cases))
+    if not result.passed and not force:
+        discard(candidate)
+        token = secrets.token_hex(4)
+        reloading.force_offers[token] = reloading.generation
+        lines = [*upload, say(lang, "upload_not_live")] if upload else []
+        lines.append(
+            say(lang, "reload_refused", count=len(result.regressions), checked=result.checked)
+        )
+        lines += failure_lines(lang, result.regressions)
+        button = InlineKeyboardButton(say(lang, "force_button"), callback_data=FORCE_PREFIX + token)
+        keyboard = InlineKeyboardMarkup([[button]])
+        await send_html(bot, chat_id, "\n".join(lines), keyboard=keyboard, reply_to=reply_to)
+        return False
+    fresh = candidate.answerer
+    try:
+        await asyncio.to_thread(prepare, fresh)
+        await asyncio.to_thread(promote, candidate, state.config.knowledge_dir)
+    finally:
+        discard(candidate)  # nothing left once promoted; the staging folder if it failed
+    state.answerer = fresh  # one assignment: each update sees either the old or the new
+    reloading.generation += 1
+    reloading.force_offers.clear()
+    log.info("reloaded the fact base from %s", state.config.knowledge_dir)
+    report = done_report(state, fresh, result, candidate.rebuilt)
+    await send_html(bot, chat_id, "\n".join([*(upload or []), report]), reply_to=reply_to)
+    await recheck_misses(bot, state, fresh, chat_id)
+    told = await notify_subscribers(bot, state, fresh)
+    if told:
+        await send_html(bot, chat_id, say(lang, "notified", count=told))
+    return True
 
 
 def done_report(state: BotState, fresh: Answerer, result: GateResult, rebuilt: bool) -> str:
