@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from bot.facts import parse
 
 if TYPE_CHECKING:
-    from bot.answer.index import IndexedFact
+    from bot.answer.indexed import IndexedFact
 
 METHOD = re.compile(r"以“|通过|采取|采用|依托|靠")  # "以“道德评议+村规民约”推进…": how
 NUMBER_CUE = re.compile(

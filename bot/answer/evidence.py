@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.answer.cues import entries_asked
-from bot.answer.index import Index, IndexedFact
+from bot.answer.index import Index
+from bot.answer.indexed import IndexedFact
 from bot.answer.question import Question
 from bot.answer.rank import Scored
 from bot.answer.thesaurus import Thesaurus

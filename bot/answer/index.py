@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from bot.answer.cache import ResultCache
+from bot.answer.indexed import IndexedFact
 from bot.answer.layers import layer_facts
 from bot.answer.lexicon import LEXICON
 from bot.answer.segmenter import Segmenter
@@ -26,26 +27,6 @@ T = TypeVar("T")
 V = TypeVar("V", bound=Hashable)
 LONG_ALIAS = 4  # aliases this long or longer are also found by a near-miss spelling
 COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing
-
-
-@dataclass(slots=True)
-class IndexedFact:
-    fact: Fact
-    text: str  # normalised fact text
-    near: str  # normalised sentence before it and the fact's entity names
-    context: str  # normalised paragraph and story title
-    story: str  # normalised whole story, with its title and publication
-    story_years: frozenset[str]
-    paragraph_years: frozenset[str]
-    digit_years: frozenset[str]  # the four-digit ones of `years`
-    places: tuple[str, ...]  # place-like words: 乐山市中心城区, 大渡河南岸
-    locates: bool  # says where something is: 位于, 坐落
-    years: frozenset[str]  # the years and plan periods (十四五) the fact speaks of
-    entities: frozenset[str]
-    has_people: bool
-    entity_types: frozenset[str]  # company, person, …: of the entities it is linked to
-    has_list: bool
-    units: frozenset[str]
 
 
 NOWHERE: frozenset[int] = frozenset()  # no texts

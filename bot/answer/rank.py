@@ -18,7 +18,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.answer.cues import entries_asked
-from bot.answer.index import NOWHERE, Index, IndexedFact
+from bot.answer.index import NOWHERE, Index
+from bot.answer.indexed import IndexedFact
 from bot.answer.lexicon import LEXICON
 from bot.answer.question import (
     Question,

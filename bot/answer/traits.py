@@ -14,7 +14,7 @@ import numpy as np
 from bot.answer.cues import NAMES, answer_kind_holds
 
 if TYPE_CHECKING:
-    from bot.answer.index import IndexedFact
+    from bot.answer.indexed import IndexedFact
 
 # 二期, 3号, 第二批; 一、二期 and 1、2号 state two
 ORDINAL = r"[一二三四五六七八九十\d]+"
