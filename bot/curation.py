@@ -11,8 +11,6 @@ file someone broke by hand is reported with its line and left alone.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ import yaml
 
 from bot.facts.curated import Curated, read_curated
 from bot.facts.model import Fact, Story
-from bot.facts.store import KnowledgeError
+from bot.facts.store import KnowledgeError, write_atomically
 from bot.querylog import similarity_key
 
 
@@ -175,16 +173,11 @@ def content_end(node: yaml.Node) -> int:
 
 def write_checked(path: Path, text: str, stories: list[Story]) -> None:
     """Write `text` to `path` atomically, if the build would accept it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, 0o644)
+
+    def as_the_build_reads_it(written: Path) -> None:
         try:
-            read_curated(Path(tmp), stories)
+            read_curated(written, stories)
         except KnowledgeError as error:
             raise CurationError(f"the change would break the file: {error}") from None
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+
+    write_atomically(path, text, check=as_the_build_reads_it)
