@@ -131,11 +131,16 @@ def is_everyday_word(word: str) -> bool:
     return plain_jieba().FREQ.get(word, 0) >= EVERYDAY_WORD_FREQ
 
 
+@lru_cache(maxsize=1)
+def plain_tagger() -> jieba.posseg.POSTokenizer:
+    """jieba's part-of-speech tagger over plain_jieba, with its own copy of the dictionary's
+    tags: never the process-wide tagger, whose table grows with any tagged word added to jieba."""
+    return jieba.posseg.POSTokenizer(plain_jieba())
+
+
 def plain_tags() -> dict[str, str]:
-    """The part of speech jieba's general dictionary gives each word (v verb, d adverb, n noun…).
-    jieba's own table, shared: words are only ever added to jieba without a tag, which leaves it
-    as the dictionary file has it."""
-    return jieba.posseg.dt.word_tag_tab
+    """The part of speech jieba's general dictionary gives each word (v verb, d adverb, n noun…)."""
+    return plain_tagger().word_tag_tab
 
 
 def pinyin_key(text: str) -> str:

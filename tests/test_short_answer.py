@@ -337,3 +337,31 @@ def test_an_inline_answer_carries_the_whole_list_only_when_it_fits_one_message()
     markup = render.inline_answer_html("乐山将加快培育哪些优势产业？", answer.top, answer)
     assert render.telegram_length(markup) <= render.MAX_MESSAGE_CHARS
     parse_html(markup)
+
+
+def test_short_answers_ignore_words_added_to_jiebas_process_wide_tokenizer():
+    """Short answers cut with their own copy of jieba's general dictionary: a word some other
+    code adds to jieba's global tokenizer (with a tag) changes nothing."""
+    import jieba
+    import jieba.posseg
+
+    from bot.short_answer.asked import tagged, words_of
+
+    text = "伟力得副总经理朱晓星说，钒电池储能可以有效弥补充电缺口。"
+    jieba.initialize()
+    freq, total = dict(jieba.dt.FREQ), jieba.dt.total
+    tags = dict(jieba.posseg.dt.word_tag_tab)
+    words_of.cache_clear(), tagged.cache_clear()
+    try:
+        for word in ("朱晓星说", "得副总经理朱"):
+            jieba.add_word(word, freq=10**9, tag="v")
+        assert "朱晓星说" in jieba.lcut(text)  # the global tokenizer did change
+        assert short("伟力得的副总经理是谁？", text) == "朱晓星（伟力得副总经理）"
+        assert "朱晓星" in words_of("副总经理朱晓星说")
+    finally:
+        jieba.dt.FREQ.clear()
+        jieba.dt.FREQ.update(freq)
+        jieba.dt.total = total
+        jieba.posseg.dt.word_tag_tab.clear()
+        jieba.posseg.dt.word_tag_tab.update(tags)
+        words_of.cache_clear(), tagged.cache_clear()

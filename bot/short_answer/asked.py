@@ -1,5 +1,7 @@
 """What a question asks for, read from its wording, and the text helpers the rest shares:
-character pairs to compare a span's surroundings with the question, jieba cuts that are kept."""
+character pairs to compare a span's surroundings with the question, jieba cuts that are kept.
+The cuts are jieba's general dictionary alone (bot.text.plain_jieba), never the process-wide
+tokenizer: a short answer must not depend on what else the process added to jieba."""
 
 from __future__ import annotations
 
@@ -8,11 +10,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-import jieba
-import jieba.posseg as pseg
-
 from bot.answer.question import analyse
-from bot.text import normalise
+from bot.text import normalise, plain_jieba, plain_tagger
 
 CLAUSE_MARKS = "，。；：！？,;:!?"
 ITEM_MARKS = CLAUSE_MARKS + "、"
@@ -139,13 +138,13 @@ def clause_around(text: str, start: int, end: int, marks: str = CLAUSE_MARKS) ->
 @lru_cache(maxsize=16384)
 def words_of(text: str) -> tuple[str, ...]:
     """jieba's words of a piece of a fact, kept: the same facts answer many questions."""
-    return tuple(w for w in jieba.cut(text) if w.strip())
+    return tuple(w for w in plain_jieba().cut(text) if w.strip())
 
 
 @lru_cache(maxsize=16384)
 def tagged(text: str) -> tuple[Tag, ...]:
     """jieba's words of a piece of text with their word classes (n noun, v verb …), kept."""
-    return tuple(Tag(w.word, w.flag) for w in pseg.cut(text))
+    return tuple(Tag(w.word, w.flag) for w in plain_tagger().cut(text))
 
 
 class Tag(NamedTuple):
