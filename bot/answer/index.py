@@ -14,7 +14,7 @@ from bot.answer.indexed import IndexedFact
 from bot.answer.layers import layer_facts
 from bot.answer.lexicon import LEXICON
 from bot.answer.segmenter import Segmenter
-from bot.answer.traits import Traits, traits_of
+from bot.answer.traits import Traits, among, traits_of
 from bot.facts.model import Fact, FactBase
 from bot.facts.parse import BARE_YEAR
 from bot.text import normalise, sound_string
@@ -35,6 +35,7 @@ CODE_BITS = 21  # a code point fits in 21 bits, so a pair's code fits in 42 (Pos
 BATCH = 20_000  # texts filed at a time (Postings.of)
 DEPUTY = "副"  # 主任 is not found in 副主任: a deputy is a different role
 NUMBER_END = set("0123456789.")  # a needle starting or ending in one starts or ends a number
+NUMBER_RUN = re.compile(r"[0-9.]+")  # a number as whole_number sees it: no digit or point beside
 
 
 def piece_code(piece: str) -> int:
@@ -118,12 +119,21 @@ class Haystack:
     text_of: np.ndarray  # for each tier (a row) and fact, the index of the fact's text
     pieces: Postings  # each character and character pair → the texts holding it
     sound_pieces: Postings
+    # each number the texts print (a run of digits and points) → the sorted ids of those texts:
+    # a needle that starts or ends in a number (7, 3号) is found only where that number stands
+    # whole, and a digit's character postings hold nearly every text
+    numbers: dict[str, np.ndarray]
 
     @classmethod
     def of(cls, texts: list[str], text_of: list[list[int]]) -> Haystack:
         sounds = [sound_string(text) for text in texts]
         text_of_facts = np.array(text_of, dtype=np.int32)
-        return cls(texts, sounds, text_of_facts, Postings.of(texts), Postings.of(sounds))
+        printing: dict[str, list[int]] = {}
+        for position, text in enumerate(texts):
+            for number in set(NUMBER_RUN.findall(text)):
+                printing.setdefault(number, []).append(position)
+        numbers = {n: np.array(ids, dtype=np.int32) for n, ids in printing.items()}
+        return cls(texts, sounds, text_of_facts, Postings.of(texts), Postings.of(sounds), numbers)
 
     def facts_in(self, texts: Set[int]) -> np.ndarray:
         """For each fact, whether one of its texts is one of `texts`."""
@@ -142,21 +152,28 @@ class Haystack:
         keep[self.text_of[row]] = True
         row_only = self.text_of[row : row + 1]
         pieces, sound_pieces = self.pieces.narrowed(keep), self.sound_pieces.narrowed(keep)
-        return Haystack(self.texts, self.sounds, row_only, pieces, sound_pieces)
+        return Haystack(self.texts, self.sounds, row_only, pieces, sound_pieces, self.numbers)
 
     def could_hold(self, needle: str, in_sound: bool = False) -> Set[int]:
         """The texts that hold every character pair of the needle."""
+        return set(self.could_hold_ids(needle, in_sound).tolist())
+
+    def could_hold_ids(self, needle: str, in_sound: bool = False) -> np.ndarray:
+        """could_hold's texts, sorted; and of a needle that starts or ends in a number, only
+        the texts that print that number whole."""
         pieces = self.sound_pieces if in_sound else self.pieces
         postings = []
         for piece in pieces_in(needle):
             if not len(texts := pieces.get(piece)):
-                return NOWHERE  # a pair no text holds: the usual case for a new word
+                return NO_IDS  # a pair no text holds: the usual case for a new word
             postings.append(texts)
+        if not in_sound:
+            postings += [self.numbers.get(number, NO_IDS) for number in end_numbers(needle)]
         postings.sort(key=len)
         held = postings[0]
-        for texts in postings[1:]:
-            held = np.intersect1d(held, texts, assume_unique=True)
-        return set(held.tolist())
+        for texts in postings[1:]:  # the fewest first: a binary search each in the longer
+            held = held[among(held, texts)]
+        return held
 
     def holds_a_pair_of(self, word: str) -> bool:
         """Whether some text holds one of the word's character pairs, as any part of it would
@@ -169,7 +186,7 @@ class Haystack:
 
     def find(self, needle: str, in_sound: bool = False, besides: Set[int] = NOWHERE) -> Set[int]:
         """The texts that contain the needle, not preceded by 副; other than `besides`."""
-        candidates = self.could_hold(needle, in_sound) - besides
+        candidates = set(self.could_hold_ids(needle, in_sound).tolist()) - besides
         numeric = needle[0].isdigit() or needle[-1].isdigit()
         if len(needle) <= 2 and not numeric:  # the pair's texts are the answer, bar a 副
             after_deputy = DEPUTY if in_sound else DEPUTY + needle[0]
@@ -206,6 +223,21 @@ def whole_number(text: str, start: int, needle: str) -> bool:
     before = text[start - 1] if start > 0 and needle[0] in NUMBER_END else ""
     after = text[end] if end < len(text) and needle[-1] in NUMBER_END else ""
     return before not in NUMBER_END and after not in NUMBER_END
+
+
+def end_numbers(needle: str) -> set[str]:
+    """The numbers a needle starts or ends in (7 of 7月, 3.5 of 3.5亿): where the needle is
+    found whole (whole_number), the text prints each of them whole."""
+    runs = NUMBER_RUN.findall(needle)
+    return (
+        {
+            run
+            for run, at_end in [(runs[0], needle[0]), (runs[-1], needle[-1])]
+            if at_end in NUMBER_END
+        }
+        if runs
+        else set()
+    )
 
 
 def pieces_in(text: str) -> set[str]:

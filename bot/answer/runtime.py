@@ -71,6 +71,7 @@ def load_engine_data(directory: Path) -> tuple[FactBase, Index]:
             if stored_key == key and stamp == arrays_stamp(directory):
                 with collection_paused():
                     factbase, index = pickle.load(cached, buffers=mapped(directory, spans))
+                    gc.freeze()  # none of it is garbage: no collection need ever scan it
                 if isinstance(index, Index) and adopt_sound_codes(sounds):
                     return factbase, index
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
