@@ -188,7 +188,9 @@ class Haystack:
         """The texts that contain the needle, not preceded by 副; other than `besides`."""
         candidates = set(self.could_hold_ids(needle, in_sound).tolist()) - besides
         numeric = needle[0].isdigit() or needle[-1].isdigit()
-        if len(needle) <= 2 and not numeric:  # the pair's texts are the answer, bar a 副
+        # the pair's texts are the answer, bar a 副; a number's, those printing it whole
+        whole = len(needle) <= 2 and not numeric
+        if whole or (not in_sound and NUMBER_RUN.fullmatch(needle)):
             after_deputy = DEPUTY if in_sound else DEPUTY + needle[0]
             doubtful = candidates.intersection(self.pieces.get(after_deputy).tolist())
             return (candidates - doubtful) | self.search(needle, doubtful, in_sound, numeric)
@@ -196,6 +198,9 @@ class Haystack:
 
     def search(self, needle: str, texts: Set[int], in_sound: bool, numeric: bool) -> set[int]:
         """Those of the texts that contain the needle: not after 副, numbers whole."""
+        if numeric and not in_sound:  # one search a text, not a loop over each match in it
+            standing = whole_number_pattern(needle)
+            return {t for t in texts if standing.search(self.texts[t])}
         bodies = self.sounds if in_sound else self.texts
         found: set[int] = set()
         for t in texts:
@@ -214,6 +219,13 @@ class Haystack:
             if start != -1:
                 found.add(t)
         return found
+
+
+def whole_number_pattern(needle: str) -> re.Pattern[str]:
+    """The needle not after 副, a number at either end of it whole (see whole_number)."""
+    before = r"(?<![0-9.])" if needle[0] in NUMBER_END else ""
+    after = r"(?![0-9.])" if needle[-1] in NUMBER_END else ""
+    return re.compile(f"(?<!{DEPUTY}){before}{re.escape(needle)}{after}")
 
 
 def whole_number(text: str, start: int, needle: str) -> bool:

@@ -140,9 +140,15 @@ def look_up(token: str, index: Index) -> WordEvidence:
         by_sound = len(variant) >= 3 or (len(variant) == 2 and not is_common_word(variant))
         texts = tiers.find(variant)
         # a homophone counts for less, so only texts without the word itself need a look
-        homophones = tiers.find(sound, True, besides=texts) if by_sound else NOWHERE
+        # A word without Chinese characters (7, GDP) is its own sound: no text holds only that.
+        sounds_other = sound != variant
+        homophones = (
+            tiers.find(sound, True, besides=texts) if by_sound and sounds_other else NOWHERE
+        )
         if variant == token:  # rarity: the facts that hold either spelling
-            spelt = homophones if by_sound else tiers.find(sound, True, besides=texts)
+            spelt = homophones
+            if not by_sound and sounds_other:
+                spelt = tiers.find(sound, True, besides=texts)
             holders = len(index.fact_text_ids & texts) + len(index.fact_text_ids & spelt)
         found |= texts
         sounded |= homophones
@@ -182,9 +188,9 @@ def candidate_rows(
     best tier), its parts' share, or in full by a linked entity. Worked out per text, then
     spread to the facts by one look-up per tier: no array over all facts per word.
     `lists`: a kind word's facts that list names of its kind (哪些园区), over all facts."""
-    credit = np.zeros(len(index.tiers.texts))  # per text: the weight of the words it holds
-    part_credit = np.zeros(len(index.tiers.texts))  # per fact text: its words' parts held
-    bound = np.zeros(len(index.facts))
+    credit = np.zeros(len(index.tiers.texts), np.float32)  # per text: its words' weight
+    part_credit = np.zeros(len(index.tiers.texts), np.float32)  # per fact text: parts held
+    bound = np.zeros(len(index.facts), np.float32)
     for token, found in evidence.items():
         weight = weights[token]
         credit[found.texts] += weight
@@ -195,8 +201,11 @@ def candidate_rows(
     for kind, listed in lists.items():
         bound[listed] += weights[kind] * KIND_BY_HEAD
     for tier, text_of in zip(TIER_WEIGHTS[:, 0], index.tiers.text_of, strict=True):
-        bound += tier * credit[text_of]
-    bound += part_credit[index.tiers.text_of[0]]
+        spread = credit.take(text_of)
+        spread *= tier
+        bound += spread
+    if any(found.parts for found in evidence.values()):
+        bound += part_credit.take(index.tiers.text_of[0])
     reached = np.flatnonzero(bound > 0)
     if len(reached) <= size:
         return reached
