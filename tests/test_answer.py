@@ -402,13 +402,30 @@ def test_a_word_is_found_in_every_text_that_has_it_and_only_there():
     assert haystack.find(sound_string("尚维"), in_sound=True) == {3}  # … in the sound string
 
 
+def test_a_number_is_found_only_where_it_stands_whole():
+    """A bare number comes from the table of numbers each text prints (Haystack.numbers), a
+    word ending in one from the texts printing it too: 2 is not in 2024, 12 or 2.5, nor after 副."""
+    from bot.answer.index import Haystack
+
+    texts = ["2024年投资2亿元", "第2期", "12个项目", "2.5亿", "副2号", "共2", "副2号和2号"]
+    haystack = Haystack.of(texts, [list(range(len(texts)))])
+    assert haystack.find("2") == {0, 1, 5, 6}
+    assert haystack.find("2号") == {6}
+    assert haystack.find("2亿") == {0}
+    assert haystack.find("12个") == {2}
+    assert haystack.find("2.5") == {3}
+    assert haystack.find("2024") == {0}
+    assert haystack.find("3") == set()
+
+
 def test_one_search_finds_a_word_in_every_tier_text_that_has_it(answerer):
     index = answerer.index
     tiers = [[f.text for f in index.facts], [f.near for f in index.facts]]
     tiers += [[f.context for f in index.facts], [f.story for f in index.facts]]
     for word in ["伟力得", "总经理", "主任", "7", "夹江", "尚纬", "微信", "麻婆豆腐", "投资规模"]:
         found = index.tiers.find(word)
-        assert index.facts_text.find(word) == found & index.fact_text_ids  # the first tier alone
+        fact_texts = set(index.fact_texts.tolist())
+        assert index.facts_text.find(word) == found & fact_texts  # the first tier alone
         whole = r"(?<![0-9.])" + word + r"(?![0-9.])" if word.isdigit() else word
         for tier, texts in enumerate(tiers):
             for fact, text in enumerate(texts):

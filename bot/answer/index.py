@@ -29,7 +29,6 @@ LONG_ALIAS = 4  # aliases this long or longer are also found by a near-miss spel
 COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing
 
 
-NOWHERE: frozenset[int] = frozenset()  # no texts
 NO_IDS = np.zeros(0, dtype=np.int32)
 CODE_BITS = 21  # a code point fits in 21 bits, so a pair's code fits in 42 (Postings)
 BATCH = 20_000  # texts filed at a time (Postings.of)
@@ -184,40 +183,46 @@ class Haystack:
         """The texts that contain the needle, wherever it stands."""
         return {t for t in self.could_hold(needle) if needle in self.texts[t]}
 
-    def find(self, needle: str, in_sound: bool = False, besides: Set[int] = NOWHERE) -> Set[int]:
-        """The texts that contain the needle, not preceded by 副; other than `besides`."""
-        candidates = set(self.could_hold_ids(needle, in_sound).tolist()) - besides
+    def find(self, needle: str, in_sound: bool = False) -> set[int]:
+        """The texts that contain the needle, not preceded by 副."""
+        return set(self.find_ids(needle, in_sound).tolist())
+
+    def find_ids(
+        self, needle: str, in_sound: bool = False, besides: np.ndarray = NO_IDS
+    ) -> np.ndarray:
+        """find's texts, sorted, other than `besides` (sorted): as an array, since a common
+        word's run to hundreds of thousands."""
+        held = self.could_hold_ids(needle, in_sound)
+        if len(besides):
+            held = held[~among(held, besides)]
         numeric = needle[0].isdigit() or needle[-1].isdigit()
         # the pair's texts are the answer, bar a 副; a number's, those printing it whole
         whole = len(needle) <= 2 and not numeric
         if whole or (not in_sound and NUMBER_RUN.fullmatch(needle)):
             after_deputy = DEPUTY if in_sound else DEPUTY + needle[0]
-            doubtful = candidates.intersection(self.pieces.get(after_deputy).tolist())
-            return (candidates - doubtful) | self.search(needle, doubtful, in_sound, numeric)
-        return self.search(needle, candidates, in_sound, numeric)
+            doubtful = among(held, self.pieces.get(after_deputy))
+            kept = self.search(needle, held[doubtful].tolist(), in_sound, numeric)
+            return np.sort(np.r_[held[~doubtful], np.array(kept, dtype=np.int32)])
+        return np.array(self.search(needle, held.tolist(), in_sound, numeric), dtype=np.int32)
 
-    def search(self, needle: str, texts: Set[int], in_sound: bool, numeric: bool) -> set[int]:
-        """Those of the texts that contain the needle: not after 副, numbers whole."""
+    def search(self, needle: str, texts: list[int], in_sound: bool, numeric: bool) -> list[int]:
+        """Those of the texts that contain the needle, in their order: not after 副, numbers
+        whole."""
         if numeric and not in_sound:  # one search a text, not a loop over each match in it
             standing = whole_number_pattern(needle)
-            return {t for t in texts if standing.search(self.texts[t])}
+            return [t for t in texts if standing.search(self.texts[t])]
         bodies = self.sounds if in_sound else self.texts
-        found: set[int] = set()
+        found: list[int] = []
         for t in texts:
             body, text = bodies[t], self.texts[t]
-            if needle not in body:
-                continue
-            if not numeric and DEPUTY not in text:  # the usual case: no position to check
-                found.add(t)
-                continue
-            start = body.find(needle)
+            start = body.find(needle)  # the first place usually does: one scan, partway
             while start != -1 and (
                 (start > 0 and text[start - 1] == DEPUTY)
                 or (numeric and not whole_number(text, start, needle))
             ):
                 start = body.find(needle, start + 1)
             if start != -1:
-                found.add(t)
+                found.append(t)
         return found
 
 
@@ -319,7 +324,7 @@ class Index:
     common_entities: set[str]
     facts_text: Haystack  # each fact's own text: the first row of tiers, with its text ids
     # The texts of every tier in one, nearest first: fact texts, neighbours, paragraphs,
-    # stories; one search covers them all, and rarity counts the facts' own (fact_text_ids).
+    # stories; one search covers them all, and rarity counts the facts' own (fact_texts).
     tiers: Haystack
     names_of: dict[str, list[str]]  # entity name → its normalised name and aliases
     name_of: dict[str, str]  # normalised name or alias → entity name
@@ -328,12 +333,13 @@ class Index:
     segmenter: Segmenter  # the engine's own jieba, its dictionary grown with the names
     cache: ResultCache = field(default_factory=ResultCache)  # pure scoring results, kept
     used: ResultCache = field(default_factory=lambda: ResultCache(USED_KEPT))  # see uses()
-    story_ids: frozenset[int] = field(init=False, default=NOWHERE)  # tiers' last row
-    fact_text_ids: frozenset[int] = field(init=False, default=NOWHERE)  # tiers' first row
+    # the ids of the tiers' first row (facts' own texts) and last (stories), sorted
+    fact_texts: np.ndarray = field(init=False, default_factory=lambda: NO_IDS)
+    story_texts: np.ndarray = field(init=False, default_factory=lambda: NO_IDS)
 
     def __post_init__(self) -> None:
-        self.story_ids = frozenset(self.tiers.text_of[-1].tolist())
-        self.fact_text_ids = frozenset(self.tiers.text_of[0].tolist())
+        self.fact_texts = np.unique(self.tiers.text_of[0])
+        self.story_texts = np.unique(self.tiers.text_of[-1])
 
     def uses(self, word: str) -> bool:
         """Whether the articles (a story's text) contain the word: the stories that hold all
@@ -343,11 +349,9 @@ class Index:
 
     def _in_a_story(self, word: str) -> bool:
         if len(word) == 1:
-            return not self.story_ids.isdisjoint(self.tiers.pieces.get(word).tolist())
-        texts = self.tiers.texts
-        return any(
-            word in texts[t] for t in self.story_ids.intersection(self.tiers.could_hold(word))
-        )
+            return bool(among(self.tiers.pieces.get(word), self.story_texts).any())
+        texts, held = self.tiers.texts, self.tiers.could_hold_ids(word)
+        return any(word in texts[t] for t in held[among(held, self.story_texts)].tolist())
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Per-word results are the same for every question: see cache.py."""

@@ -24,7 +24,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.answer.cues import entries_asked
-from bot.answer.index import NOWHERE, Index
+from bot.answer.index import Index
 from bot.answer.indexed import IndexedFact
 from bot.answer.lexicon import LEXICON
 from bot.answer.question import (
@@ -61,7 +61,7 @@ LISTED = {end: re.compile(end + "[、，。；和及]") for end in "园区市县
 DESCRIBED_AS = ("商", "企业", "公司", "机构", "平台")  # 电缆制造商尚纬股份
 KIND_BY_HEAD = 0.8  # a kind word (园区) found as the end of listed names (…示范园、…产业园)
 HEAD_FLOOR = 60  # a near-miss entity name must also match in its first half
-NO_FACTS = np.zeros(0, dtype=np.int32)
+NO_FACTS = NO_TEXTS = np.zeros(0, dtype=np.int32)
 
 
 @dataclass
@@ -120,6 +120,17 @@ class WordEvidence:
         return best
 
 
+def union(arrays: list[np.ndarray]) -> np.ndarray:
+    """The ids in any of the arrays, sorted, each once."""
+    ids = np.sort(np.concatenate(arrays))
+    return ids[np.r_[True, ids[1:] != ids[:-1]]] if len(ids) else ids
+
+
+def without(ids: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """The ids not among the others (sorted)."""
+    return ids[~among(ids, others)]
+
+
 def sorted_ids(ids: Set[int]) -> np.ndarray:
     found = np.fromiter(ids, dtype=np.int32, count=len(ids))
     found.sort()
@@ -129,8 +140,7 @@ def sorted_ids(ids: Set[int]) -> np.ndarray:
 def look_up(token: str, index: Index) -> WordEvidence:
     """Where one question word is found (see WordEvidence.matches), and its rarity: the facts
     that hold the word or its sound."""
-    found: set[int] = set()
-    sounded: set[int] = set()
+    found, sounded = [NO_TEXTS], [NO_TEXTS]
     holders = 0
     tiers = index.tiers
     for variant in [token, *LEXICON.synonyms.get(token, ())]:
@@ -138,27 +148,30 @@ def look_up(token: str, index: Index) -> WordEvidence:
         # Two characters sound alike too often: a real word (大佛) is meant as written, while a
         # non-word (蝶川, 曲钢) is likely a name typed by sound.
         by_sound = len(variant) >= 3 or (len(variant) == 2 and not is_common_word(variant))
-        texts = tiers.find(variant)
-        # a homophone counts for less, so only texts without the word itself need a look
+        texts = tiers.find_ids(variant)
         # A word without Chinese characters (7, GDP) is its own sound: no text holds only that.
         sounds_other = sound != variant
-        homophones = (
-            tiers.find(sound, True, besides=texts) if by_sound and sounds_other else NOWHERE
-        )
+        # a homophone counts for less, so only texts without the word itself need a look
+        homophones = NO_TEXTS
+        if by_sound and sounds_other:
+            homophones = tiers.find_ids(sound, True, besides=texts)
         if variant == token:  # rarity: the facts that hold either spelling
             spelt = homophones
             if not by_sound and sounds_other:
-                spelt = tiers.find(sound, True, besides=texts)
-            holders = len(index.fact_text_ids & texts) + len(index.fact_text_ids & spelt)
-        found |= texts
-        sounded |= homophones
+                spelt = tiers.find_ids(sound, True, besides=texts)
+            holders = int(
+                among(texts, index.fact_texts).sum() + among(spelt, index.fact_texts).sum()
+            )
+        found.append(texts)
+        sounded.append(homophones)
+    held = union(found)
     # A word not found whole is credited by the share of its parts each fact holds. Every part
     # holds a pair of the word's characters, so a word no fact holds a pair of has no credit.
     facts = index.facts_text
     parts: tuple[np.ndarray, ...] = ()
     if len(token) >= 3 and facts.holds_a_pair_of(token):
         words = word_parts(token, index.segmenter)
-        in_facts = {part: sorted_ids(facts.find(part)) for part in set(words)}
+        in_facts = {part: facts.find_ids(part) for part in set(words)}
         parts = tuple(in_facts[part] for part in words)
     idf = math.log((len(index.facts) + 1) / (holders + 0.5))
     linked = index.traits.linked.positions.get(index.name_of.get(token, ""), NO_FACTS)
@@ -168,8 +181,8 @@ def look_up(token: str, index: Index) -> WordEvidence:
         idf,
         word_class_weight(token, index.segmenter),
         names_elsewhere(token, index),
-        sorted_ids(found),
-        sorted_ids(sounded - found),
+        held,
+        without(union(sounded), held),
         parts,
         linked,
     )
