@@ -208,9 +208,6 @@ class Haystack:
     def search(self, needle: str, texts: list[int], in_sound: bool, numeric: bool) -> list[int]:
         """Those of the texts that contain the needle, in their order: not after 副, numbers
         whole."""
-        if numeric and not in_sound:  # one search a text, not a loop over each match in it
-            standing = whole_number_pattern(needle)
-            return [t for t in texts if standing.search(self.texts[t])]
         bodies = self.sounds if in_sound else self.texts
         found: list[int] = []
         for t in texts:
@@ -224,13 +221,6 @@ class Haystack:
             if start != -1:
                 found.append(t)
         return found
-
-
-def whole_number_pattern(needle: str) -> re.Pattern[str]:
-    """The needle not after 副, a number at either end of it whole (see whole_number)."""
-    before = r"(?<![0-9.])" if needle[0] in NUMBER_END else ""
-    after = r"(?![0-9.])" if needle[-1] in NUMBER_END else ""
-    return re.compile(f"(?<!{DEPUTY}){before}{re.escape(needle)}{after}")
 
 
 def whole_number(text: str, start: int, needle: str) -> bool:
