@@ -132,6 +132,7 @@ def without(ids: np.ndarray, others: np.ndarray) -> np.ndarray:
 
 
 def sorted_ids(ids: Set[int]) -> np.ndarray:
+    """A set of ids as a sorted array, which `among` searches."""
     found = np.fromiter(ids, dtype=np.int32, count=len(ids))
     found.sort()
     return found
