@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.answer import load_answerer
@@ -321,7 +322,7 @@ def test_a_corpus_variant_in_the_data_file_reaches_the_thesaurus(answerer):
 # The cache layer
 
 
-def test_the_result_cache_keeps_recent_results_up_to_its_size_and_kept_ones_for_good():
+def test_the_result_cache_keeps_recent_results_up_to_its_size():
     from bot.answer.cache import ResultCache
 
     cache = ResultCache(size=2)
@@ -331,11 +332,18 @@ def test_the_result_cache_keeps_recent_results_up_to_its_size_and_kept_ones_for_
         calls.append(value)
         return value
 
-    cache.keep("ahead", 0)
-    assert cache.remember("ahead", lambda: compute(9)) == 0 and calls == []
     for key in ("a", "b", "a", "c"):  # "a" used again: "b" is the least recent when "c" comes
         cache.remember(key, lambda k=key: compute(k))
     assert calls == ["a", "b", "c"]
     assert list(cache.recent) == ["a", "c"]
     cache.remember("b", lambda: compute("b again"))
     assert calls[-1] == "b again"
+
+
+def test_a_words_evidence_is_counted_with_the_arrays_of_its_parts():
+    from bot.answer.cache import SMALL, footprint
+    from bot.answer.rank import WordEvidence
+
+    ids = np.arange(10, dtype=np.int32)
+    evidence = WordEvidence(1.0, 1.0, False, ids, ids[:2], (ids, ids[:5]), ids[:1])
+    assert footprint(evidence) == SMALL + 4 * (10 + 2 + 10 + 5 + 1)

@@ -6,7 +6,6 @@ Nothing here knows about Telegram; every surface calls `Answerer.ask`.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from pathlib import Path
 
 from bot.answer.evidence import asked_of, evidence_rows
@@ -14,8 +13,8 @@ from bot.answer.index import Index, build_index
 from bot.answer.lexicon import LEXICON
 from bot.answer.model import AnswerModel, ModelError, load_model, project_model
 from bot.answer.policy import DEFAULT_POLICY, AnswerPolicy
-from bot.answer.question import Question, analyse, content_tokens, may_glue
-from bot.answer.rank import Scored, find_entities, look_up, rank, word_parts, word_weights
+from bot.answer.question import Question, analyse
+from bot.answer.rank import Scored, find_entities, rank, word_weights
 from bot.answer.result import MAX_ANSWER_CHARS, Answer, Hit
 from bot.answer.runtime import load_engine_data
 from bot.answer.segmenter import Segmenter
@@ -28,7 +27,6 @@ from bot.text import warm_sounds
 __all__ = ["Answer", "AnswerPolicy", "Answerer", "Hit", "KnowledgeError", "load_answerer"]
 
 MID_SENTENCE = re.compile(r"[就对在为从将把被与和而其]|作为|通过|按照|围绕|同时|此外|目前")
-WARM_UP_BYTES = 64 * 2**20  # at most this much memory for match vectors worked out ahead
 EMPTY_NOTICE = "问题是空的。请直接输入想问的问题，例如：伟力得的副总经理是谁？"
 CANDIDATES = 20  # the ranker's best facts, each then judged on its evidence
 SHOWN = 5  # hits an answer carries
@@ -64,25 +62,13 @@ class Answerer:
         self.thesaurus = thesaurus()
 
     def warm_up(self) -> None:
-        """Work out ahead how each word the articles use matches every fact, commonest first,
-        within WARM_UP_BYTES, so a question finds most of its words ready. The words are the
-        facts' own, their parts (德世堂 in 德世堂现代中药项目) and pieces (name_pieces), the
-        forms a question's stray character glued to them takes (glued_forms) and the entities'
-        names; and the sounds of the common characters. Worth its second in the bot; a one-off
-        `ask` or a batch skips it."""
+        """Look up the sounds of the common characters ahead (bot.text.warm_sounds), which a
+        question's first words would otherwise wait for. Nothing per word is worked out ahead:
+        a word's evidence is the texts that hold it (rank.WordEvidence), found when first asked
+        about (well under a millisecond on the seeds, up to about 25 ms for the commonest words
+        at 10,000 articles) and kept (cache.py); working out the articles' words ahead took a
+        pass over every fact, minutes at 10,000 articles."""
         warm_sounds()
-        index = self.index
-        counts: Counter[str] = Counter()
-        for fact in index.facts:
-            words = set(content_tokens(fact.text, index.uses, index.segmenter)[0])
-            parts = {part for w in words if len(w) >= 3 for part in word_parts(w, index.segmenter)}
-            counts.update(words | parts)
-            counts.update(glued_forms(fact.text, words))
-            counts.update(piece for w in words for piece in name_pieces(w))
-        counts.update(alias for alias, _, _ in index.aliases.rows)
-        room = WARM_UP_BYTES // (8 * max(1, len(index.facts)))  # a float64 per fact per word
-        for word, _ in counts.most_common(room):
-            index.cache.keep(("word", word), look_up(word, index))
 
     def hit(self, scored: Scored, probability: float) -> Hit:
         fact = scored.fact.fact
@@ -159,29 +145,6 @@ class Answerer:
                 examples.append(question)
                 stories_used.add(fact.source.title)
         return examples
-
-
-def name_pieces(word: str) -> set[str]:
-    """The two- and three-character pieces of a longer word: a question may name a thing by a
-    piece of its name that is no dictionary word (海同 for 中核海同)."""
-    return {word[i : i + n] for n in (2, 3) if n < len(word) for i in range(len(word) - n + 1)}
-
-
-def glued_forms(text: str, words: set[str]) -> set[str]:
-    """Each word with the character before or after it in the text, where that character
-    could be a question's stray one glued to the word (电池|片|项目 → 片项目, see words()):
-    strings the articles print, which a question's words would otherwise meet unworked."""
-    forms: set[str] = set()
-    for word in words:
-        start = text.find(word)
-        while start != -1:
-            end = start + len(word)
-            if start and may_glue(text[start - 1]):
-                forms.add(text[start - 1] + word)
-            if end < len(text) and may_glue(text[end]):
-                forms.add(word + text[end])
-            start = text.find(word, start + 1)
-    return forms
 
 
 def question_about(text: str, entities: list[str], segmenter: Segmenter) -> str | None:

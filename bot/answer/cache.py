@@ -1,9 +1,9 @@
-"""The engine's one cache: results of pure per-word and per-cue scoring, kept between questions.
+"""The engine's one cache: results of pure per-word scoring, kept between questions.
 
-Many questions share words (投资) and cues (a number in 元, of 2023): what scoring works out for
-one depends only on the fact base, so it is kept under a key naming all it depends on. Recent
-results are kept up to a number and a memory size (a word's result holds an array over all
-facts: 2.4 MB on 10,000 articles); those worked out at start-up (Answerer.warm_up) for good.
+Many questions share words (投资, 乐山高新区): where a word is found (rank.WordEvidence, the
+ids of the texts holding it) depends only on the fact base, so it is kept under a key naming
+all it depends on. Recent results are kept up to a number and a memory size (a common word's
+text ids run to hundreds of kilobytes on 10,000 articles).
 """
 
 from __future__ import annotations
@@ -16,16 +16,19 @@ import numpy as np
 
 T = TypeVar("T")
 CACHE_SIZE = 5_000  # recent per-word results kept between questions
-CACHE_BYTES = 256 * 2**20  # …and at most this much of their arrays
+CACHE_BYTES = 128 * 2**20  # …and at most this much of their arrays
 SMALL = 64  # what a result without arrays is counted as
 
 
 def footprint(value: Any) -> int:
-    """The bytes of the arrays a result holds: itself, or its fields (WordEvidence)."""
+    """The bytes of the arrays a result holds: itself, or its fields and their tuples
+    (WordEvidence)."""
     if isinstance(value, np.ndarray):
         return value.nbytes
+    if isinstance(value, tuple):
+        return sum(footprint(item) for item in value)
     fields = getattr(value, "__dict__", {}).values()
-    return SMALL + sum(v.nbytes for v in fields if isinstance(v, np.ndarray))
+    return SMALL + sum(footprint(v) for v in fields if isinstance(v, np.ndarray | tuple))
 
 
 class ResultCache:
@@ -34,12 +37,9 @@ class ResultCache:
         self.max_bytes = max_bytes
         self.bytes = 0  # footprint of the recent results
         self.recent: OrderedDict[Hashable, Any] = OrderedDict()
-        self.kept: dict[Hashable, Any] = {}
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The value under the key, computed (by a pure function) the first time."""
-        if key in self.kept:
-            return self.kept[key]
         if key in self.recent:
             self.recent.move_to_end(key)
             return self.recent[key]
@@ -50,7 +50,3 @@ class ResultCache:
         ):  # the newest stays, whatever its size
             self.bytes -= footprint(self.recent.popitem(last=False)[1])
         return value
-
-    def keep(self, key: Hashable, value: Any) -> None:
-        """Store a result for good, outside the recent ones (worked out ahead)."""
-        self.kept[key] = value

@@ -14,7 +14,7 @@ from bot.answer.indexed import IndexedFact
 from bot.answer.layers import layer_facts
 from bot.answer.lexicon import LEXICON
 from bot.answer.segmenter import Segmenter
-from bot.answer.traits import Traits, traits_of
+from bot.answer.traits import Traits, among, traits_of
 from bot.facts.model import Fact, FactBase
 from bot.facts.parse import BARE_YEAR
 from bot.text import normalise, sound_string
@@ -29,12 +29,12 @@ LONG_ALIAS = 4  # aliases this long or longer are also found by a near-miss spel
 COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing
 
 
-NOWHERE: frozenset[int] = frozenset()  # no texts
 NO_IDS = np.zeros(0, dtype=np.int32)
 CODE_BITS = 21  # a code point fits in 21 bits, so a pair's code fits in 42 (Postings)
 BATCH = 20_000  # texts filed at a time (Postings.of)
 DEPUTY = "副"  # 主任 is not found in 副主任: a deputy is a different role
 NUMBER_END = set("0123456789.")  # a needle starting or ending in one starts or ends a number
+NUMBER_RUN = re.compile(r"[0-9.]+")  # a number as whole_number sees it: no digit or point beside
 
 
 def piece_code(piece: str) -> int:
@@ -118,12 +118,21 @@ class Haystack:
     text_of: np.ndarray  # for each tier (a row) and fact, the index of the fact's text
     pieces: Postings  # each character and character pair → the texts holding it
     sound_pieces: Postings
+    # each number the texts print (a run of digits and points) → the sorted ids of those texts:
+    # a needle that starts or ends in a number (7, 3号) is found only where that number stands
+    # whole, and a digit's character postings hold nearly every text
+    numbers: dict[str, np.ndarray]
 
     @classmethod
     def of(cls, texts: list[str], text_of: list[list[int]]) -> Haystack:
         sounds = [sound_string(text) for text in texts]
         text_of_facts = np.array(text_of, dtype=np.int32)
-        return cls(texts, sounds, text_of_facts, Postings.of(texts), Postings.of(sounds))
+        printing: dict[str, list[int]] = {}
+        for position, text in enumerate(texts):
+            for number in set(NUMBER_RUN.findall(text)):
+                printing.setdefault(number, []).append(position)
+        numbers = {n: np.array(ids, dtype=np.int32) for n, ids in printing.items()}
+        return cls(texts, sounds, text_of_facts, Postings.of(texts), Postings.of(sounds), numbers)
 
     def facts_in(self, texts: Set[int]) -> np.ndarray:
         """For each fact, whether one of its texts is one of `texts`."""
@@ -142,21 +151,28 @@ class Haystack:
         keep[self.text_of[row]] = True
         row_only = self.text_of[row : row + 1]
         pieces, sound_pieces = self.pieces.narrowed(keep), self.sound_pieces.narrowed(keep)
-        return Haystack(self.texts, self.sounds, row_only, pieces, sound_pieces)
+        return Haystack(self.texts, self.sounds, row_only, pieces, sound_pieces, self.numbers)
 
     def could_hold(self, needle: str, in_sound: bool = False) -> Set[int]:
         """The texts that hold every character pair of the needle."""
+        return set(self.could_hold_ids(needle, in_sound).tolist())
+
+    def could_hold_ids(self, needle: str, in_sound: bool = False) -> np.ndarray:
+        """could_hold's texts, sorted; and of a needle that starts or ends in a number, only
+        the texts that print that number whole."""
         pieces = self.sound_pieces if in_sound else self.pieces
         postings = []
         for piece in pieces_in(needle):
             if not len(texts := pieces.get(piece)):
-                return NOWHERE  # a pair no text holds: the usual case for a new word
+                return NO_IDS  # a pair no text holds: the usual case for a new word
             postings.append(texts)
+        if not in_sound:
+            postings += [self.numbers.get(number, NO_IDS) for number in end_numbers(needle)]
         postings.sort(key=len)
         held = postings[0]
-        for texts in postings[1:]:
-            held = np.intersect1d(held, texts, assume_unique=True)
-        return set(held.tolist())
+        for texts in postings[1:]:  # the fewest first: a binary search each in the longer
+            held = held[among(held, texts)]
+        return held
 
     def holds_a_pair_of(self, word: str) -> bool:
         """Whether some text holds one of the word's character pairs, as any part of it would
@@ -167,35 +183,43 @@ class Haystack:
         """The texts that contain the needle, wherever it stands."""
         return {t for t in self.could_hold(needle) if needle in self.texts[t]}
 
-    def find(self, needle: str, in_sound: bool = False, besides: Set[int] = NOWHERE) -> Set[int]:
-        """The texts that contain the needle, not preceded by 副; other than `besides`."""
-        candidates = self.could_hold(needle, in_sound) - besides
-        numeric = needle[0].isdigit() or needle[-1].isdigit()
-        if len(needle) <= 2 and not numeric:  # the pair's texts are the answer, bar a 副
-            after_deputy = DEPUTY if in_sound else DEPUTY + needle[0]
-            doubtful = candidates.intersection(self.pieces.get(after_deputy).tolist())
-            return (candidates - doubtful) | self.search(needle, doubtful, in_sound, numeric)
-        return self.search(needle, candidates, in_sound, numeric)
+    def find(self, needle: str, in_sound: bool = False) -> set[int]:
+        """The texts that contain the needle, not preceded by 副."""
+        return set(self.find_ids(needle, in_sound).tolist())
 
-    def search(self, needle: str, texts: Set[int], in_sound: bool, numeric: bool) -> set[int]:
-        """Those of the texts that contain the needle: not after 副, numbers whole."""
+    def find_ids(
+        self, needle: str, in_sound: bool = False, besides: np.ndarray = NO_IDS
+    ) -> np.ndarray:
+        """find's texts, sorted, other than `besides` (sorted): as an array, since a common
+        word's run to hundreds of thousands."""
+        held = self.could_hold_ids(needle, in_sound)
+        if len(besides):
+            held = held[~among(held, besides)]
+        numeric = needle[0].isdigit() or needle[-1].isdigit()
+        # the pair's texts are the answer, bar a 副; a number's, those printing it whole
+        whole = len(needle) <= 2 and not numeric
+        if whole or (not in_sound and NUMBER_RUN.fullmatch(needle)):
+            after_deputy = DEPUTY if in_sound else DEPUTY + needle[0]
+            doubtful = among(held, self.pieces.get(after_deputy))
+            kept = self.search(needle, held[doubtful].tolist(), in_sound, numeric)
+            return np.sort(np.r_[held[~doubtful], np.array(kept, dtype=np.int32)])
+        return np.array(self.search(needle, held.tolist(), in_sound, numeric), dtype=np.int32)
+
+    def search(self, needle: str, texts: list[int], in_sound: bool, numeric: bool) -> list[int]:
+        """Those of the texts that contain the needle, in their order: not after 副, numbers
+        whole."""
         bodies = self.sounds if in_sound else self.texts
-        found: set[int] = set()
+        found: list[int] = []
         for t in texts:
             body, text = bodies[t], self.texts[t]
-            if needle not in body:
-                continue
-            if not numeric and DEPUTY not in text:  # the usual case: no position to check
-                found.add(t)
-                continue
-            start = body.find(needle)
+            start = body.find(needle)  # the first place usually does: one scan, partway
             while start != -1 and (
                 (start > 0 and text[start - 1] == DEPUTY)
                 or (numeric and not whole_number(text, start, needle))
             ):
                 start = body.find(needle, start + 1)
             if start != -1:
-                found.add(t)
+                found.append(t)
         return found
 
 
@@ -206,6 +230,21 @@ def whole_number(text: str, start: int, needle: str) -> bool:
     before = text[start - 1] if start > 0 and needle[0] in NUMBER_END else ""
     after = text[end] if end < len(text) and needle[-1] in NUMBER_END else ""
     return before not in NUMBER_END and after not in NUMBER_END
+
+
+def end_numbers(needle: str) -> set[str]:
+    """The numbers a needle starts or ends in (7 of 7月, 3.5 of 3.5亿): where the needle is
+    found whole (whole_number), the text prints each of them whole."""
+    runs = NUMBER_RUN.findall(needle)
+    return (
+        {
+            run
+            for run, at_end in [(runs[0], needle[0]), (runs[-1], needle[-1])]
+            if at_end in NUMBER_END
+        }
+        if runs
+        else set()
+    )
 
 
 def pieces_in(text: str) -> set[str]:
@@ -275,7 +314,7 @@ class Index:
     common_entities: set[str]
     facts_text: Haystack  # each fact's own text: the first row of tiers, with its text ids
     # The texts of every tier in one, nearest first: fact texts, neighbours, paragraphs,
-    # stories; one search covers them all, and rarity counts the facts' own (fact_text_ids).
+    # stories; one search covers them all, and rarity counts the facts' own (fact_texts).
     tiers: Haystack
     names_of: dict[str, list[str]]  # entity name → its normalised name and aliases
     name_of: dict[str, str]  # normalised name or alias → entity name
@@ -284,12 +323,13 @@ class Index:
     segmenter: Segmenter  # the engine's own jieba, its dictionary grown with the names
     cache: ResultCache = field(default_factory=ResultCache)  # pure scoring results, kept
     used: ResultCache = field(default_factory=lambda: ResultCache(USED_KEPT))  # see uses()
-    story_ids: frozenset[int] = field(init=False, default=NOWHERE)  # tiers' last row
-    fact_text_ids: frozenset[int] = field(init=False, default=NOWHERE)  # tiers' first row
+    # the ids of the tiers' first row (facts' own texts) and last (stories), sorted
+    fact_texts: np.ndarray = field(init=False, default_factory=lambda: NO_IDS)
+    story_texts: np.ndarray = field(init=False, default_factory=lambda: NO_IDS)
 
     def __post_init__(self) -> None:
-        self.story_ids = frozenset(self.tiers.text_of[-1].tolist())
-        self.fact_text_ids = frozenset(self.tiers.text_of[0].tolist())
+        self.fact_texts = np.unique(self.tiers.text_of[0])
+        self.story_texts = np.unique(self.tiers.text_of[-1])
 
     def uses(self, word: str) -> bool:
         """Whether the articles (a story's text) contain the word: the stories that hold all
@@ -299,11 +339,9 @@ class Index:
 
     def _in_a_story(self, word: str) -> bool:
         if len(word) == 1:
-            return not self.story_ids.isdisjoint(self.tiers.pieces.get(word).tolist())
-        texts = self.tiers.texts
-        return any(
-            word in texts[t] for t in self.story_ids.intersection(self.tiers.could_hold(word))
-        )
+            return bool(among(self.tiers.pieces.get(word), self.story_texts).any())
+        texts, held = self.tiers.texts, self.tiers.could_hold_ids(word)
+        return any(word in texts[t] for t in held[among(held, self.story_texts)].tolist())
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Per-word results are the same for every question: see cache.py."""

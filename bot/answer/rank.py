@@ -1,24 +1,30 @@
-"""Score every fact against a question: the candidates whose evidence (evidence.py) is weighed.
+"""Score facts against a question: the candidates whose evidence (evidence.py) is weighed.
 
 A fact's score is how much of the question's content it covers, weighted by how rare each word
 is (a word the articles never use weighs most, so a question about something they do not state
 scores low), then adjusted by the question's cues: a "多少" question wants a number, a "谁"
 question a person, a year in the question wants a fact of that year.
+
+Scoring runs in two steps, so that a question costs time in proportion to its candidates, not
+to the corpus: `candidate_rows` picks at most POOL facts from where the question's words are
+found (any tier, by sound, in part, by a linked entity), ordered by a cheap bound of their
+coverage; the full score is then worked out for those rows alone. A fact none of the question's
+words reaches scores 0 anyway, so where fewer than POOL facts are reached (the seeds), the
+ranking is the same as scoring every fact.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.answer.cues import entries_asked
-from bot.answer.index import NOWHERE, Index
+from bot.answer.index import Index
 from bot.answer.indexed import IndexedFact
 from bot.answer.lexicon import LEXICON
 from bot.answer.question import (
@@ -26,7 +32,7 @@ from bot.answer.question import (
     word_class_weight,
 )
 from bot.answer.segmenter import Segmenter
-from bot.answer.traits import phases_in
+from bot.answer.traits import K, Masks, among, phases_in
 from bot.text import is_common_word, is_everyday_word, sound_string
 
 NEAR = 0.7  # a word found in the sentence before, which often names the subject
@@ -47,6 +53,7 @@ BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in fu
 # One of the commonest words of the language that the articles never use (出来, 一般, 为了) is
 # phrasing, not a topic they miss: it weighs a quarter of what its rarity says.
 EVERYDAY_WORD = 0.25
+POOL = 2000  # facts scored in full per question: the best by candidate_rows' bound
 FUZZY_CANDIDATES = 20  # facts rescored with rapidfuzz after a first, exact-only pass
 FUZZY_FLOOR = 75  # rapidfuzz partial_ratio for a near-miss word of three or more characters
 # Listed names end in one of these (…示范园、…产业园, 教育局): a pattern per ending.
@@ -54,6 +61,7 @@ LISTED = {end: re.compile(end + "[、，。；和及]") for end in "园区市县
 DESCRIBED_AS = ("商", "企业", "公司", "机构", "平台")  # 电缆制造商尚纬股份
 KIND_BY_HEAD = 0.8  # a kind word (园区) found as the end of listed names (…示范园、…产业园)
 HEAD_FLOOR = 60  # a near-miss entity name must also match in its first half
+NO_FACTS = NO_TEXTS = np.zeros(0, dtype=np.int32)
 
 
 @dataclass
@@ -84,20 +92,56 @@ def find_entities(question: Question, index: Index) -> set[str]:
 
 @dataclass(frozen=True)
 class WordEvidence:
-    """What one question word brings, the same in every question, so it is worked out once."""
+    """Where one question word is found, the same in every question, so it is worked out once:
+    as the ids of the texts (Index.tiers) and facts that hold it, never an array over all facts."""
 
     idf: float  # rarer words weigh more; a word the articles never use, most (bar EVERYDAY_WORD)
-    matches: np.ndarray  # for every fact, how well the word is found (see look_up)
     class_weight: float  # see word_class_weight
     name_like: bool  # see names_elsewhere
+    texts: np.ndarray  # sorted ids of the texts holding the word or a synonym of it
+    sounded: np.ndarray  # sorted ids of the texts holding only its sound (a homophone)
+    parts: tuple[np.ndarray, ...]  # per part of the word (word_parts), the fact texts with it
+    linked: np.ndarray  # sorted positions of the facts linked to the entity the word names
+
+    def matches(self, rows: np.ndarray, index: Index) -> np.ndarray:
+        """For each of the facts at `rows`, how well the word is found: in the fact itself,
+        around it (NEAR, IN_CONTEXT, IN_STORY), as a homophone (× BY_SOUND), or only in part
+        (PART_OF_WORD × the share of its parts the fact holds); 0 if not; in full where the
+        word names an entity the fact is linked to."""
+        texts = index.tiers.text_of[:, rows]
+        strength = np.where(
+            among(texts, self.texts), 1.0, np.where(among(texts, self.sounded), BY_SOUND, 0.0)
+        )
+        best = (strength * TIER_WEIGHTS).max(axis=0)
+        if self.parts:
+            shares = sum(among(texts[0], part).astype(int) for part in self.parts)
+            np.maximum(best, PART_OF_WORD * shares / len(self.parts), out=best)
+        best[among(rows, self.linked)] = 1.0  # 市中医院 names the 市中医医院 of its facts
+        return best
+
+
+def union(arrays: list[np.ndarray]) -> np.ndarray:
+    """The ids in any of the arrays, sorted, each once."""
+    ids = np.sort(np.concatenate(arrays))
+    return ids[np.r_[True, ids[1:] != ids[:-1]]] if len(ids) else ids
+
+
+def without(ids: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """The ids not among the others (sorted)."""
+    return ids[~among(ids, others)]
+
+
+def sorted_ids(ids: Set[int]) -> np.ndarray:
+    """A set of ids as a sorted array, which `among` searches."""
+    found = np.fromiter(ids, dtype=np.int32, count=len(ids))
+    found.sort()
+    return found
 
 
 def look_up(token: str, index: Index) -> WordEvidence:
-    """For every fact, how well one question word is found: in the fact itself, around it
-    (NEAR, IN_CONTEXT, IN_STORY), as a homophone (× BY_SOUND), or only in part; 0 if not;
-    in full where the word names an entity the fact is linked to. The facts that hold the
-    word or its sound give its rarity."""
-    best = np.zeros(len(index.facts))
+    """Where one question word is found (see WordEvidence.matches), and its rarity: the facts
+    that hold the word or its sound."""
+    found, sounded = [NO_TEXTS], [NO_TEXTS]
     holders = 0
     tiers = index.tiers
     for variant in [token, *LEXICON.synonyms.get(token, ())]:
@@ -105,36 +149,81 @@ def look_up(token: str, index: Index) -> WordEvidence:
         # Two characters sound alike too often: a real word (大佛) is meant as written, while a
         # non-word (蝶川, 曲钢) is likely a name typed by sound.
         by_sound = len(variant) >= 3 or (len(variant) == 2 and not is_common_word(variant))
-        texts = tiers.find(variant)
+        texts = tiers.find_ids(variant)
+        # A word without Chinese characters (7, GDP) is its own sound: no text holds only that.
+        sounds_other = sound != variant
         # a homophone counts for less, so only texts without the word itself need a look
-        homophones = tiers.find(sound, True, besides=texts) if by_sound else NOWHERE
+        homophones = NO_TEXTS
+        if by_sound and sounds_other:
+            homophones = tiers.find_ids(sound, True, besides=texts)
         if variant == token:  # rarity: the facts that hold either spelling
-            sounded = homophones if by_sound else tiers.find(sound, True, besides=texts)
-            holders = len(index.fact_text_ids & texts) + len(index.fact_text_ids & sounded)
-        if texts or homophones:
-            strength = np.zeros(len(tiers.texts))
-            if homophones:
-                strength[list(homophones)] = BY_SOUND
-            strength[list(texts)] = 1.0
-            np.maximum(best, (strength[tiers.text_of] * TIER_WEIGHTS).max(axis=0), out=best)
+            spelt = homophones
+            if not by_sound and sounds_other:
+                spelt = tiers.find_ids(sound, True, besides=texts)
+            holders = int(
+                among(texts, index.fact_texts).sum() + among(spelt, index.fact_texts).sum()
+            )
+        found.append(texts)
+        sounded.append(homophones)
+    held = union(found)
     # A word not found whole is credited by the share of its parts each fact holds. Every part
     # holds a pair of the word's characters, so a word no fact holds a pair of has no credit.
     facts = index.facts_text
+    parts: tuple[np.ndarray, ...] = ()
     if len(token) >= 3 and facts.holds_a_pair_of(token):
-        parts = word_parts(token, index.segmenter)
-        in_facts = {
-            p: index.remember(("in facts", p), lambda p=p: facts.facts_in(facts.find(p)))
-            for p in set(parts)
-        }
-        shares = sum(in_facts[p] for p in parts)  # how many of the parts each fact holds
-        np.maximum(best, PART_OF_WORD * shares / len(parts), out=best)
+        words = word_parts(token, index.segmenter)
+        in_facts = {part: facts.find_ids(part) for part in set(words)}
+        parts = tuple(in_facts[part] for part in words)
     idf = math.log((len(index.facts) + 1) / (holders + 0.5))
-    if (linked := index.traits.linked.get(index.name_of.get(token, ""))) is not None:
-        best[linked] = 1.0  # 市中医院 names the 市中医医院 of the facts linked to it
+    linked = index.traits.linked.positions.get(index.name_of.get(token, ""), NO_FACTS)
     if not index.uses(token) and is_everyday_word(token):
         idf *= EVERYDAY_WORD
-    class_weight = word_class_weight(token, index.segmenter)
-    return WordEvidence(idf, best, class_weight, names_elsewhere(token, index))
+    return WordEvidence(
+        idf,
+        word_class_weight(token, index.segmenter),
+        names_elsewhere(token, index),
+        held,
+        without(union(sounded), held),
+        parts,
+        linked,
+    )
+
+
+def candidate_rows(
+    evidence: dict[str, WordEvidence],
+    weights: dict[str, float],
+    lists: dict[str, np.ndarray],
+    index: Index,
+    size: int = POOL,
+) -> np.ndarray:
+    """The positions (ascending) of at most `size` facts worth scoring in full: those some
+    question word reaches, the `size` best by a bound of their coverage, each word's weight
+    times the tier weight of every tier text holding it (summed, where the score takes the
+    best tier), its parts' share, or in full by a linked entity. Worked out per text, then
+    spread to the facts by one look-up per tier: no array over all facts per word.
+    `lists`: a kind word's facts that list names of its kind (哪些园区), over all facts."""
+    credit = np.zeros(len(index.tiers.texts), np.float32)  # per text: its words' weight
+    part_credit = np.zeros(len(index.tiers.texts), np.float32)  # per fact text: parts held
+    bound = np.zeros(len(index.facts), np.float32)
+    for token, found in evidence.items():
+        weight = weights[token]
+        credit[found.texts] += weight
+        credit[found.sounded] += weight * BY_SOUND
+        for part in found.parts:
+            part_credit[part] += weight * PART_OF_WORD / len(found.parts)
+        bound[found.linked] += weight
+    for kind, listed in lists.items():
+        bound[listed] += weights[kind] * KIND_BY_HEAD
+    for tier, text_of in zip(TIER_WEIGHTS[:, 0], index.tiers.text_of, strict=True):
+        spread = credit.take(text_of)
+        spread *= tier
+        bound += spread
+    if any(found.parts for found in evidence.values()):
+        bound += part_credit.take(index.tiers.text_of[0])
+    reached = np.flatnonzero(bound > 0)
+    if len(reached) <= size:
+        return reached
+    return np.sort(reached[highest(bound[reached], size)])
 
 
 def names_elsewhere(token: str, index: Index) -> bool:
@@ -157,10 +246,10 @@ def word_parts(token: str, segmenter: Segmenter) -> list[str]:
 
 
 def with_near_misses(
-    matches: dict[str, np.ndarray], candidates: np.ndarray, index: Index
+    matches: dict[str, np.ndarray], candidates: np.ndarray, rows: np.ndarray, index: Index
 ) -> dict[str, np.ndarray]:
-    """`matches`, with a longer word raised to NEAR_MISS in the candidate facts that hold it
-    only in a misspelt form (rapidfuzz); the same arrays where no candidate does."""
+    """`matches` (over `rows`), with a longer word raised to NEAR_MISS in the candidates (of
+    the rows) that hold it only in a misspelt form (rapidfuzz); the same arrays where none does."""
     raised = dict(matches)
     for token, found in matches.items():
         if len(token) < 3 or index.uses(token):  # a word the articles print is not misspelt
@@ -168,9 +257,9 @@ def with_near_misses(
         weak = [
             i
             for i in candidates[found[candidates] < NEAR_MISS].tolist()
-            if could_be_near(token, index.facts[i].text)
+            if could_be_near(token, index.facts[rows[i]].text)
         ]
-        texts = [index.facts[i].text for i in weak]
+        texts = [index.facts[rows[i]].text for i in weak]
         near = process.extract(
             token, texts, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FLOOR, limit=None
         )
@@ -190,16 +279,9 @@ def could_be_near(token: str, text: str) -> bool:
     return shared * (200 - FUZZY_FLOOR) >= FUZZY_FLOOR * len(token)
 
 
-def read_only(check: Callable[[Scorer], np.ndarray], scorer: Scorer) -> np.ndarray:
-    """The check's array, made read-only: it is kept for other questions."""
-    array = check(scorer)
-    array.flags.writeable = False
-    return array
-
-
 class Scorer:
-    """Scores facts for one question: what depends only on the question is worked out once,
-    and every step covers all facts at once."""
+    """Scores the candidate facts for one question: what depends only on the question is
+    worked out once, and every step covers all candidates at once."""
 
     def __init__(
         self,
@@ -208,11 +290,14 @@ class Scorer:
         weights: dict[str, float],
         index: Index,
         name_like: list[str],
+        rows: np.ndarray,
     ) -> None:
-        """`name_like`: the words that name a place or body (names_elsewhere)."""
+        """`name_like`: the words that name a place or body (names_elsewhere); `rows`: the
+        positions of the facts scored (candidate_rows), which every array here follows."""
         self.question = question
         self.index = index
-        self.size = len(index.facts)
+        self.rows = rows
+        self.size = len(rows)
         self.traits = index.traits
         self.facts_text = index.facts_text
         self.weights = weights
@@ -237,16 +322,15 @@ class Scorer:
             [name for name in self.traits.people_names if name in q.text] if q.wants_role else []
         )
         wants = (*sorted(q.cues), q.unit, *self.asked_places, *self.asked_people)
-        # The checks that can give other than 1 for this question, each under a key that holds
-        # all it depends on: many questions ask alike (a number in 元, of 2023, about 伟力得).
+        # The checks that can give other than 1 for this question
         self.checks = [
-            (key, check)
-            for key, check, applies in [
-                (("cues", *wants), Scorer.cues, any(wants)),
-                (("time", *sorted(q.years)), Scorer.time, bool(q.years)),
-                (("entity", *sorted(self.specific)), Scorer.entity, bool(self.specific)),
-                (("definition", *self.descriptions), Scorer.definition, bool(self.descriptions)),
-                (("phase", *sorted(self.phases)), Scorer.phase, bool(self.phases)),
+            check
+            for check, applies in [
+                (Scorer.cues, any(wants)),
+                (Scorer.time, bool(q.years)),
+                (Scorer.entity, bool(self.specific)),
+                (Scorer.definition, bool(self.descriptions)),
+                (Scorer.phase, bool(self.phases)),
             ]
             if applies
         ]
@@ -267,15 +351,19 @@ class Scorer:
         return score
 
     def factors(self) -> np.ndarray:
-        """How well each fact fits the kind of answer wanted, its time, entity and phase.
-        The arrays are shared between questions: never changed in place."""
-        found = [
-            self.index.remember(key, partial(read_only, check, self)) for key, check in self.checks
-        ]
-        value = found[0] if found else np.ones(self.size)
-        for factor in found[1:]:
-            value = value * factor
+        """How well each fact fits the kind of answer wanted, its time, entity and phase."""
+        value = np.ones(self.size)
+        for check in self.checks:
+            value = value * check(self)
         return value
+
+    def held(self, table: Masks[K], keys: Iterable[K]) -> np.ndarray:
+        """Whether each candidate has one of the keys in the table."""
+        return self.traits.any_of(table, keys, self.rows)
+
+    def marked(self, mask: np.ndarray) -> np.ndarray:
+        """A per-fact array (Traits), for the candidates."""
+        return mask[self.rows]
 
     def phase(self) -> np.ndarray:
         """二期 is not 一期, 3号 is not 5号: a fact about other phases than those asked answers
@@ -284,7 +372,7 @@ class Scorer:
         other = np.zeros(self.size, dtype=bool)
         for kind in {kind for _, kind in self.phases} & traits.phase_kinds.keys():
             asked = [phase for phase in self.phases if phase[1] == kind]
-            other |= traits.phase_kinds[kind] & ~traits.any_of(traits.phases, asked)
+            other |= self.held(traits.phase_kinds, [kind]) & ~self.held(traits.phases, asked)
         return np.where(other, OTHER_PHASE, 1.0)
 
     def cues(self) -> np.ndarray:
@@ -292,18 +380,21 @@ class Scorer:
         question, traits = self.question, self.traits
         factor = np.ones(self.size)
         for cue in entries_asked(question.text):
-            factor *= np.where(traits.cues[cue.name], cue.if_held, cue.if_not)
+            factor *= np.where(self.marked(traits.cues[cue.name]), cue.if_held, cue.if_not)
         if question.wants_number and question.unit:
-            has_unit = traits.any_of(traits.units, [question.unit])
+            has_unit = self.held(traits.units, [question.unit])
             factor *= np.where(has_unit, 1.1, UNIT_MISSING)
         if question.wants_place:  # a place the question does not already name
             asked = self.asked_places
-            named = sum((traits.places[place] for place in asked), np.zeros(self.size, int))
-            new_place = traits.place_counts > named
+            named = sum(
+                (self.held(traits.places, [place]).astype(int) for place in asked),
+                np.zeros(self.size, int),
+            )
+            new_place = self.marked(traits.place_counts) > named
             factor *= np.where(new_place, 1.1, 0.85)
         if question.wants_role:
             people = self.asked_people
-            factor *= np.where(traits.any_of(traits.people_names, people), 1.2, 0.9)
+            factor *= np.where(self.held(traits.people_names, people), 1.2, 0.9)
         return factor
 
     def time(self) -> np.ndarray:
@@ -312,21 +403,22 @@ class Scorer:
         traits = self.traits
         factor = np.ones(self.size)
         if asked := self.asked_years:
-            stated = np.where(traits.any_of(traits.years, asked), 1.1, OTHER_TIME)
-            in_story = np.where(traits.any_of(traits.story_years, asked), 1.0, 0.8)
-            factor *= np.where(traits.dated, stated, in_story)
+            stated = np.where(self.held(traits.years, asked), 1.1, OTHER_TIME)
+            in_story = np.where(self.held(traits.story_years, asked), 1.0, 0.8)
+            factor *= np.where(self.marked(traits.dated), stated, in_story)
         if asked := self.asked_plans:
-            stated = np.where(traits.any_of(traits.plans, asked), 1.1, OTHER_TIME)
-            factor *= np.where(traits.planned, stated, 0.8)
+            stated = np.where(self.held(traits.plans, asked), 1.1, OTHER_TIME)
+            factor *= np.where(self.marked(traits.planned), stated, 0.8)
         return factor
 
     def entity(self) -> np.ndarray:
         """A fact about another entity than the one the question names is likely wrong, unless
         its paragraph names it, or its story does and the fact is about no rival of it."""
         traits, specific = self.traits, self.specific
-        about = traits.any_of(traits.linked, specific) | traits.any_of(traits.in_context, specific)
-        rival = traits.any_of(traits.entity_types, self.specific_types)
-        in_story = traits.any_of(traits.in_story, specific) & (traits.refers_back | ~rival)
+        about = self.held(traits.linked, specific) | self.held(traits.in_context, specific)
+        rival = self.held(traits.entity_types, self.specific_types)
+        refers_back = self.marked(traits.refers_back)
+        in_story = self.held(traits.in_story, specific) & (refers_back | ~rival)
         return np.where(about, 1.0, np.where(in_story, IN_STORY_ENTITY, OTHER_ENTITY))
 
     def definition(self) -> np.ndarray:
@@ -335,7 +427,8 @@ class Scorer:
         with_name = {text for name in self.names for text in facts.holding(name)}
         bodies = {text: facts.texts[text] for text in with_name}
         described = {t for t, body in bodies.items() if any(d in body for d in self.descriptions)}
-        return np.where(facts.facts_in(described), 1.2, 1.0)
+        fact_texts = facts.text_of[0][self.rows]
+        return np.where(among(fact_texts, sorted_ids(described)), 1.2, 1.0)
 
 
 def word_evidence(question: Question, index: Index) -> dict[str, WordEvidence]:
@@ -349,35 +442,45 @@ def word_weights(question: Question, index: Index) -> dict[str, float]:
 
 
 def rank(
-    question: Question, index: Index, named: set[str] | None = None, limit: int = 5
+    question: Question,
+    index: Index,
+    named: set[str] | None = None,
+    limit: int = 5,
+    pool: int = POOL,
 ) -> list[Scored]:
-    """The best facts for a question, best first; `named` are the entities it names."""
+    """The best facts for a question, best first; `named` are the entities it names; `pool`:
+    how many facts are scored in full (candidate_rows)."""
     if not question.tokens:
         return []
     named = find_entities(question, index) if named is None else named
     evidence = word_evidence(question, index)
     weights = {t: e.idf * e.class_weight for t, e in evidence.items()}
-    matches = {t: evidence[t].matches for t in evidence}  # replaced below, never changed in place
-
     kinds = [k for k in question.kinds if k in weights and k[0] in LISTED]
+    lists = {  # 哪些园区 is answered by 示范园、产业园
+        kind: index.remember(("listed", kind[0]), lambda k=kind[0]: listing(k, index))
+        for kind in kinds
+    }
+    rows = candidate_rows(evidence, weights, lists, index, pool)
+    matches = {t: e.matches(rows, index) for t, e in evidence.items()}
+    for kind, listed in lists.items():
+        matches[kind] = np.where(
+            listed[rows], np.maximum(matches[kind], KIND_BY_HEAD), matches[kind]
+        )
 
     name_like = [t for t, e in evidence.items() if e.name_like]
-    scorer = Scorer(question, named, weights, index, name_like)
-    for kind in kinds:  # 哪些园区 is answered by 示范园、产业园
-        lists = index.remember(("listed", kind[0]), lambda k=kind[0]: listing(k, index))
-        matches[kind] = np.where(lists, np.maximum(matches[kind], KIND_BY_HEAD), matches[kind])
+    scorer = Scorer(question, named, weights, index, name_like, rows)
     factors = scorer.factors()
     coverage = scorer.coverage(matches)
     exact_scores = coverage * factors  # before near-miss spellings are looked for
     by_score = highest(exact_scores, FUZZY_CANDIDATES)
     likely = by_score[exact_scores[by_score] > 0]
-    near_missed = with_near_misses(matches, likely, index)
+    near_missed = with_near_misses(matches, likely, rows, index)
     changed = any(near_missed[t] is not matches[t] for t in weights)
     scores = scorer.coverage(near_missed) * factors if changed else exact_scores
     values = scores[likely].tolist()
     best = sorted(  # highest first, then by fact id
         (-value, index.facts[i].fact.id, i)
-        for i, value in zip(likely.tolist(), values, strict=True)
+        for i, value in zip(rows[likely].tolist(), values, strict=True)
         if value > 0
     )
     return [  # factors above 1 only order: a score never exceeds 100

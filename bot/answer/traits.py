@@ -48,6 +48,10 @@ class Masks(Mapping[K, Mask]):
     def __len__(self) -> int:
         return len(self.positions)
 
+    def holds(self, key: K, rows: np.ndarray) -> Mask:
+        """Whether each of the facts at `rows` has the key: the mask of those rows alone."""
+        return among(rows, self.positions[key])
+
 
 @dataclass
 class Traits:
@@ -70,13 +74,22 @@ class Traits:
     in_context: Masks[str]  # entity → facts whose paragraph or title prints its name
     in_story: Masks[str]  # entity → facts whose story prints its name or an alias
 
-    def any_of(self, table: Mapping[K, Mask], keys: Iterable[K]) -> Mask:
-        """The facts that have at least one of the keys."""
-        found = np.zeros(self.size, dtype=bool)
+    def any_of(self, table: Masks[K], keys: Iterable[K], rows: np.ndarray) -> Mask:
+        """Whether each of the facts at `rows` has at least one of the keys."""
+        found = np.zeros(len(rows), dtype=bool)
         for key in keys:
             if key in table:
-                found |= table[key]
+                found |= table.holds(key, rows)
         return found
+
+
+def among(values: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Whether each value is one of `ids` (sorted): a binary search per value, so its cost
+    follows the values looked up, however many ids there are."""
+    if not len(ids):
+        return np.zeros(np.shape(values), dtype=bool)
+    at = np.searchsorted(ids, values).clip(max=len(ids) - 1)
+    return ids[at] == values
 
 
 def phases_in(text: str) -> set[tuple[str, str]]:

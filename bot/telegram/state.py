@@ -46,7 +46,7 @@ def example_questions(answerer: Answerer) -> tuple[str, ...]:
 
 
 def prepare(answerer: Answerer) -> None:
-    """Start-up work, run in a worker thread before the answerer serves anyone: the match
-    vectors of the articles' words (see Answerer.warm_up), then the example questions."""
+    """Start-up work, run in a worker thread before the answerer serves anyone: the
+    sounds of the common characters (see Answerer.warm_up), then the example questions."""
     answerer.warm_up()
     example_questions(answerer)
