@@ -169,6 +169,17 @@ def test_answer_type_fits(answerer):
     assert type_evidence(analyse("市卫生健康委主任是谁？"), deputy) == [1.0]
 
 
+def test_a_month_alone_answers_when(answerer):
+    """今年9月 and 6月 say when, without a day or a year; 3个月 is a span, not a month."""
+    from bot.answer.cues import MONTH_NAMED
+
+    when = analyse("组瑞特的生产设备什么时候进场安装")
+    month = fact_holding(answerer, "预计今年9月正式进场安装")
+    assert not month.fact.dates and not month.years
+    assert type_evidence(when, month) == [0.0]
+    assert MONTH_NAMED.search("刚刚过去的6月") and not MONTH_NAMED.search("只用了3个月")
+
+
 def test_time_agrees_or_not(answerer):
     compared = fact_holding(answerer, "科技型中小企业119家")  # 较“十三五”末: a period, no year
     assert time_evidence(analyse("2025年乐山高新区科技型中小企业有多少家"), compared)[1] == 0.0

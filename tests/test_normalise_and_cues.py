@@ -72,11 +72,25 @@ def test_how_many_wants_a_number(question):
     assert not parsed.wants_date
 
 
-@pytest.mark.parametrize("question", ["热调试哪天完成的", "项目何时开工", "什么时候投产"])
+@pytest.mark.parametrize(
+    "question",
+    ["热调试哪天完成的", "项目何时开工", "什么时候投产", "恳谈会是几月份开的", "几号开工"],
+)
 def test_when_wants_a_date(question):
     parsed = analyse(question)
     assert parsed.wants_date
     assert not parsed.wants_number
+
+
+@pytest.mark.parametrize("question", ["恳谈会是几月份开的", "恳谈会几号开的", "恳谈会何时开的"])
+def test_the_asking_words_are_no_content(question):
+    """几月份 asks for a date: a fact never states it, so it must not count as a word missed."""
+    assert analyse(question).tokens == ["恳谈会"]
+
+
+@pytest.mark.parametrize("question", ["伟力得担任什么职务", "谁担任伟力得的副总经理"])
+def test_the_frame_of_a_role_question_is_no_content(question):
+    assert "担任" not in analyse(question).tokens
 
 
 def test_who_wants_a_person():

@@ -27,6 +27,13 @@ DATE_CUE = re.compile(
     r"哪天|哪一天|何时|什么时候|啥时候|啥子时候|哪一年|哪年|几月|哪个月|几号|多久|好久"
 )
 DATE_WORD = re.compile(r"时间|日期")  # asks for a date unless a number is asked: 审批时间多少天
+# A month is a date too, with no day or year: 今年9月正式进场, 刚刚过去的6月 (not 3个月, a span)
+MONTH_NAMED = re.compile(r"(?<!\d)\d{1,2}月")
+
+
+def dated(fact: IndexedFact) -> bool:
+    """The fact says when: a full date, a year, or a month."""
+    return bool(fact.fact.dates or fact.years or MONTH_NAMED.search(fact.text))
 
 
 @dataclass(frozen=True)
@@ -45,8 +52,8 @@ class Cue:
 
 CUES: tuple[Cue, ...] = (
     Cue("number", NUMBER_CUE, lambda f: f.fact.numbers, 1.0, 0.7, True, unless=DATE_CUE),
-    Cue("date", DATE_CUE, lambda f: f.fact.dates or f.years, 1.0, 0.7, True),
-    Cue("date", DATE_WORD, lambda f: f.fact.dates or f.years, 1.0, 0.7, True, NUMBER_CUE),
+    Cue("date", DATE_CUE, dated, 1.0, 0.7, True),
+    Cue("date", DATE_WORD, dated, 1.0, 0.7, True, NUMBER_CUE),
     Cue(  # 叫什么 asks for a person only after a role or 人: 副书记叫啥, 那个人叫什么名字, not
         # 行动方案叫什么 nor 活动叫什么名字
         "person",
