@@ -88,6 +88,12 @@ def test_the_asking_words_are_no_content(question):
     assert analyse(question).tokens == ["恳谈会"]
 
 
+def test_the_noun_naming_the_kind_of_answer_is_no_content():
+    """什么性质的组织 asks for a kind, as 什么类型 does: the answer never states 性质."""
+    tokens = analyse("雷建新说工会是什么性质的组织").tokens
+    assert "性质" not in tokens and "组织" in tokens
+
+
 @pytest.mark.parametrize("question", ["伟力得担任什么职务", "谁担任伟力得的副总经理"])
 def test_the_frame_of_a_role_question_is_no_content(question):
     assert "担任" not in analyse(question).tokens
