@@ -19,7 +19,8 @@ import yaml
 
 from bot.facts.curated import Curated, read_curated
 from bot.facts.model import Fact, Story
-from bot.facts.store import KnowledgeError, write_atomically
+from bot.facts.store import KnowledgeError
+from bot.files import write_atomically
 from bot.querylog import similarity_key
 
 

@@ -34,7 +34,7 @@ ENGINE_CACHE = ".engine.pickle"
 ENGINE_ARRAYS = ".engine.arrays"  # the numpy arrays of ENGINE_CACHE, memory-mapped at start
 ALIGN = 64
 BOT = Path(__file__).resolve().parents[1]
-BUILT_BY = [BOT / "answer", BOT / "facts", BOT / "text.py"]  # what the index depends on
+BUILT_BY = [BOT / "answer", BOT / "facts", BOT / "corpus" / "stories.py", BOT / "text.py"]
 
 
 def code_key() -> str:

@@ -28,7 +28,8 @@ from bot.answer.policy import LENIENT_PRECISION, STRICT_PRECISION, AnswerPolicy
 from bot.answer.question import analyse
 from bot.answer.segmenter import TAGS, Segmenter
 from bot.facts.model import Fact, FactBase, Source, Story
-from bot.facts.store import KnowledgeError, load_factbase, write_atomically
+from bot.facts.store import KnowledgeError, load_factbase
+from bot.files import write_atomically
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SETS = (

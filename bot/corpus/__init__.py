@@ -6,8 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.corpus.stories import CorpusError, read_article
-from bot.facts.model import Story
+from bot.corpus.stories import CorpusError, Story, read_article
 
 SOURCES_FILE = "sources.yaml"  # hand-edited metadata the article text lacks (publication, date)
 

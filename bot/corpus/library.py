@@ -17,7 +17,7 @@ import yaml
 
 from bot.corpus import SOURCES_FILE, CorpusError, read_sources
 from bot.corpus.ingest import Article
-from bot.facts.store import write_atomically
+from bot.files import write_atomically
 
 META_FIELDS = ("title", "publication", "date", "author", "origin")
 

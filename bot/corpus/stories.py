@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.corpus.clean import Block, clean_page
-from bot.facts.model import Story
 
 SECTION_LEVEL = 3  # "###" headings are sections inside a story, not new stories
+
+
+@dataclass
+class Story:
+    """One separately headed story of an article page; each story is its own source."""
+
+    id: str
+    file: str
+    title: str
+    publication: str
+    date: str
+    paragraphs: list[str]
+    byline: str = ""  # who wrote it, as printed: 本报记者 叶伟 特约通讯员 刘倩
 
 
 class CorpusError(Exception):

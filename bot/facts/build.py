@@ -43,8 +43,8 @@ from bot.facts.store import (
     entity_to_dict,
     fact_to_dict,
     read_yaml_list,
-    write_atomically,
 )
+from bot.files import write_atomically
 
 # Bump when cleaning, story splitting or extraction changes what an article yields, or when
 # Extraction's fields change: every cached extraction then counts as stale.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.corpus.stories import Story  # the corpus makes stories; the fact base keeps them
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -21,19 +23,6 @@ class Source:
         head = " ".join(parts)
         title = f"《{self.title}》" if self.title else self.file
         return f"{head} {title}".strip()
-
-
-@dataclass
-class Story:
-    """One separately headed story of an article page; each story is its own source."""
-
-    id: str
-    file: str
-    title: str
-    publication: str
-    date: str
-    paragraphs: list[str]
-    byline: str = ""  # who wrote it, as printed: 本报记者 叶伟 特约通讯员 刘倩
 
 
 @dataclass(slots=True)

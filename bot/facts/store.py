@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from bot.facts.model import Entity, Fact, FactBase, Person, Source, Story
+from bot.files import write_atomically
 
 STORIES_FILE = "stories.yaml"
 ENTITIES_FILE = "entities.yaml"
@@ -32,23 +33,6 @@ class KnowledgeError(Exception):
 
 def dump_yaml(data: Any) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
-
-
-def write_atomically(path: Path, text: str, check: Callable[[Path], None] | None = None) -> None:
-    """Write next to the target, then rename, so a reader never sees half a file. `check`
-    reads the written copy first and raises to keep the target as it was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, 0o644)
-        if check is not None:
-            check(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def fact_to_dict(fact: Fact) -> dict[str, Any]:
