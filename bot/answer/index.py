@@ -273,14 +273,18 @@ class Haystack:
         if len(besides):
             held = held[~among(held, besides)]
         numeric = needle[0].isdigit() or needle[-1].isdigit()
-        # a number's texts (Haystack.numbers) print it whole, and a short needle's postings
-        # are the texts holding it: the answer, bar those where a neighbour may spoil it
+        # The texts where a neighbour may spoil the needle are searched place by place; the
+        # others hold it wherever it stands, if they hold it at all
         number = not in_sound and bool(NUMBER_RUN.fullmatch(needle))
-        if number or len(needle) <= PIECE:
-            doubtful = self.may_be_spoilt(held, needle, in_sound, numeric and not number)
-            kept = self.search(needle, held[doubtful].tolist(), in_sound, numeric)
-            return np.sort(np.r_[held[~doubtful], np.array(kept, dtype=np.int32)])
-        return np.array(self.search(needle, held.tolist(), in_sound, numeric), dtype=np.int32)
+        doubtful = self.may_be_spoilt(held, needle, in_sound, numeric and not number)
+        kept = self.search(needle, held[doubtful].tolist(), in_sound, numeric)
+        unspoilt = held[~doubtful]
+        # a number's texts (Haystack.numbers) print it whole, and a short needle's postings
+        # are the texts holding it; a longer needle's hold all its pieces, and are read
+        if not (number or len(needle) <= PIECE):
+            bodies = self.sounds if in_sound else self.texts
+            unspoilt = np.array([t for t in unspoilt.tolist() if needle in bodies[t]], np.int32)
+        return np.sort(np.r_[unspoilt, np.array(kept, dtype=np.int32)])
 
     def may_be_spoilt(
         self, held: np.ndarray, needle: str, in_sound: bool, numeric: bool
