@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Set
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -30,76 +30,153 @@ COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区)
 
 
 NO_IDS = np.zeros(0, dtype=np.int32)
-CODE_BITS = 21  # a code point fits in 21 bits, so a pair's code fits in 42 (Postings)
-BATCH = 20_000  # texts filed at a time (Postings.of)
+# The longest piece Postings files. A needle this long or shorter is found by its own postings,
+# without reading a text; a longer one, in the texts holding all its pieces of this length.
+# Three, not two: common words of three characters (高新区, 现代化) are held by tens of thousands
+# of long texts on 10,000 articles, and reading them all took most of a new question's time.
+PIECE = 3
+BATCH_LETTERS = 2_000_000  # texts are filed about this many characters at a time
 DEPUTY = "副"  # 主任 is not found in 副主任: a deputy is a different role
 NUMBER_END = set("0123456789.")  # a needle starting or ending in one starts or ends a number
 NUMBER_RUN = re.compile(r"[0-9.]+")  # a number as whole_number sees it: no digit or point beside
 
 
-def piece_code(piece: str) -> int:
-    """A character's code point, or a pair's two code points in one number (the first shifted
-    past any code point): the key Postings files a piece under."""
-    return ord(piece) if len(piece) == 1 else (ord(piece[0]) << CODE_BITS) | ord(piece[1])
-
-
 @dataclass
 class Postings:
-    """Each character and character pair → the sorted ids of the texts holding it.
+    """Each piece of the texts (a run of one to PIECE characters) → the sorted ids of the
+    texts holding it.
 
-    Three arrays, not a dict of sets: `codes` holds each piece's piece_code, sorted; the ids of
-    the texts holding piece `codes[r]` are `ids[starts[r]:starts[r + 1]]`. Four bytes a text
-    and piece, where a Python set spends about fifty, and arrays load fast from the runtime cache.
+    Three arrays, not a dict of sets: `codes` holds each piece's code (piece_code), sorted; the
+    ids of the texts holding piece `codes[r]` are `ids[starts[r]:starts[r + 1]]`. Four bytes a
+    text and piece, where a Python set spends about fifty, and arrays load fast from the
+    runtime cache. A piece's code reads its characters' places in `alphabet` (the characters
+    the texts use, counted from 1) as the digits of a number in base len(alphabet) + 1, so
+    pieces of every length have codes of their own, in under 64 bits with the text id.
     """
 
+    alphabet: np.ndarray  # uint32: the code points of the characters the texts use, sorted
     codes: np.ndarray  # uint64, sorted
     starts: np.ndarray  # int64, one more than codes
     ids: np.ndarray  # int32
 
     @classmethod
     def of(cls, texts: list[str]) -> Postings:
-        """Every (piece, text) once, as piece_code × len(texts) + text id, sorted: worked out
-        a batch of texts at a time, which bounds the memory that takes."""
-        count = np.uint64(max(1, len(texts)))
-        batches = [
-            keyed_pieces(texts[start : start + BATCH], start, count)
-            for start in range(0, len(texts), BATCH)
-        ]
-        keyed = np.concatenate(batches or [np.zeros(0, np.uint64)])
-        del batches
-        keyed.sort()
-        ids = (keyed % count).astype(np.int32)
-        keyed //= count  # now each posting's piece code
-        first = np.flatnonzero(np.r_[True, keyed[1:] != keyed[:-1]]) if len(keyed) else ids
-        starts = np.r_[first, len(keyed)].astype(np.int64)
-        return cls(keyed[first], starts, ids)
+        """Every (piece, text) once. The pieces of each length apart, as the pieces of one
+        length all have codes above those of the shorter (see piece_code): that bounds the
+        memory the sorting takes."""
+        batches = batches_of(texts)
+        alphabet = np.unique(
+            np.concatenate(
+                [NO_LETTERS, *(np.unique(letters_of("".join(texts[a:b]))) for a, b in batches)]
+            )
+        )
+        count = max(1, len(texts))
+        if (len(alphabet) + 1) ** PIECE * count >= 2**64:
+            raise ValueError(f"{len(alphabet)} characters in {count} texts: too many to file")
+        codes, starts, ids = [], [np.zeros(1, np.int64)], []
+        for length in range(1, PIECE + 1):
+            piece_codes, piece_starts, piece_ids = filed(texts, batches, length, alphabet)
+            codes.append(piece_codes)
+            starts.append(piece_starts[1:] + sum(len(i) for i in ids))
+            ids.append(piece_ids)
+        return cls(alphabet, np.concatenate(codes), np.concatenate(starts), np.concatenate(ids))
+
+    def piece_code(self, piece: str) -> int | None:
+        """The piece's code, or None if one of its characters is in no text."""
+        letters = letters_of(piece)
+        places = np.searchsorted(self.alphabet, letters)
+        if (places == len(self.alphabet)).any() or (
+            self.alphabet[places.clip(max=len(self.alphabet) - 1)] != letters
+        ).any():
+            return None
+        code, base = 0, len(self.alphabet) + 1
+        for place in places.tolist():
+            code = code * base + place + 1
+        return code
 
     def get(self, piece: str) -> np.ndarray:
-        """The ids of the texts holding the piece; empty if none does."""
-        code = piece_code(piece)
-        row = int(np.searchsorted(self.codes, code))
+        """The ids of the texts holding the piece (of at most PIECE characters); empty if none
+        does."""
+        code = self.piece_code(piece)
+        if code is None:
+            return NO_IDS
+        row = int(np.searchsorted(self.codes, np.uint64(code)))  # as uint64: no copy
         if row == len(self.codes) or int(self.codes[row]) != code:
             return NO_IDS
         return self.ids[self.starts[row] : self.starts[row + 1]]
 
     def narrowed(self, keep: np.ndarray) -> Postings:
         """The same pieces, holding only the texts `keep` (a bool per text id) marks."""
-        kept = keep[self.ids]
-        before = np.r_[0, np.cumsum(kept)]
-        return Postings(self.codes, before[self.starts], self.ids[kept])
+        kept = np.flatnonzero(keep[self.ids])  # positions in ids, not a count per posting
+        return Postings(
+            self.alphabet, self.codes, np.searchsorted(kept, self.starts), self.ids[kept]
+        )
 
 
-def keyed_pieces(texts: list[str], first_id: int, count: np.uint64) -> np.ndarray:
-    """piece_code × count + text id of each character and pair of the texts, each once."""
-    letters = [np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32) for t in texts]
+NO_LETTERS = np.zeros(0, np.uint32)
+
+
+def letters_of(text: str) -> np.ndarray:
+    """The text's code points."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def batches_of(texts: list[str]) -> list[tuple[int, int]]:
+    """The texts as runs (first, after last) of about BATCH_LETTERS characters."""
+    bounds, letters = [0], 0
+    for position, text in enumerate(texts, 1):
+        letters += len(text)
+        if letters >= BATCH_LETTERS:
+            bounds.append(position)
+            letters = 0
+    if bounds[-1] < len(texts):
+        bounds.append(len(texts))
+    return list(zip(bounds, bounds[1:], strict=False))
+
+
+def filed(
+    texts: list[str], batches: list[tuple[int, int]], length: int, alphabet: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Postings' three arrays for the pieces of one length: each (piece, text) as
+    code × len(texts) + text id, sorted, worked out a batch of texts at a time, and moved into
+    one array a batch at a time (no second copy of them all)."""
+    count = np.uint64(max(1, len(texts)))
+    keyed_batches = [
+        keyed_pieces(texts[first:end], first, count, length, alphabet) for first, end in batches
+    ]
+    keyed = np.empty(sum(len(batch) for batch in keyed_batches), np.uint64)
+    filled = 0
+    while keyed_batches:
+        batch = keyed_batches.pop(0)
+        keyed[filled : filled + len(batch)] = batch
+        filled += len(batch)
+    keyed.sort()
+    ids = np.empty(len(keyed), np.int32)
+    np.remainder(keyed, count, out=ids, casting="unsafe")  # the ids fit: below len(texts)
+    keyed //= count  # now each posting's piece code
+    first = np.flatnonzero(np.r_[True, keyed[1:] != keyed[:-1]]) if len(keyed) else ids
+    return keyed[first], np.r_[first, len(keyed)].astype(np.int64), ids
+
+
+def keyed_pieces(
+    texts: list[str], first_id: int, count: np.uint64, length: int, alphabet: np.ndarray
+) -> np.ndarray:
+    """piece code × count + text id of each piece of `length` characters of the texts, each
+    once."""
+    flat = np.concatenate([NO_LETTERS, *map(letters_of, texts)])
+    places = np.searchsorted(alphabet, flat).astype(np.uint64) + np.uint64(1)
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
-    flat = np.concatenate(letters or [np.zeros(0, np.uint32)]).astype(np.uint64)
     owner = np.repeat(np.arange(first_id, first_id + len(texts), dtype=np.uint64), lengths)
-    same_text = owner[:-1] == owner[1:]  # a pair never spans two texts
-    pairs = (flat[:-1] << np.uint64(CODE_BITS)) | flat[1:]
-    codes = np.concatenate([flat, pairs[same_text]])
-    owners = np.concatenate([owner, owner[:-1][same_text]])
-    keyed = codes * count + owners
+    starts = len(flat) - length + 1  # where a piece of the length can start
+    if starts <= 0:
+        return np.zeros(0, np.uint64)
+    base = np.uint64(len(alphabet) + 1)
+    codes = places[:starts].copy()
+    for offset in range(1, length):
+        codes *= base
+        codes += places[offset : offset + starts]
+    within = owner[:starts] == owner[length - 1 :]  # a piece never spans two texts
+    keyed = codes[within] * count + owner[:starts][within]
     keyed.sort()
     return keyed[np.r_[True, keyed[1:] != keyed[:-1]]] if len(keyed) else keyed
 
@@ -134,16 +211,11 @@ class Haystack:
         numbers = {n: np.array(ids, dtype=np.int32) for n, ids in printing.items()}
         return cls(texts, sounds, text_of_facts, Postings.of(texts), Postings.of(sounds), numbers)
 
-    def facts_in(self, texts: Set[int]) -> np.ndarray:
-        """For each fact, whether one of its texts is one of `texts`."""
+    def facts_in(self, texts: np.ndarray) -> np.ndarray:
+        """For each fact, whether one of its texts is one of `texts` (ids)."""
         mask = np.zeros(len(self.texts), dtype=bool)
-        mask[list(texts)] = True
+        mask[texts] = True
         return mask[self.text_of].any(axis=0)
-
-    def matching(self, pattern: re.Pattern[str]) -> set[int]:
-        """The texts in which the pattern matches."""
-        held = dict.fromkeys(self.text_of.ravel().tolist())
-        return {t for t in held if pattern.search(self.texts[t])}
 
     def tier(self, row: int) -> Haystack:
         """The texts of one tier alone, under the same text ids, sharing texts and sounds."""
@@ -153,18 +225,15 @@ class Haystack:
         pieces, sound_pieces = self.pieces.narrowed(keep), self.sound_pieces.narrowed(keep)
         return Haystack(self.texts, self.sounds, row_only, pieces, sound_pieces, self.numbers)
 
-    def could_hold(self, needle: str, in_sound: bool = False) -> Set[int]:
-        """The texts that hold every character pair of the needle."""
-        return set(self.could_hold_ids(needle, in_sound).tolist())
-
     def could_hold_ids(self, needle: str, in_sound: bool = False) -> np.ndarray:
-        """could_hold's texts, sorted; and of a needle that starts or ends in a number, only
-        the texts that print that number whole."""
+        """The texts that hold every piece of the needle (pieces_in), sorted: those holding
+        the needle itself if it is PIECE characters or fewer. Of a needle that starts or ends
+        in a number, only the texts that print that number whole."""
         pieces = self.sound_pieces if in_sound else self.pieces
         postings = []
         for piece in pieces_in(needle):
             if not len(texts := pieces.get(piece)):
-                return NO_IDS  # a pair no text holds: the usual case for a new word
+                return NO_IDS  # a piece no text holds: the usual case for a new word
             postings.append(texts)
         if not in_sound:
             postings += [self.numbers.get(number, NO_IDS) for number in end_numbers(needle)]
@@ -181,7 +250,15 @@ class Haystack:
 
     def holding(self, needle: str) -> set[int]:
         """The texts that contain the needle, wherever it stands."""
-        return {t for t in self.could_hold(needle) if needle in self.texts[t]}
+        return set(self.holding_ids(needle).tolist())
+
+    def holding_ids(self, needle: str) -> np.ndarray:
+        """holding's texts, sorted. A needle of PIECE characters or fewer is found by its
+        postings alone, a longer one by reading the texts that hold all its pieces."""
+        held = self.could_hold_ids(needle)
+        if len(needle) <= PIECE:
+            return held
+        return np.array([t for t in held.tolist() if needle in self.texts[t]], dtype=np.int32)
 
     def find(self, needle: str, in_sound: bool = False) -> set[int]:
         """The texts that contain the needle, not preceded by 副."""
@@ -196,14 +273,37 @@ class Haystack:
         if len(besides):
             held = held[~among(held, besides)]
         numeric = needle[0].isdigit() or needle[-1].isdigit()
-        # the pair's texts are the answer, bar a 副; a number's, those printing it whole
-        whole = len(needle) <= 2 and not numeric
-        if whole or (not in_sound and NUMBER_RUN.fullmatch(needle)):
-            after_deputy = DEPUTY if in_sound else DEPUTY + needle[0]
-            doubtful = among(held, self.pieces.get(after_deputy))
-            kept = self.search(needle, held[doubtful].tolist(), in_sound, numeric)
-            return np.sort(np.r_[held[~doubtful], np.array(kept, dtype=np.int32)])
-        return np.array(self.search(needle, held.tolist(), in_sound, numeric), dtype=np.int32)
+        # The texts where a neighbour may spoil the needle are searched place by place; the
+        # others hold it wherever it stands, if they hold it at all
+        number = not in_sound and bool(NUMBER_RUN.fullmatch(needle))
+        doubtful = self.may_be_spoilt(held, needle, in_sound, numeric and not number)
+        kept = self.search(needle, held[doubtful].tolist(), in_sound, numeric)
+        unspoilt = held[~doubtful]
+        # a number's texts (Haystack.numbers) print it whole, and a short needle's postings
+        # are the texts holding it; a longer needle's hold all its pieces, and are read
+        if not (number or len(needle) <= PIECE):
+            bodies = self.sounds if in_sound else self.texts
+            unspoilt = np.array([t for t in unspoilt.tolist() if needle in bodies[t]], np.int32)
+        return np.sort(np.r_[unspoilt, np.array(kept, dtype=np.int32)])
+
+    def may_be_spoilt(
+        self, held: np.ndarray, needle: str, in_sound: bool, numeric: bool
+    ) -> np.ndarray:
+        """Which of the texts `held` may hold the needle only beside a character that keeps
+        search from finding it there: 副 before it; if `numeric`, a digit or point beside a
+        number it starts or ends in (whole_number). Those hold a piece of that character and
+        the needle's start or end; in the sound strings, 副 stands as sounded."""
+        pieces = self.sound_pieces if in_sound else self.pieces
+        start, end = needle[: PIECE - 1], needle[1 - PIECE :]
+        spoiling = [(sound_string(DEPUTY) if in_sound else DEPUTY) + start]
+        if numeric and needle[0] in NUMBER_END:
+            spoiling += [mark + start for mark in sorted(NUMBER_END)]
+        if numeric and needle[-1] in NUMBER_END:
+            spoiling += [end + mark for mark in sorted(NUMBER_END)]
+        doubtful = np.zeros(len(held), dtype=bool)
+        for piece in spoiling:
+            doubtful |= among(held, pieces.get(piece))
+        return doubtful
 
     def search(self, needle: str, texts: list[int], in_sound: bool, numeric: bool) -> list[int]:
         """Those of the texts that contain the needle, in their order: not after 副, numbers
@@ -248,8 +348,8 @@ def end_numbers(needle: str) -> set[str]:
 
 
 def pieces_in(text: str) -> set[str]:
-    """The character pairs of a text, or its one character."""
-    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
+    """The pieces of PIECE characters of a text, or the text itself if it is shorter."""
+    return {text[i : i + PIECE] for i in range(len(text) - PIECE + 1)} or {text}
 
 
 @dataclass
@@ -340,8 +440,11 @@ class Index:
     def _in_a_story(self, word: str) -> bool:
         if len(word) == 1:
             return bool(among(self.tiers.pieces.get(word), self.story_texts).any())
-        texts, held = self.tiers.texts, self.tiers.could_hold_ids(word)
-        return any(word in texts[t] for t in held[among(held, self.story_texts)].tolist())
+        held = self.tiers.could_hold_ids(word)
+        held = held[among(held, self.story_texts)]
+        if len(word) <= PIECE:  # the postings hold the answer
+            return bool(len(held))
+        return any(word in self.tiers.texts[t] for t in held.tolist())
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Per-word results are the same for every question: see cache.py."""

@@ -56,8 +56,9 @@ EVERYDAY_WORD = 0.25
 POOL = 2000  # facts scored in full per question: the best by candidate_rows' bound
 FUZZY_CANDIDATES = 20  # facts rescored with rapidfuzz after a first, exact-only pass
 FUZZY_FLOOR = 75  # rapidfuzz partial_ratio for a near-miss word of three or more characters
-# Listed names end in one of these (…示范园、…产业园, 教育局): a pattern per ending.
-LISTED = {end: re.compile(end + "[、，。；和及]") for end in "园区市县镇村局院校厂馆站所司委会科部"}
+# Listed names end in one of these (…示范园、…产业园, 教育局), right before one of LIST_MARKS.
+LISTED = "园区市县镇村局院校厂馆站所司委会科部"
+LIST_MARKS = "、，。；和及"
 DESCRIBED_AS = ("商", "企业", "公司", "机构", "平台")  # 电缆制造商尚纬股份
 KIND_BY_HEAD = 0.8  # a kind word (园区) found as the end of listed names (…示范园、…产业园)
 HEAD_FLOOR = 60  # a near-miss entity name must also match in its first half
@@ -501,9 +502,10 @@ def highest(scores: np.ndarray, n: int) -> np.ndarray:
 
 
 def listing(ending: str, index: Index) -> np.ndarray:
-    """For every fact, whether it lists names with the ending (…示范园、…产业园)."""
+    """For every fact, whether it lists names with the ending (…示范园、…产业园): whether its
+    text holds one of the pairs of the ending and a list mark (园、, 园和)."""
     facts = index.facts_text
-    return facts.facts_in(facts.matching(LISTED[ending]))
+    return facts.facts_in(union([facts.pieces.get(ending + mark) for mark in LIST_MARKS]))
 
 
 def shown_entity(fact: IndexedFact, named: set[str]) -> str | None:
