@@ -15,19 +15,17 @@ from __future__ import annotations
 import gc
 import hashlib
 import mmap
-import os
 import pickle
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
 
 import jieba
 
 from bot.answer.index import Index, build_index
 from bot.facts.model import FactBase
 from bot.facts.store import load_factbase, runtime_key
+from bot.files import atomic_file
 from bot.text import adopt_sound_codes, sound_codes
 
 ENGINE_CACHE = ".engine.pickle"
@@ -134,15 +132,3 @@ def write_engine_cache(directory: Path, factbase: FactBase, index: Index) -> Non
             out.write(body)
     except OSError:
         return
-
-
-@contextmanager
-def atomic_file(path: Path) -> Iterator[BinaryIO]:
-    """Written beside the target, then renamed over it: a reader never sees half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            yield out
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)

@@ -6,9 +6,7 @@ read by the build and never written by it (except a commented template when it i
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -17,7 +15,7 @@ from typing import Any
 import yaml
 
 from bot.facts.model import Entity, Fact, FactBase, Person, Source, Story
-from bot.files import write_atomically
+from bot.files import atomic_file, write_atomically
 
 STORIES_FILE = "stories.yaml"
 ENTITIES_FILE = "entities.yaml"
@@ -123,15 +121,10 @@ def write_runtime_cache(directory: Path, factbase: FactBase) -> None:
     """Best effort: a read-only knowledge folder simply parses its YAML at every start."""
     try:
         key = runtime_key(directory)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f"{RUNTIME_CACHE}.", suffix=".tmp")
+        with atomic_file(directory / RUNTIME_CACHE) as out:
+            pickle.dump((key, factbase), out, protocol=pickle.HIGHEST_PROTOCOL)
     except OSError:
         return
-    try:
-        with os.fdopen(fd, "wb") as out:
-            pickle.dump((key, factbase), out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, directory / RUNTIME_CACHE)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def load_factbase(directory: Path) -> FactBase:
