@@ -18,6 +18,7 @@ from bot.answer.evidence import (
     asked_of,
     core_word,
     predicate_evidence,
+    stated,
     story_evidence,
     subject_evidence,
     time_evidence,
@@ -113,6 +114,20 @@ def test_a_word_typed_by_its_sound_is_stated(answerer):
     fact = fact_holding(answerer, "叠川", "5公里")
     _, share, by_synonym, missing, _ = predicate_evidence(question, fact, answerer.thesaurus)
     assert share == 1.0 and by_synonym > 0 and missing == 0.0
+
+
+def test_a_noun_with_a_suffix_is_stated_by_its_root(answerer):
+    """牌子: 子 only makes the noun; the article awarding a 铭牌 states it (by synonym), one
+    without 牌 does not, and a word with no such suffix is not cut down to a character."""
+    question, _ = asked(answerer, "市中医院挂上了成都中医药大学附属乐山医院的牌子吗")
+    awarded = fact_holding(answerer, "授予", "铭牌")
+    _, share, by_synonym, missing, unstated = predicate_evidence(
+        question, awarded, answerer.thesaurus
+    )
+    assert share == 1.0 and by_synonym > 0 and missing == 0.0 and unstated == 0.0
+    assert stated("牌子", "授予铭牌", answerer.thesaurus) == (False, True)
+    assert stated("牌子", "签约仪式举行", answerer.thesaurus) == (False, False)
+    assert stated("牌照", "授予铭牌", answerer.thesaurus) == (False, False)
 
 
 def test_the_doing_asked_with_how_is_the_focus(answerer):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bot.answer.cues import entries_asked
 from bot.answer.index import Index
 from bot.answer.indexed import IndexedFact
+from bot.answer.lexicon import LEXICON
 from bot.answer.question import Question
 from bot.answer.rank import Scored
 from bot.answer.thesaurus import Thesaurus
@@ -161,6 +162,8 @@ def stated(
         return True, False
     if any(s in text for s in thesaurus.synonyms(word)):
         return False, True
+    if len(word) == 2 and word[1] in LEXICON.noun_suffixes and word[0] in text:
+        return False, True  # 牌子 for 铭牌, 竹子 for 竹原料: the root carries the meaning
     if unprinted is None or word not in unprinted:
         return False, False
     core = unprinted[word]

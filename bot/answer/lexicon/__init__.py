@@ -29,6 +29,7 @@ class Lexicon:
     date_units: frozenset[str]  # after a number: a date (7月, 4日)
     particles: frozenset[str]  # never part of a word a question asks
     classifiers: frozenset[str]  # 几家企业: a count of things, named after it
+    noun_suffixes: frozenset[str]  # 牌子, 竹子: the first character carries the meaning
 
 
 def rows(name: str) -> list[list[str]]:
@@ -56,6 +57,7 @@ def load_lexicon() -> Lexicon:
         date_units=sets["date_units"],
         particles=sets["particles"],
         classifiers=sets["classifiers"],
+        noun_suffixes=sets["noun_suffixes"],
     )
 
 
