@@ -6,6 +6,7 @@ import random
 import re
 import shutil
 import weakref
+from dataclasses import replace
 from pathlib import Path
 
 import jieba
@@ -14,10 +15,9 @@ import pytest
 from rapidfuzz import fuzz
 
 from bot.answer import Answerer, KnowledgeError, load_answerer
+from bot.answer.parameters import RANKING
 from bot.answer.question import analyse
 from bot.answer.rank import (
-    FUZZY_FLOOR,
-    OTHER_PHASE,
     Scorer,
     could_be_near,
     look_up,
@@ -348,7 +348,7 @@ def test_the_phase_a_fact_states_must_be_the_one_asked_about(answerer):
     (phase_one,) = [i for i, t in enumerate(texts) if "一期工程达产后" in t]
     (no_phase,) = [i for i, t in enumerate(texts) if t.startswith("项目建设“加速跑”")]
     factors = scorer.phase()
-    assert factors[phase_one] == OTHER_PHASE < 1.0
+    assert factors[phase_one] == RANKING.other_phase < 1.0
     assert factors[no_phase] == 1.0
     # Asked about both phases, a fact that states one of them is about the question.
     both = parse(answerer, "项目一期和二期什么时候开工")
@@ -446,8 +446,8 @@ def test_skipping_the_parts_of_a_word_no_fact_holds_a_pair_of_changes_nothing(
     for word, quick in zip(words, shortcut, strict=True):
         full = look_up(word, answerer.index)
         every_fact = np.arange(len(answerer.index.facts))
-        quick_matches = quick.matches(every_fact, answerer.index)
-        full_matches = full.matches(every_fact, answerer.index)
+        quick_matches = quick.matches(every_fact, answerer.index, RANKING)
+        full_matches = full.matches(every_fact, answerer.index, RANKING)
         assert quick.idf == full.idf and np.array_equal(quick_matches, full_matches), word
 
 
@@ -546,12 +546,15 @@ def test_a_stray_character_is_not_glued_to_a_particle(answerer):
 
 
 def test_an_everyday_word_the_articles_never_use_weighs_little(answerer):
-    from bot.answer.rank import EVERYDAY_WORD, look_up
-
     index = answerer.index
     assert not index.uses("出来") and not index.uses("门票")
     # 出来 is phrasing; 门票 is a topic the articles do not cover, and keeps its full weight.
-    assert look_up("出来", index).idf == pytest.approx(EVERYDAY_WORD * look_up("门票", index).idf)
+    phrasing, topic = look_up("出来", index), look_up("门票", index)
+    assert phrasing.everyday and not topic.everyday
+    assert phrasing.idf == pytest.approx(topic.idf)
+    assert phrasing.weight(RANKING) == pytest.approx(
+        RANKING.everyday_word * phrasing.idf * phrasing.class_weight
+    )
 
 
 def test_the_sentence_that_answers_beats_the_one_before_that_names_the_subject():
@@ -604,7 +607,7 @@ def test_word_parts_are_jiebas_search_mode_parts(answerer):
 
 
 def test_near_miss_scoring_is_tried_only_where_it_could_reach_the_floor(answerer):
-    """could_be_near is a necessary condition of a partial_ratio of FUZZY_FLOOR or more."""
+    """could_be_near is a necessary condition of a partial_ratio of RANKING.fuzzy_floor or more."""
     rng = random.Random(7)
     texts = [fact.text for fact in answerer.index.facts]
     letters = sorted(set("".join(texts)))
@@ -616,11 +619,14 @@ def test_near_miss_scoring_is_tried_only_where_it_could_reach_the_floor(answerer
         for _ in range(rng.randint(0, 3)):
             token[rng.randrange(len(token))] = rng.choice(letters)
         other = rng.choice([text, rng.choice(texts)])
-        if fuzz.partial_ratio("".join(token), other) >= FUZZY_FLOOR:
+        if fuzz.partial_ratio("".join(token), other) >= RANKING.fuzzy_floor:
             checked += 1
-            assert could_be_near("".join(token), other), ("".join(token), other)
+            assert could_be_near("".join(token), other, RANKING.fuzzy_floor), (
+                "".join(token),
+                other,
+            )
     assert checked > 500
-    assert not could_be_near("聊天记录", "伟力得全钒液流电池储能系统")
+    assert not could_be_near("聊天记录", "伟力得全钒液流电池储能系统", RANKING.fuzzy_floor)
 
 
 def test_what_is_kept_between_questions_never_changes_an_answer(answerer):
@@ -662,3 +668,20 @@ def test_two_engines_in_one_process_answer_as_each_alone():
     assert [alone.index.segmenter.cut(q) for q in QUESTIONS] == cuts
     assert "得副总" in other.index.segmenter.cut("伟力得副总经理")
     assert (len(jieba.dt.FREQ), jieba.dt.total) == (global_words, global_total)
+
+
+def test_engines_with_other_parameters_share_an_index_and_keep_their_own_ranking():
+    """The ranker's numbers are passed, never global: beside the project's engine, one that
+    does not mind another year than the one asked (other_time = 1) ranks 2021's question
+    differently over the very same index, and neither changes the other's answers."""
+    project = load_answerer(KNOWLEDGE)
+    question = analyse("乐山高新区2021年营业收入多少", project.index.uses, project.index.segmenter)
+    before = [(s.fact.fact.id, s.score) for s in project.candidates(question)[1]]
+    expected = [project.ask(q) for q in QUESTIONS]
+    lenient = Answerer(
+        project.factbase, project.model, project.index, replace(RANKING, other_time=1.0)
+    )
+    relaxed = [(s.fact.fact.id, s.score) for s in lenient.candidates(question)[1]]
+    assert relaxed[0][1] > before[0][1]  # 2023's figures no longer lowered for being 2023's
+    assert [project.ask(q) for q in QUESTIONS] == expected
+    assert [(s.fact.fact.id, s.score) for s in project.candidates(question)[1]] == before

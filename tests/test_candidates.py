@@ -7,12 +7,14 @@ ranks first is still among them.
 
 import importlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bot.answer import load_answerer
+from bot.answer.parameters import RANKING
 from bot.answer.question import analyse
 
 rank_module = importlib.import_module("bot.answer.rank")  # bot.answer.rank is also a function
@@ -44,9 +46,11 @@ def questions() -> list[str]:
     ]
 
 
-def ranked(answerer, question: str, pool: int = rank_module.POOL) -> list[tuple[str, float]]:
+def ranked(answerer, question: str, pool: int = RANKING.pool) -> list[tuple[str, float]]:
     parsed = analyse(question, answerer.index.uses, answerer.index.segmenter)
-    hits = rank_module.rank(parsed, answerer.index, limit=20, pool=pool)
+    hits = rank_module.rank(
+        parsed, answerer.index, limit=20, parameters=replace(RANKING, pool=pool)
+    )
     return [(hit.fact.fact.id, hit.score) for hit in hits]
 
 
@@ -54,8 +58,8 @@ def pool_of(answerer, question: str, size: int) -> np.ndarray:
     index = answerer.index
     parsed = analyse(question, index.uses, index.segmenter)
     evidence = rank_module.word_evidence(parsed, index)
-    weights = {t: e.idf * e.class_weight for t, e in evidence.items()}
-    return rank_module.candidate_rows(evidence, weights, {}, index, size)
+    weights = {t: e.weight(RANKING) for t, e in evidence.items()}
+    return rank_module.candidate_rows(evidence, weights, {}, index, replace(RANKING, pool=size))
 
 
 def test_on_the_seeds_the_candidates_rank_as_every_fact_does(answerer, monkeypatch):
@@ -73,11 +77,13 @@ def test_the_candidates_are_the_facts_a_question_word_reaches(answerer):
     parsed = analyse(question, index.uses, index.segmenter)
     evidence = rank_module.word_evidence(parsed, index)
     every_fact = np.arange(len(index.facts))
-    reached = np.logical_or.reduce([e.matches(every_fact, index) > 0 for e in evidence.values()])
+    reached = np.logical_or.reduce(
+        [e.matches(every_fact, index, RANKING) > 0 for e in evidence.values()]
+    )
     assert np.array_equal(rows, np.flatnonzero(reached))
     # …among them facts a word reaches only in their story (IN_STORY), as scoring counts them
-    best = np.maximum.reduce([e.matches(every_fact, index) for e in evidence.values()])
-    assert (best[rows] == rank_module.IN_STORY).any()
+    best = np.maximum.reduce([e.matches(every_fact, index, RANKING) for e in evidence.values()])
+    assert (best[rows] == RANKING.in_story).any()
     assert len(rows) < len(index.facts)  # a fact no word reaches is no candidate
 
 

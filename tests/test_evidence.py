@@ -371,5 +371,5 @@ def test_a_words_evidence_is_counted_with_the_arrays_of_its_parts():
     from bot.answer.rank import WordEvidence
 
     ids = np.arange(10, dtype=np.int32)
-    evidence = WordEvidence(1.0, 1.0, False, ids, ids[:2], (ids, ids[:5]), ids[:1])
+    evidence = WordEvidence(1.0, 1.0, False, False, ids, ids[:2], (ids, ids[:5]), ids[:1])
     assert footprint(evidence) == SMALL + 4 * (10 + 2 + 10 + 5 + 1)

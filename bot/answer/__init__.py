@@ -12,6 +12,7 @@ from bot.answer.evidence import asked_of, evidence_rows
 from bot.answer.index import Index, build_index
 from bot.answer.lexicon import LEXICON
 from bot.answer.model import AnswerModel, ModelError, load_model, project_model
+from bot.answer.parameters import RANKING, RankParameters
 from bot.answer.policy import DEFAULT_POLICY, AnswerPolicy
 from bot.answer.question import Question, analyse
 from bot.answer.rank import Scored, find_entities, rank, word_weights
@@ -50,12 +51,17 @@ class Answerer:
     """Question → candidates (rank.py) → evidence (evidence.py) → decision (model + policy)."""
 
     def __init__(
-        self, factbase: FactBase, model: AnswerModel | None = None, index: Index | None = None
+        self,
+        factbase: FactBase,
+        model: AnswerModel | None = None,
+        index: Index | None = None,
+        parameters: RankParameters = RANKING,
     ) -> None:
         """`model`: by default the project's (knowledge/answer_model.json). Without one the
         engine can rank and gather evidence (for training), not ask. `index`: the fact base's,
-        when already built (runtime.py)."""
+        when already built (runtime.py). `parameters`: the ranker's numbers (parameters.py)."""
         self.factbase = factbase
+        self.parameters = parameters
         self.index: Index = index or build_index(factbase)
         self.model = model or project_model()
         self.policy: AnswerPolicy = self.model.policy if self.model else DEFAULT_POLICY
@@ -78,9 +84,10 @@ class Answerer:
 
     def candidates(self, parsed: Question) -> tuple[set[str], list[Scored], list[list[float]]]:
         """The entities the question names, the ranker's candidates and each one's evidence."""
-        named = find_entities(parsed, self.index)
-        ranked = rank(parsed, self.index, named, limit=CANDIDATES)
-        asked = asked_of(parsed, named, self.index, word_weights(parsed, self.index))
+        named = find_entities(parsed, self.index, self.parameters)
+        ranked = rank(parsed, self.index, named, CANDIDATES, self.parameters)
+        weights = word_weights(parsed, self.index, self.parameters)
+        asked = asked_of(parsed, named, self.index, weights)
         return named, ranked, evidence_rows(asked, ranked, self.index, self.thesaurus)
 
     def ask(self, question: str, *, strict: bool = False) -> Answer:

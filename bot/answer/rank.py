@@ -3,13 +3,14 @@
 A fact's score is how much of the question's content it covers, weighted by how rare each word
 is (a word the articles never use weighs most, so a question about something they do not state
 scores low), then adjusted by the question's cues: a "多少" question wants a number, a "谁"
-question a person, a year in the question wants a fact of that year.
+question a person, a year in the question wants a fact of that year. Every number this takes
+is a field of the RankParameters passed in (parameters.py).
 
 Scoring runs in two steps, so that a question costs time in proportion to its candidates, not
-to the corpus: `candidate_rows` picks at most POOL facts from where the question's words are
+to the corpus: `candidate_rows` picks a pool of facts from where the question's words are
 found (any tier, by sound, in part, by a linked entity), ordered by a cheap bound of their
 coverage; the full score is then worked out for those rows alone. A fact none of the question's
-words reaches scores 0 anyway, so where fewer than POOL facts are reached (the seeds), the
+words reaches scores 0 anyway, so where fewer facts than the pool are reached (the seeds), the
 ranking is the same as scoring every fact.
 """
 
@@ -27,6 +28,7 @@ from bot.answer.cues import entries_asked
 from bot.answer.index import Index
 from bot.answer.indexed import IndexedFact
 from bot.answer.lexicon import LEXICON
+from bot.answer.parameters import RANKING, RankParameters
 from bot.answer.question import (
     Question,
     word_class_weight,
@@ -35,33 +37,11 @@ from bot.answer.segmenter import Segmenter
 from bot.answer.traits import K, Masks, among, phases_in
 from bot.text import is_common_word, is_everyday_word, sound_string
 
-NEAR = 0.7  # a word found in the sentence before, which often names the subject
-IN_CONTEXT = 0.5  # a word found only in the fact's paragraph or story title counts half
-IN_STORY = 0.3  # a word found elsewhere in the same story
-PART_OF_WORD = 0.6  # a word not found whole, credited by the share of its parts (投资|规模)
-NEAR_MISS = 0.6  # a word found only as a near-miss spelling (rapidfuzz)
-TIER_WEIGHTS = np.array([[1.0], [NEAR], [IN_CONTEXT], [IN_STORY]])  # rows of Index.tiers
-FOCUS_MISSING = 0.65  # the word asked about (总投资 in 总投资多少) is not with this fact
-UNIT_MISSING = 0.85  # the question implies a unit (投资 → 元) this fact gives no amount in
 NAMED_THING = re.compile(r"..(?:省|市|县|区|镇|乡|村|公司|集团|大学|医院)$")
-UNKNOWN_NAME = 0.5  # the question names a place or body (绵阳市, 内江) the articles never mention
-OTHER_PHASE = 0.6  # the question asks about 二期, the fact states 一期
-OTHER_TIME = 0.45  # the question asks about 2022, the fact states 2023
-OTHER_ENTITY = 0.6  # the question names an entity this fact and its paragraph do not
-IN_STORY_ENTITY = 0.85  # …but the story around it does (德世堂's 3号厂房, two paragraphs up)
-BY_SOUND = 0.9  # 尚维 for 尚纬: a homophone typo still counts, nearly in full
-# One of the commonest words of the language that the articles never use (出来, 一般, 为了) is
-# phrasing, not a topic they miss: it weighs a quarter of what its rarity says.
-EVERYDAY_WORD = 0.25
-POOL = 2000  # facts scored in full per question: the best by candidate_rows' bound
-FUZZY_CANDIDATES = 20  # facts rescored with rapidfuzz after a first, exact-only pass
-FUZZY_FLOOR = 75  # rapidfuzz partial_ratio for a near-miss word of three or more characters
 # Listed names end in one of these (…示范园、…产业园, 教育局), right before one of LIST_MARKS.
 LISTED = "园区市县镇村局院校厂馆站所司委会科部"
 LIST_MARKS = "、，。；和及"
 DESCRIBED_AS = ("商", "企业", "公司", "机构", "平台")  # 电缆制造商尚纬股份
-KIND_BY_HEAD = 0.8  # a kind word (园区) found as the end of listed names (…示范园、…产业园)
-HEAD_FLOOR = 60  # a near-miss entity name must also match in its first half
 NO_FACTS = NO_TEXTS = np.zeros(0, dtype=np.int32)
 
 
@@ -72,21 +52,27 @@ class Scored:
     entity: str | None
 
 
-def find_entities(question: Question, index: Index) -> set[str]:
+def find_entities(
+    question: Question, index: Index, parameters: RankParameters = RANKING
+) -> set[str]:
     """Entities the question names, by exact alias, by sound, or by a near-miss spelling."""
     text = question.text
     found = index.aliases.named_in(text, sound_string(text))
     long_aliases = [  # of the entities not already found
         alias
-        for alias in index.aliases.could_resemble(text, FUZZY_FLOOR)
+        for alias in index.aliases.could_resemble(text, parameters.fuzzy_floor)
         if index.name_of[alias] not in found
     ]
     near = process.extract(
-        text, long_aliases, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FLOOR, limit=None
+        text,
+        long_aliases,
+        scorer=fuzz.partial_ratio,
+        score_cutoff=parameters.fuzzy_floor,
+        limit=None,
     )
     for alias, _, _ in near:
         head = alias[: len(alias) // 2 + 1]  # 成都高新区 is not named by a bare 高新区
-        if fuzz.partial_ratio(head, text) >= HEAD_FLOOR:
+        if fuzz.partial_ratio(head, text) >= parameters.head_floor:
             found.add(index.name_of[alias])
     return found
 
@@ -96,27 +82,35 @@ class WordEvidence:
     """Where one question word is found, the same in every question, so it is worked out once:
     as the ids of the texts (Index.tiers) and facts that hold it, never an array over all facts."""
 
-    idf: float  # rarer words weigh more; a word the articles never use, most (bar EVERYDAY_WORD)
+    idf: float  # rarer words weigh more; a word the articles never use, most
     class_weight: float  # see word_class_weight
+    everyday: bool  # a common word of the language the articles never use: phrasing
     name_like: bool  # see names_elsewhere
     texts: np.ndarray  # sorted ids of the texts holding the word or a synonym of it
     sounded: np.ndarray  # sorted ids of the texts holding only its sound (a homophone)
     parts: tuple[np.ndarray, ...]  # per part of the word (word_parts), the fact texts with it
     linked: np.ndarray  # sorted positions of the facts linked to the entity the word names
 
-    def matches(self, rows: np.ndarray, index: Index) -> np.ndarray:
+    def weight(self, parameters: RankParameters) -> float:
+        """Its rarity times its word class (an everyday word: a share of that)."""
+        idf = self.idf * parameters.everyday_word if self.everyday else self.idf
+        return idf * self.class_weight
+
+    def matches(self, rows: np.ndarray, index: Index, parameters: RankParameters) -> np.ndarray:
         """For each of the facts at `rows`, how well the word is found: in the fact itself,
-        around it (NEAR, IN_CONTEXT, IN_STORY), as a homophone (× BY_SOUND), or only in part
-        (PART_OF_WORD × the share of its parts the fact holds); 0 if not; in full where the
+        around it (the tier weights), as a homophone (× by_sound), or only in part
+        (part_of_word × the share of its parts the fact holds); 0 if not; in full where the
         word names an entity the fact is linked to."""
         texts = index.tiers.text_of[:, rows]
         strength = np.where(
-            among(texts, self.texts), 1.0, np.where(among(texts, self.sounded), BY_SOUND, 0.0)
+            among(texts, self.texts),
+            1.0,
+            np.where(among(texts, self.sounded), parameters.by_sound, 0.0),
         )
-        best = (strength * TIER_WEIGHTS).max(axis=0)
+        best = (strength * parameters.tier_weights).max(axis=0)
         if self.parts:
             shares = sum(among(texts[0], part).astype(int) for part in self.parts)
-            np.maximum(best, PART_OF_WORD * shares / len(self.parts), out=best)
+            np.maximum(best, parameters.part_of_word * shares / len(self.parts), out=best)
         best[among(rows, self.linked)] = 1.0  # 市中医院 names the 市中医医院 of its facts
         return best
 
@@ -177,11 +171,10 @@ def look_up(token: str, index: Index) -> WordEvidence:
         parts = tuple(in_facts[part] for part in words)
     idf = math.log((len(index.facts) + 1) / (holders + 0.5))
     linked = index.traits.linked.positions.get(index.name_of.get(token, ""), NO_FACTS)
-    if not index.uses(token) and is_everyday_word(token):
-        idf *= EVERYDAY_WORD
     return WordEvidence(
         idf,
         word_class_weight(token, index.segmenter),
+        not index.uses(token) and is_everyday_word(token),
         names_elsewhere(token, index),
         held,
         without(union(sounded), held),
@@ -195,9 +188,9 @@ def candidate_rows(
     weights: dict[str, float],
     lists: dict[str, np.ndarray],
     index: Index,
-    size: int = POOL,
+    parameters: RankParameters = RANKING,
 ) -> np.ndarray:
-    """The positions (ascending) of at most `size` facts worth scoring in full: those some
+    """The positions (ascending) of at most `parameters.pool` facts worth scoring in full: those
     question word reaches, the `size` best by a bound of their coverage, each word's weight
     times the tier weight of every tier text holding it (summed, where the score takes the
     best tier), its parts' share, or in full by a linked entity. Worked out per text, then
@@ -209,22 +202,22 @@ def candidate_rows(
     for token, found in evidence.items():
         weight = weights[token]
         credit[found.texts] += weight
-        credit[found.sounded] += weight * BY_SOUND
+        credit[found.sounded] += weight * parameters.by_sound
         for part in found.parts:
-            part_credit[part] += weight * PART_OF_WORD / len(found.parts)
+            part_credit[part] += weight * parameters.part_of_word / len(found.parts)
         bound[found.linked] += weight
     for kind, listed in lists.items():
-        bound[listed] += weights[kind] * KIND_BY_HEAD
-    for tier, text_of in zip(TIER_WEIGHTS[:, 0], index.tiers.text_of, strict=True):
+        bound[listed] += weights[kind] * parameters.kind_by_head
+    for tier, text_of in zip(parameters.tier_weights[:, 0], index.tiers.text_of, strict=True):
         spread = credit.take(text_of)
         spread *= tier
         bound += spread
     if any(found.parts for found in evidence.values()):
         bound += part_credit.take(index.tiers.text_of[0])
     reached = np.flatnonzero(bound > 0)
-    if len(reached) <= size:
+    if len(reached) <= parameters.pool:
         return reached
-    return np.sort(reached[highest(bound[reached], size)])
+    return np.sort(reached[highest(bound[reached], parameters.pool)])
 
 
 def names_elsewhere(token: str, index: Index) -> bool:
@@ -247,37 +240,42 @@ def word_parts(token: str, segmenter: Segmenter) -> list[str]:
 
 
 def with_near_misses(
-    matches: dict[str, np.ndarray], candidates: np.ndarray, rows: np.ndarray, index: Index
+    matches: dict[str, np.ndarray],
+    candidates: np.ndarray,
+    rows: np.ndarray,
+    index: Index,
+    parameters: RankParameters,
 ) -> dict[str, np.ndarray]:
-    """`matches` (over `rows`), with a longer word raised to NEAR_MISS in the candidates (of
+    """`matches` (over `rows`), with a longer word raised to near_miss in the candidates (of
     the rows) that hold it only in a misspelt form (rapidfuzz); the same arrays where none does."""
+    floor, near_miss = parameters.fuzzy_floor, parameters.near_miss
     raised = dict(matches)
     for token, found in matches.items():
         if len(token) < 3 or index.uses(token):  # a word the articles print is not misspelt
             continue
         weak = [
             i
-            for i in candidates[found[candidates] < NEAR_MISS].tolist()
-            if could_be_near(token, index.facts[rows[i]].text)
+            for i in candidates[found[candidates] < near_miss].tolist()
+            if could_be_near(token, index.facts[rows[i]].text, floor)
         ]
         texts = [index.facts[rows[i]].text for i in weak]
         near = process.extract(
-            token, texts, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FLOOR, limit=None
+            token, texts, scorer=fuzz.partial_ratio, score_cutoff=floor, limit=None
         )
         if near:
             raised[token] = found.copy()
-            raised[token][[weak[position] for _, _, position in near]] = NEAR_MISS
+            raised[token][[weak[position] for _, _, position in near]] = near_miss
     return raised
 
 
-def could_be_near(token: str, text: str) -> bool:
-    """Whether rapidfuzz's partial_ratio could score the token FUZZY_FLOOR or more in the
+def could_be_near(token: str, text: str, floor: int) -> bool:
+    """Whether rapidfuzz's partial_ratio could score the token `floor` or more in the
     text: only if enough of its letters occur there (see Aliases.could_resemble for why), a
     check far cheaper than the score."""
     if len(text) < len(token):  # partial_ratio then slides the text over the token
         return True
     shared = sum(letter in text for letter in token)
-    return shared * (200 - FUZZY_FLOOR) >= FUZZY_FLOOR * len(token)
+    return shared * (200 - floor) >= floor * len(token)
 
 
 class Scorer:
@@ -292,11 +290,13 @@ class Scorer:
         index: Index,
         name_like: list[str],
         rows: np.ndarray,
+        parameters: RankParameters = RANKING,
     ) -> None:
         """`name_like`: the words that name a place or body (names_elsewhere); `rows`: the
         positions of the facts scored (candidate_rows), which every array here follows."""
         self.question = question
         self.index = index
+        self.parameters = parameters
         self.rows = rows
         self.size = len(rows)
         self.traits = index.traits
@@ -344,11 +344,11 @@ class Scorer:
         score = 100 * (self.weight_row @ np.array([matches[t] for t in self.weights])) / self.total
         if self.name_like:  # 绵阳市…: about something the articles never name
             unnamed = np.logical_or.reduce([matches[t] == 0 for t in self.name_like])
-            score[unnamed] *= UNKNOWN_NAME
+            score[unnamed] *= self.parameters.unknown_name
         if focus := self.question.focus:  # the very thing asked about is not stated here
             stated = [matches[t] for t in focus if t in matches]
             asked = np.maximum.reduce(stated) if stated else np.zeros(self.size)
-            score[asked < NEAR] *= FOCUS_MISSING
+            score[asked < self.parameters.near] *= self.parameters.focus_missing
         return score
 
     def factors(self) -> np.ndarray:
@@ -374,17 +374,17 @@ class Scorer:
         for kind in {kind for _, kind in self.phases} & traits.phase_kinds.keys():
             asked = [phase for phase in self.phases if phase[1] == kind]
             other |= self.held(traits.phase_kinds, [kind]) & ~self.held(traits.phases, asked)
-        return np.where(other, OTHER_PHASE, 1.0)
+        return np.where(other, self.parameters.other_phase, 1.0)
 
     def cues(self) -> np.ndarray:
         """What kind of answer the question wants: a number, a date, a person, a list …"""
-        question, traits = self.question, self.traits
+        question, traits, p = self.question, self.traits, self.parameters
         factor = np.ones(self.size)
         for cue in entries_asked(question.text):
             factor *= np.where(self.marked(traits.cues[cue.name]), cue.if_held, cue.if_not)
         if question.wants_number and question.unit:
             has_unit = self.held(traits.units, [question.unit])
-            factor *= np.where(has_unit, 1.1, UNIT_MISSING)
+            factor *= np.where(has_unit, p.unit_held, p.unit_missing)
         if question.wants_place:  # a place the question does not already name
             asked = self.asked_places
             named = sum(
@@ -392,24 +392,26 @@ class Scorer:
                 np.zeros(self.size, int),
             )
             new_place = self.marked(traits.place_counts) > named
-            factor *= np.where(new_place, 1.1, 0.85)
+            factor *= np.where(new_place, p.new_place, p.no_new_place)
         if question.wants_role:
             people = self.asked_people
-            factor *= np.where(self.held(traits.people_names, people), 1.2, 0.9)
+            factor *= np.where(
+                self.held(traits.people_names, people), p.role_named, p.role_not_named
+            )
         return factor
 
     def time(self) -> np.ndarray:
         """A year (or plan period such as 十四五) in the question prefers facts of that time;
         a fact that states no year may still belong to its story's."""
-        traits = self.traits
+        traits, p = self.traits, self.parameters
         factor = np.ones(self.size)
         if asked := self.asked_years:
-            stated = np.where(self.held(traits.years, asked), 1.1, OTHER_TIME)
-            in_story = np.where(self.held(traits.story_years, asked), 1.0, 0.8)
+            stated = np.where(self.held(traits.years, asked), p.time_stated, p.other_time)
+            in_story = np.where(self.held(traits.story_years, asked), p.undated_in_story, p.undated)
             factor *= np.where(self.marked(traits.dated), stated, in_story)
         if asked := self.asked_plans:
-            stated = np.where(self.held(traits.plans, asked), 1.1, OTHER_TIME)
-            factor *= np.where(self.marked(traits.planned), stated, 0.8)
+            stated = np.where(self.held(traits.plans, asked), p.time_stated, p.other_time)
+            factor *= np.where(self.marked(traits.planned), stated, p.undated)
         return factor
 
     def entity(self) -> np.ndarray:
@@ -420,7 +422,8 @@ class Scorer:
         rival = self.held(traits.entity_types, self.specific_types)
         refers_back = self.marked(traits.refers_back)
         in_story = self.held(traits.in_story, specific) & (refers_back | ~rival)
-        return np.where(about, 1.0, np.where(in_story, IN_STORY_ENTITY, OTHER_ENTITY))
+        p = self.parameters
+        return np.where(about, 1.0, np.where(in_story, p.in_story_entity, p.other_entity))
 
     def definition(self) -> np.ndarray:
         """ "X是做什么的" prefers a fact that describes X: "…电缆制造商尚纬股份", "X是…"."""
@@ -429,7 +432,7 @@ class Scorer:
         bodies = {text: facts.texts[text] for text in with_name}
         described = {t for t, body in bodies.items() if any(d in body for d in self.descriptions)}
         fact_texts = facts.text_of[0][self.rows]
-        return np.where(among(fact_texts, sorted_ids(described)), 1.2, 1.0)
+        return np.where(among(fact_texts, sorted_ids(described)), self.parameters.described, 1.0)
 
 
 def word_evidence(question: Question, index: Index) -> dict[str, WordEvidence]:
@@ -437,9 +440,11 @@ def word_evidence(question: Question, index: Index) -> dict[str, WordEvidence]:
     return {t: index.remember(("word", t), lambda t=t: look_up(t, index)) for t in question.tokens}
 
 
-def word_weights(question: Question, index: Index) -> dict[str, float]:
-    """How much each question word weighs: its rarity times its word class."""
-    return {t: e.idf * e.class_weight for t, e in word_evidence(question, index).items()}
+def word_weights(
+    question: Question, index: Index, parameters: RankParameters = RANKING
+) -> dict[str, float]:
+    """How much each question word weighs (WordEvidence.weight)."""
+    return {t: e.weight(parameters) for t, e in word_evidence(question, index).items()}
 
 
 def rank(
@@ -447,35 +452,34 @@ def rank(
     index: Index,
     named: set[str] | None = None,
     limit: int = 5,
-    pool: int = POOL,
+    parameters: RankParameters = RANKING,
 ) -> list[Scored]:
-    """The best facts for a question, best first; `named` are the entities it names; `pool`:
-    how many facts are scored in full (candidate_rows)."""
+    """The best facts for a question, best first; `named` are the entities it names."""
     if not question.tokens:
         return []
-    named = find_entities(question, index) if named is None else named
+    named = find_entities(question, index, parameters) if named is None else named
     evidence = word_evidence(question, index)
-    weights = {t: e.idf * e.class_weight for t, e in evidence.items()}
+    weights = {t: e.weight(parameters) for t, e in evidence.items()}
     kinds = [k for k in question.kinds if k in weights and k[0] in LISTED]
     lists = {  # 哪些园区 is answered by 示范园、产业园
         kind: index.remember(("listed", kind[0]), lambda k=kind[0]: listing(k, index))
         for kind in kinds
     }
-    rows = candidate_rows(evidence, weights, lists, index, pool)
-    matches = {t: e.matches(rows, index) for t, e in evidence.items()}
+    rows = candidate_rows(evidence, weights, lists, index, parameters)
+    matches = {t: e.matches(rows, index, parameters) for t, e in evidence.items()}
     for kind, listed in lists.items():
         matches[kind] = np.where(
-            listed[rows], np.maximum(matches[kind], KIND_BY_HEAD), matches[kind]
+            listed[rows], np.maximum(matches[kind], parameters.kind_by_head), matches[kind]
         )
 
     name_like = [t for t, e in evidence.items() if e.name_like]
-    scorer = Scorer(question, named, weights, index, name_like, rows)
+    scorer = Scorer(question, named, weights, index, name_like, rows, parameters)
     factors = scorer.factors()
     coverage = scorer.coverage(matches)
     exact_scores = coverage * factors  # before near-miss spellings are looked for
-    by_score = highest(exact_scores, FUZZY_CANDIDATES)
+    by_score = highest(exact_scores, parameters.fuzzy_candidates)
     likely = by_score[exact_scores[by_score] > 0]
-    near_missed = with_near_misses(matches, likely, rows, index)
+    near_missed = with_near_misses(matches, likely, rows, index, parameters)
     changed = any(near_missed[t] is not matches[t] for t in weights)
     scores = scorer.coverage(near_missed) * factors if changed else exact_scores
     values = scores[likely].tolist()
