@@ -130,6 +130,24 @@ def test_a_noun_with_a_suffix_is_stated_by_its_root(answerer):
     assert stated("牌照", "授予铭牌", answerer.thesaurus) == (False, False)
 
 
+def test_a_list_states_the_kind_it_asks_for_by_example(answerer):
+    """哪些环节: 设计、研发、生产、销售、运维 are the 环节, though the fact never says the word;
+    a fact with no list leaves it unstated, and a question asking for no list still wants it."""
+    listing = fact_holding(answerer, "设计、研发、生产、销售、运维", "伟力得已成为")
+    no_list = fact_holding(answerer, "伟力得", "5吉瓦")
+    assert listing.has_list and not no_list.has_list
+    question, parsed = asked(answerer, "伟力得的储能系统覆盖哪些环节？")
+    assert parsed.kinds == {"环节"} and parsed.wants_list
+    # 环节 is stated by the list; 覆盖 is the one word the fact misses
+    focus_unstated, _, by_synonym, _, unstated = predicate_evidence(
+        question, listing, answerer.thesaurus
+    )
+    assert focus_unstated == 0.0 and by_synonym > 0 and unstated == 1.0
+    assert predicate_evidence(question, no_list, answerer.thesaurus)[0] == 1.0
+    one_thing, _ = asked(answerer, "伟力得的储能系统覆盖什么环节？")
+    assert predicate_evidence(one_thing, listing, answerer.thesaurus)[0] == 1.0
+
+
 def test_the_doing_asked_with_how_is_the_focus(answerer):
     """怎么挂失: a fact about bank cards that never says 挂失 leaves the focus unstated."""
     assert analyse("银行卡丢了怎么挂失").focus == {"挂失"}

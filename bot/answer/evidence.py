@@ -181,7 +181,9 @@ def predicate_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) ->
     an everyday word the articles never use lightly, yet 失眠 is the topic of 晚上失眠怎么办)."""
     question = asked.question
     unprinted = dict(asked.unprinted)
-    focus = sorted(question.focus)
+    # 哪些环节: a list names the kind by example (设计、研发、生产), not as such
+    by_example = question.kinds if question.wants_list and fact.has_list else set()
+    focus = sorted(question.focus - by_example)
     focus_hits = [any(stated(w, fact.text, thesaurus, unprinted)) for w in focus]
     total = sum(w for _, w in asked.predicates) or 1.0
     found = by_synonym = 0.0
@@ -190,6 +192,7 @@ def predicate_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) ->
     surroundings = fact.near + " " + fact.context
     for word, weight in asked.predicates:
         exact, synonym = stated(word, fact.text, thesaurus, unprinted)
+        synonym = synonym or (not exact and word in by_example)
         if exact or synonym:
             found += weight
             by_synonym += weight if synonym else 0.0
