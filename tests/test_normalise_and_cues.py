@@ -88,6 +88,15 @@ def test_the_asking_words_are_no_content(question):
     assert analyse(question).tokens == ["恳谈会"]
 
 
+@pytest.mark.parametrize(
+    "question", ["全县有几户中小企业", "全县有几批中小企业", "全县有几名中小企业"]
+)
+def test_how_many_with_any_counted_word_is_no_content(question):
+    """几户, like 几家: whatever classifier of the lexicon follows 几, it asks, and is no word
+    an answer must state."""
+    assert analyse(question).tokens == ["全县", "中小企业"]
+
+
 def test_the_noun_naming_the_kind_of_answer_is_no_content():
     """什么性质的组织 asks for a kind, as 什么类型 does: the answer never states 性质."""
     tokens = analyse("雷建新说工会是什么性质的组织").tokens
