@@ -29,6 +29,7 @@ class Lexicon:
     date_units: frozenset[str]  # after a number: a date (7月, 4日)
     particles: frozenset[str]  # never part of a word a question asks
     classifiers: frozenset[str]  # 几家企业: a count of things, named after it
+    descriptor_heads: frozenset[str]  # before a name, say what it is: 制造商尚纬股份
 
 
 def rows(name: str) -> list[list[str]]:
@@ -56,6 +57,7 @@ def load_lexicon() -> Lexicon:
         date_units=sets["date_units"],
         particles=sets["particles"],
         classifiers=sets["classifiers"],
+        descriptor_heads=sets["descriptor_heads"],
     )
 
 
