@@ -202,6 +202,35 @@ def test_answer_type_fits(answerer):
     assert type_evidence(analyse("市卫生健康委主任是谁？"), deputy) == [1.0]
 
 
+def test_a_fact_that_only_lists_the_thing_defined_says_not_what_it_is(answerer):
+    """希尔电子是做什么的: 重点推进希尔电子、嘉洋科技…等企业技改 names it only as one of a list
+    (type_misfit), 半导体器件供应商希尔电子 describes it; the question's subject counts though
+    no entity has that name. An aside naming it again (以下简称“四川伟力得”) leaves it listed."""
+    question, parsed = asked(answerer, "希尔电子是做什么的？")
+    assert parsed.subject == "希尔电子" and "希尔电子" in question.defined
+    listed = fact_holding(answerer, "希尔电子、嘉洋科技")
+    described = fact_holding(answerer, "供应商希尔电子")
+    assert type_evidence(parsed, listed, question.defined) == [1.0]
+    assert type_evidence(parsed, described, question.defined) == [0.0]
+    question, parsed = asked(answerer, "四川伟力得在液流电池产业联盟里是什么身份？")
+    founders = fact_holding(answerer, "该联盟由", "以下简称“四川伟力得”")
+    founder = fact_holding(answerer, "作为联盟发起单位之一")
+    assert type_evidence(parsed, founders, question.defined) == [1.0]
+    assert type_evidence(parsed, founder, question.defined) == [0.0]
+    other, parsed = asked(answerer, "希尔电子在推进什么项目？")  # asks no definition
+    assert not other.defined and type_evidence(parsed, listed, other.defined) == [0.0]
+
+
+def test_a_definition_question_is_answered_by_a_describing_fact(answerer):
+    """The describing fact ranks first, and a fact that only lists the thing is no answer for a
+    group (strict) where no fact describes it (嘉洋科技 is only ever listed)."""
+    answer = answerer.ask("希尔电子是一家什么样的企业？")
+    assert "半导体器件供应商希尔电子" in answer.top.answer
+    answer = answerer.ask("成都中医药大学附属乐山医院是什么性质的医院")
+    assert "非直属附属医院" in answer.top.answer
+    assert not answerer.ask("嘉洋科技是做什么的？", strict=True).found
+
+
 def test_a_month_alone_answers_when(answerer):
     """今年9月 and 6月 say when, without a day or a year; 3个月 is a span, not a month."""
     from bot.answer.cues import MONTH_NAMED

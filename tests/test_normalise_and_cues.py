@@ -4,6 +4,7 @@ import unicodedata
 
 import pytest
 
+from bot.answer.cues import describes, only_listed
 from bot.answer.question import MAX_QUESTION_CHARS, analyse
 from bot.text import normalise, sound_string
 
@@ -116,6 +117,38 @@ def test_who_wants_a_person():
 def test_which_ones_wants_a_list():
     assert analyse("乐山有哪些企业").wants_list
     assert not analyse("乐山有多少企业").wants_list
+
+
+@pytest.mark.parametrize(
+    "question,subject",
+    [
+        ("希尔电子是做什么的？", "希尔电子"),
+        ("尚纬股份是什么类型的企业？", "尚纬股份"),
+        ("成都中医药大学附属乐山医院是哪种类型的附属医院", "成都中医药大学附属乐山医院"),
+        ("四川伟力得在液流电池产业联盟里是什么身份？", "四川伟力得"),
+        ("伟力得在产业链里是什么角色", "伟力得"),
+        ("工会是什么性质的组织", "工会"),
+    ],
+)
+def test_what_a_thing_is_wants_a_definition_of_its_subject(question, subject):
+    parsed = analyse(question)
+    assert parsed.wants_definition and parsed.subject == subject
+
+
+def test_a_description_is_not_a_mention_in_a_list():
+    assert describes(
+        "行业领先的高端特种电缆制造商尚纬股份和半导体器件供应商希尔电子等", ["希尔电子"]
+    )
+    assert describes(normalise("合作共建非直属附属医院——乐山医院签约"), ["乐山医院"])
+    assert describes("作为联盟发起单位之一,四川伟力得是乐山高新区龙头企业", ["四川伟力得"])
+    assert only_listed("重点推进希尔电子、嘉洋科技、一拉得等企业技改", ["嘉洋科技"])
+    assert only_listed("支持福建钜能、尚纬股份等大企业", ["尚纬", "尚纬股份"])  # the longest name
+    assert only_listed(
+        "由融科储能、四川伟力得能源股份有限公司(以下简称“四川伟力得”)等组建",
+        ["四川伟力得", "四川伟力得能源股份有限公司"],
+    )
+    assert not only_listed("充分发挥四川伟力得的带动作用", ["四川伟力得"])
+    assert not only_listed("乐山高新区的项目", ["希尔电子"])  # not named: no evidence either way
 
 
 def test_plain_question_has_no_cues():

@@ -10,10 +10,11 @@ preference, evidence.py checks the answer kind, question.py tells which cues a q
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.answer.lexicon import LEXICON
 from bot.facts import parse
 
 if TYPE_CHECKING:
@@ -95,13 +96,50 @@ CUES: tuple[Cue, ...] = (
         re.compile(r"职务|职位|什么职|担任|身份|什么官"),
         lambda f: f.fact.people,
     ),
-    Cue(  # rank.py prefers a fact that describes the named entity: 制造商尚纬股份, X是…
+    Cue(  # what a thing is, of which kind, in which role: rank.py prefers a fact that
+        # describes it (describes), evidence.py counts one that only lists it as a misfit
         "definition",
-        re.compile(r"是做什么|是干什么|做什么的|干什么的|是什么企业|是什么公司"),
+        re.compile(
+            r"是做什么|是干什么|做什么的|干什么的|是什么企业|是什么公司"
+            r"|(?:什么|哪种|哪一种|哪类|啥)(?:类型|性质|身份|角色)|什么样的(?:企业|公司|机构|单位)"
+        ),
         lambda f: True,
     ),
 )
 NAMES = tuple(dict.fromkeys(cue.name for cue in CUES))
+
+
+# What a definition question asks of X is said by a fact that describes X, and not by one that
+# only lists X among others: 重点推进希尔电子、嘉洋科技等企业技改 says nothing of what 希尔电子 is.
+ASIDE = re.compile(r"\([^()]*\)")  # (以下简称“四川伟力得”): a name again, in passing
+
+
+def mentions(text: str, names: Iterable[str]) -> list[tuple[str, str]]:
+    """(text before, text after) each mention of one of the names, the longest name where
+    several start at one place, asides left out."""
+    names = sorted({n for n in names if n}, key=len, reverse=True)
+    if not names:
+        return []
+    text = ASIDE.sub("", text)
+    found = re.finditer("|".join(map(re.escape, names)), text)
+    return [(text[: m.start()], text[m.end() :]) for m in found]
+
+
+def describes(text: str, names: Iterable[str]) -> bool:
+    """The text says what one of the names is, by a word right before it (电缆制造商尚纬股份,
+    非直属附属医院--成都中医药大学附属乐山医院) or by 是 or 为 right after it (尚纬股份是…)."""
+    return any(
+        before.endswith(tuple(LEXICON.descriptor_heads)) or after[:1] in ("是", "为")
+        for before, after in mentions(text, names)
+    )
+
+
+def only_listed(text: str, names: Iterable[str]) -> bool:
+    """The text names one of the names only as items of lists (希尔电子、嘉洋科技, 尚纬股份等
+    大企业), and describes none."""
+    found = mentions(text, names)
+    listed = all(before.endswith("、") or after[:1] in ("、", "等") for before, after in found)
+    return bool(found) and listed and not describes(text, names)
 
 
 def entries_asked(text: str) -> tuple[Cue, ...]:

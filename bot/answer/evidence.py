@@ -12,12 +12,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.answer.cues import entries_asked
+from bot.answer.cues import entries_asked, only_listed
 from bot.answer.index import Index
 from bot.answer.indexed import IndexedFact
 from bot.answer.lexicon import LEXICON
 from bot.answer.question import Question
-from bot.answer.rank import Scored
+from bot.answer.rank import Scored, defined_names
 from bot.answer.thesaurus import Thesaurus
 from bot.facts import parse
 from bot.text import normalise, sound_string
@@ -62,6 +62,7 @@ class Asked:
     # the words the articles never print, each with its core word if it is a compound of two
     # dictionary words (工会工作 → 工会), else ""
     unprinted: tuple[tuple[str, str], ...] = ()
+    defined: tuple[str, ...] = ()  # what a definition question asks about (rank.defined_names)
 
 
 def asked_of(question: Question, named: set[str], index: Index, weights: dict[str, float]) -> Asked:
@@ -80,7 +81,8 @@ def asked_of(question: Question, named: set[str], index: Index, weights: dict[st
         for word, _ in predicates
         if not index.uses(word)
     )
-    return Asked(question, specific, aliases, predicates, unknown / total, unprinted)
+    defined = tuple(defined_names(question, named, index))
+    return Asked(question, specific, aliases, predicates, unknown / total, unprinted, defined)
 
 
 def core_word(word: str, freq: Callable[[str], int]) -> str | None:
@@ -218,9 +220,12 @@ def story_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) -> lis
     return [sum(any(stated(w, fact.story, thesaurus)) for w in words) / len(words)]
 
 
-def type_evidence(question: Question, fact: IndexedFact) -> list[float]:
+def type_evidence(
+    question: Question, fact: IndexedFact, defined: tuple[str, ...] = ()
+) -> list[float]:
     """type_misfit: the question wants a number, date, person or list and the fact has none
-    (a number in another unit than the one asked for is none); 0 when no kind is asked."""
+    (a number in another unit than the one asked for is none), or asks what `defined` is and
+    the fact only lists it among others (cues.only_listed); 0 when no kind is asked."""
     if question.wants_number and any(counts(fact.text, noun) for noun in question.focus):
         return [0.0]  # 五大基地 for 几个基地: a count of the very thing asked, in words
     fits: list[float] = []
@@ -229,6 +234,8 @@ def type_evidence(question: Question, fact: IndexedFact) -> list[float]:
             fits.append(1.0 if cue.holds(fact) else 0.0)
     if question.wants_person and (roles := asked_roles(question.text)):  # 主任 is no 副主任
         fits.append(float(any(re.search(f"(?<!副){role}", fact.text) for role in roles)))
+    if defined and only_listed(fact.text, defined):  # 希尔电子、嘉洋科技等: not what it is
+        fits.append(0.0)
     if question.wants_number and question.unit and fact.fact.numbers:  # the unit asked for
         unit = question.unit
         if unit not in fact.units and not any(unit in n for n in fact.fact.numbers):
@@ -283,7 +290,7 @@ def evidence_rows(
         row += subject_evidence(asked, fact, slot, index)
         row += predicate_evidence(asked, fact, thesaurus)
         row += story_evidence(asked, fact, thesaurus)
-        row += type_evidence(asked.question, fact)
+        row += type_evidence(asked.question, fact, asked.defined)
         row += time_evidence(asked.question, fact)
         rows.append([round(value, 6) for value in row])
     return rows

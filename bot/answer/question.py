@@ -35,6 +35,8 @@ KIND_ASKING = re.compile(r"^(?:哪个|哪些|哪家|哪种|哪类|什么|啥)$")
 COUNTED = "".join(sorted(LEXICON.classifiers | LEXICON.measure_words))  # 几户, 几家, 几吨
 ASKING_ANYWHERE = re.compile(rf"哪|第几|几[{COUNTED}]|多远|多久|多大|多少|好多|好久|什么|啥")
 PUNCTUATION = ",.;:!?，。；：！？、“”‘’\"'()（）《》[]【】 "
+# 希尔电子|是做什么的, 四川伟力得|在…联盟里是什么身份: the first clause's words before 是 or 在
+SUBJECT = re.compile(r"([^,.;:!?，。；：！？、\s]{2,}?)(?:是|在)")
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
 MONTH_RANGE = re.compile(r"\d{1,2}-\d{1,2}月")
 YEAR_OR_RANGE = re.compile(r"(?<!\d)(?:19|20)\d{2}年?|\d{1,2}-\d{1,2}月")
@@ -61,6 +63,9 @@ class Question:
     unit: str = ""  # the unit a number answer should carry, when the question says
     years: set[str] = field(default_factory=set)
     notice: str = ""
+    # what a definition question asks about, as typed: 希尔电子 in 希尔电子是做什么的, even
+    # where no entity has that name
+    subject: str = ""
 
     # The cues by name, for readability where one is meant (see cues.py for what each asks).
     wants_number = property(lambda self: "number" in self.cues)
@@ -228,6 +233,8 @@ def analyse(
         question.unit = question.unit or next(
             (u for cue, u in LEXICON.unit_cues if cue.search(text)), ""
         )
+    if question.wants_definition and (subject := SUBJECT.search(text)):
+        question.subject = subject[1]
     question.years = set(parse.BARE_YEAR.findall(text))
     question.years |= set(parse.PLAN_PERIOD.findall(text))  # 十四五
     return question

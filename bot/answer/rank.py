@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.answer.cues import entries_asked
+from bot.answer.cues import describes, entries_asked
 from bot.answer.index import Index
 from bot.answer.indexed import IndexedFact
 from bot.answer.lexicon import LEXICON
@@ -41,7 +41,6 @@ NAMED_THING = re.compile(r"..(?:省|市|县|区|镇|乡|村|公司|集团|大学
 # Listed names end in one of these (…示范园、…产业园, 教育局), right before one of LIST_MARKS.
 LISTED = "园区市县镇村局院校厂馆站所司委会科部"
 LIST_MARKS = "、，。；和及"
-DESCRIBED_AS = ("商", "企业", "公司", "机构", "平台")  # 电缆制造商尚纬股份
 NO_FACTS = NO_TEXTS = np.zeros(0, dtype=np.int32)
 
 
@@ -310,13 +309,7 @@ class Scorer:
         self.asked_years = {y for y in question.years if y.isdigit()}
         self.phases = phases_in(question.text)
         self.asked_plans = question.years - self.asked_years
-        self.names = [alias for name in named for alias in index.names_of[name]]
-        self.descriptions = (  # 制造商尚纬股份, 尚纬股份是…
-            [f"{kind}{n}" for n in self.names for kind in DESCRIBED_AS]
-            + [f"{n}{v}" for n in self.names for v in "是为"]
-            if question.wants_definition
-            else []
-        )
+        self.defined = defined_names(question, named, index)
         q = question
         self.asked_places = [p for p in self.traits.places if p in q.text] if q.wants_place else []
         self.asked_people = (
@@ -330,7 +323,7 @@ class Scorer:
                 (Scorer.cues, any(wants)),
                 (Scorer.time, bool(q.years)),
                 (Scorer.entity, bool(self.specific)),
-                (Scorer.definition, bool(self.descriptions)),
+                (Scorer.definition, bool(self.defined)),
                 (Scorer.phase, bool(self.phases)),
             ]
             if applies
@@ -426,13 +419,21 @@ class Scorer:
         return np.where(about, 1.0, np.where(in_story, p.in_story_entity, p.other_entity))
 
     def definition(self) -> np.ndarray:
-        """ "X是做什么的" prefers a fact that describes X: "…电缆制造商尚纬股份", "X是…"."""
-        facts = self.facts_text
-        with_name = {text for name in self.names for text in facts.holding(name)}
-        bodies = {text: facts.texts[text] for text in with_name}
-        described = {t for t, body in bodies.items() if any(d in body for d in self.descriptions)}
+        """ "X是做什么的" prefers a fact that describes X (cues.describes): 制造商尚纬股份, X是…"""
+        facts, names = self.facts_text, self.defined
+        bodies = {text: facts.texts[text] for name in names for text in facts.holding(name)}
+        described = {t for t, body in bodies.items() if describes(body, names)}
         fact_texts = facts.text_of[0][self.rows]
         return np.where(among(fact_texts, sorted_ids(described)), self.parameters.described, 1.0)
+
+
+def defined_names(question: Question, named: set[str], index: Index) -> list[str]:
+    """What a definition question asks about: the names of the entities it names, and its
+    subject as typed (希尔电子, which no entity is called); none for another question."""
+    if not question.wants_definition:
+        return []
+    names = [alias for name in sorted(named) for alias in index.names_of[name]]
+    return names + [question.subject] if question.subject else names
 
 
 def word_evidence(question: Question, index: Index) -> dict[str, WordEvidence]:
