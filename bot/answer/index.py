@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -26,7 +27,8 @@ USED_KEPT = 50_000  # words whose use in the articles is kept (Index.uses)
 T = TypeVar("T")
 V = TypeVar("V", bound=Hashable)
 LONG_ALIAS = 4  # aliases this long or longer are also found by a near-miss spelling
-COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing
+COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing…
+COMMON_ENTITY_STORIES = 3  # … if it is in this many stories or more (not one story's subject)
 
 
 NO_IDS = np.zeros(0, dtype=np.int32)
@@ -477,6 +479,25 @@ def continues(fact: Fact, before: Fact) -> bool:
     return same_story and next_paragraph and bool(CONTINUES.match(fact.text))
 
 
+def common_entities(factbase: FactBase) -> set[str]:
+    """The entities that name no one thing (乐山高新区): named in several stories, and in more
+    than COMMON_ENTITY_SHARE of those stories' facts. Counted within the stories that name
+    them, so that articles about other things, added to the corpus, change nothing here."""
+    story_sizes = Counter(fact.source.file for fact in factbase.facts)
+    linked: Counter[str] = Counter()
+    stories: dict[str, set[str]] = {}
+    for fact in factbase.facts:
+        for name in fact.entities:
+            linked[name] += 1
+            stories.setdefault(name, set()).add(fact.source.file)
+    return {
+        name
+        for name, count in linked.items()
+        if len(stories[name]) >= COMMON_ENTITY_STORIES
+        and count > COMMON_ENTITY_SHARE * sum(story_sizes[s] for s in stories[name])
+    }
+
+
 def build_index(factbase: FactBase) -> Index:
     names = {e.name: e for e in factbase.entities}
     aliases = sorted(
@@ -492,11 +513,7 @@ def build_index(factbase: FactBase) -> Index:
     for alias, _ in aliases:
         segmenter.add_word(alias, freq=2000)
     prefer_corpus_words(factbase, segmenter)
-    counts: dict[str, int] = {}
-    for fact in factbase.facts:
-        for name in fact.entities:
-            counts[name] = counts.get(name, 0) + 1
-    common = {n for n, c in counts.items() if c > COMMON_ENTITY_SHARE * len(factbase.facts)}
+    common = common_entities(factbase)
     stories = {
         (s.file, s.title): normalise(" ".join([s.publication, s.title, *s.paragraphs]))
         for s in factbase.stories
