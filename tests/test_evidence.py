@@ -172,6 +172,19 @@ def test_cilin_groups_are_synonyms_only():
     assert "建立" in thesaurus.synonyms("成立")
 
 
+def test_a_byline_answers_who_wrote_the_story_and_no_other_who(answerer):
+    """作者：羊科 记者 杨心梅 names who reported, not who lectured at the event reported; the
+    speaker's own sentence is still of the asked kind."""
+    byline = fact_holding(answerer, "委员讲堂召开》作者")
+    speaker = fact_holding(answerer, "座谈会后举办了委员讲堂")
+    assert byline.has_people and speaker.has_people
+    lecturer = analyse("委员讲堂是谁来讲的？")
+    assert type_evidence(lecturer, byline) == [1.0]
+    assert type_evidence(lecturer, speaker) == [0.0]
+    for reporting in ["委员讲堂那篇报道是谁写的？", "委员讲堂那篇稿子的记者是谁？"]:
+        assert type_evidence(analyse(reporting), byline) == [0.0], reporting
+
+
 def test_answer_type_fits(answerer):
     number = analyse("伟力得的产能将达到多少吉瓦？")
     date = analyse("海同项目热调试哪天完成的？")

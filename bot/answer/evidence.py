@@ -234,6 +234,10 @@ def type_evidence(
             fits.append(1.0 if cue.holds(fact) else 0.0)
     if question.wants_person and (roles := asked_roles(question.text)):  # 主任 is no 副主任
         fits.append(float(any(re.search(f"(?<!副){role}", fact.text) for role in roles)))
+    if question.wants_person and not any(w in question.text for w in LEXICON.reporting_words):
+        # 委员讲堂是谁来讲的 is not answered by the story's byline (作者：羊科 记者 杨心梅)
+        reporting = LEXICON.reporting_words
+        fits.append(float(any(p.role not in reporting for p in fact.fact.people)))
     if defined and only_listed(fact.text, defined):  # 希尔电子、嘉洋科技等: not what it is
         fits.append(0.0)
     if question.wants_number and question.unit and fact.fact.numbers:  # the unit asked for

@@ -30,6 +30,7 @@ class Lexicon:
     particles: frozenset[str]  # never part of a word a question asks
     classifiers: frozenset[str]  # 几家企业: a count of things, named after it
     noun_suffixes: frozenset[str]  # 牌子, 竹子: the first character carries the meaning
+    reporting_words: frozenset[str]  # a 谁 question about the article: its reporter answers
     descriptor_heads: frozenset[str]  # before a name, say what it is: 制造商尚纬股份
 
 
@@ -59,6 +60,7 @@ def load_lexicon() -> Lexicon:
         particles=sets["particles"],
         classifiers=sets["classifiers"],
         noun_suffixes=sets["noun_suffixes"],
+        reporting_words=sets["reporting_words"],
         descriptor_heads=sets["descriptor_heads"],
     )
 
