@@ -318,6 +318,15 @@ def test_a_county_is_also_known_without_its_suffix(seed_facts):
     assert "夹江" in county.aliases
 
 
+def test_a_place_is_not_known_by_a_common_word_left_without_its_suffix(seed_facts):
+    """民主村 without 村 is 民主, democracy: no alias, so 民主决策 is not about the village."""
+    _, facts, entities = seed_facts
+    village = next(e for e in entities if e.name == "民主村")
+    assert "民主" not in village.aliases
+    decided = next(f for f in facts if "民主决策" in f.text)
+    assert "民主村" not in decided.entities
+
+
 def test_seed_names_without_the_clause_before_them(seed_facts):
     _, _, entities = seed_facts
     names = {e.name for e in entities}

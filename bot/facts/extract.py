@@ -346,7 +346,11 @@ def article_entities(stories: list[Story], facts: list[Fact]) -> tuple[list[Enti
                 add_alias(entity, entity.name.replace(long, short))
         if entity.type == "place":  # 夹江县 → 夹江, when the text says 夹江 on its own
             bare = entity.name[:-1]
-            if len(bare) >= 2 and stands_alone(bare, text, place=True, whole=False):
+            if (
+                len(bare) >= 2
+                and not is_common_word(bare)  # 民主村 is not named by 民主 (democracy)
+                and stands_alone(bare, text, place=True, whole=False)
+            ):
                 add_alias(entity, bare)
         region = REGION_PREFIX.match(entity.name)
         if entity.type in {"park", "organisation"} and region:
