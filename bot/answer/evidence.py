@@ -224,8 +224,9 @@ def type_evidence(
     question: Question, fact: IndexedFact, defined: tuple[str, ...] = ()
 ) -> list[float]:
     """type_misfit: the question wants a number, date, person or list and the fact has none
-    (a number in another unit than the one asked for is none), or asks what `defined` is and
-    the fact only lists it among others (cues.only_listed); 0 when no kind is asked."""
+    (a number in another unit than the one asked for is none, a reporter is no person unless
+    the question asks about the reporting), or asks what `defined` is and the fact only lists
+    it among others (cues.only_listed); 0 when no kind is asked."""
     if question.wants_number and any(counts(fact.text, noun) for noun in question.focus):
         return [0.0]  # 五大基地 for 几个基地: a count of the very thing asked, in words
     fits: list[float] = []
@@ -234,9 +235,9 @@ def type_evidence(
             fits.append(1.0 if cue.holds(fact) else 0.0)
     if question.wants_person and (roles := asked_roles(question.text)):  # 主任 is no 副主任
         fits.append(float(any(re.search(f"(?<!副){role}", fact.text) for role in roles)))
-    if question.wants_person and not any(w in question.text for w in LEXICON.reporting_words):
+    reporting = LEXICON.reporting_words
+    if question.wants_person and not any(word in question.text for word in reporting):
         # 委员讲堂是谁来讲的 is not answered by the story's byline (作者：羊科 记者 杨心梅)
-        reporting = LEXICON.reporting_words
         fits.append(float(any(p.role not in reporting for p in fact.fact.people)))
     if defined and only_listed(fact.text, defined):  # 希尔电子、嘉洋科技等: not what it is
         fits.append(0.0)
