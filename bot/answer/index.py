@@ -27,8 +27,8 @@ USED_KEPT = 50_000  # words whose use in the articles is kept (Index.uses)
 T = TypeVar("T")
 V = TypeVar("V", bound=Hashable)
 LONG_ALIAS = 4  # aliases this long or longer are also found by a near-miss spelling
-COMMON_ENTITY_SHARE = 0.2  # an entity in more facts than this (乐山高新区) names no one thing…
-COMMON_ENTITY_STORIES = 3  # … if it is in this many stories or more (not one story's subject)
+COMMON_ENTITY_SHARE = 0.2  # a story naming an entity in more of its facts than this is about it
+COMMON_ENTITY_STORIES = 3  # an entity this many stories are about (乐山高新区) names no one thing
 
 
 NO_IDS = np.zeros(0, dtype=np.int32)
@@ -480,22 +480,18 @@ def continues(fact: Fact, before: Fact) -> bool:
 
 
 def common_entities(factbase: FactBase) -> set[str]:
-    """The entities that name no one thing (乐山高新区): named in several stories, and in more
-    than COMMON_ENTITY_SHARE of those stories' facts. Counted within the stories that name
-    them, so that articles about other things, added to the corpus, change nothing here."""
+    """The entities that name no one thing (乐山高新区): several stories are about them, each
+    naming them in more than COMMON_ENTITY_SHARE of its facts. Counted story by story, so that
+    articles about other things, added to the corpus, change nothing here, not even where they
+    say 高新区 once in passing."""
     story_sizes = Counter(fact.source.file for fact in factbase.facts)
-    linked: Counter[str] = Counter()
-    stories: dict[str, set[str]] = {}
-    for fact in factbase.facts:
-        for name in fact.entities:
-            linked[name] += 1
-            stories.setdefault(name, set()).add(fact.source.file)
-    return {
+    linked = Counter((name, fact.source.file) for fact in factbase.facts for name in fact.entities)
+    about = Counter(
         name
-        for name, count in linked.items()
-        if len(stories[name]) >= COMMON_ENTITY_STORIES
-        and count > COMMON_ENTITY_SHARE * sum(story_sizes[s] for s in stories[name])
-    }
+        for (name, story), count in linked.items()
+        if count > COMMON_ENTITY_SHARE * story_sizes[story]
+    )
+    return {name for name, stories in about.items() if stories >= COMMON_ENTITY_STORIES}
 
 
 def build_index(factbase: FactBase) -> Index:
