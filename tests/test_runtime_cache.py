@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.facts import store
 from bot.facts.store import RUNTIME_CACHE, KnowledgeError, load_factbase
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
@@ -55,3 +56,32 @@ def test_a_cache_that_cannot_be_written_only_costs_the_parse(knowledge: Path) ->
     assert load_factbase(knowledge).facts == load_factbase(knowledge).facts
     assert (knowledge / RUNTIME_CACHE).is_dir()
     assert not list(knowledge.glob(f"{RUNTIME_CACHE}.*.tmp"))  # no half-written file left
+
+
+def test_the_yaml_read_in_parts_gives_the_same_fact_base(
+    knowledge: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = load_factbase(knowledge)
+    (knowledge / RUNTIME_CACHE).unlink()
+    monkeypatch.setattr(store, "RECORDS_AT_ONCE", 7)  # many parts, the last one shorter
+    in_parts = load_factbase(knowledge)
+    assert len(whole.facts) > 7 * 3 and len(whole.stories) > 7
+    assert in_parts.facts == whole.facts
+    assert in_parts.entities == whole.entities and in_parts.stories == whole.stories
+
+
+def test_a_yaml_error_in_a_later_part_names_its_line_in_the_file(
+    knowledge: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    facts = knowledge / "facts.yaml"
+    lines = facts.read_text("utf-8").splitlines(keepends=True)
+    broken = max(i for i, line in enumerate(lines) if line.startswith("  text: "))
+    lines[broken] = "  text: [not closed\n"
+    facts.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(KnowledgeError) as whole:
+        load_factbase(knowledge)
+    monkeypatch.setattr(store, "RECORDS_AT_ONCE", 7)
+    with pytest.raises(KnowledgeError) as in_parts:
+        load_factbase(knowledge)
+    assert str(in_parts.value) == str(whole.value)
+    assert f"facts.yaml, line {broken + 2}: not valid YAML" in str(whole.value)  # where seen
