@@ -10,6 +10,7 @@ import pickle
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,7 @@ def read_yaml_list(path: Path) -> Iterator[dict[str, Any]]:
     starts = [m.start() for m in RECORD_START.finditer(text)][RECORDS_AT_ONCE::RECORDS_AT_ONCE]
     bounds = [0, *starts, len(text)]
     first_line = 0
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in pairwise(bounds):
         part = text[start:end]
         data = parse_yaml_text(path, part, fast_safe_load, first_line)
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
