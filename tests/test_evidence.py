@@ -185,6 +185,16 @@ def test_a_byline_answers_who_wrote_the_story_and_no_other_who(answerer):
         assert type_evidence(analyse(reporting), byline) == [0.0], reporting
 
 
+def test_who_else_is_not_answered_by_the_one_named(answerer):
+    """A 谁 question that names a person, yet does not ask who that one is, wants someone
+    else: 雷建新之前的上一任 is not 雷建新, whatever the fact says of him."""
+    elected = fact_holding(answerer, "雷建新当选市总工会主席")
+    predecessor = analyse("雷建新之前的上一任乐山市总工会主席是谁？")
+    assert type_evidence(predecessor, elected) == [1.0]
+    for identity in ["雷建新是谁？", "谁是雷建新", "市总工会主席是谁？"]:
+        assert type_evidence(analyse(identity), elected) == [0.0], identity
+
+
 def test_answer_type_fits(answerer):
     number = analyse("伟力得的产能将达到多少吉瓦？")
     date = analyse("海同项目热调试哪天完成的？")

@@ -20,6 +20,7 @@ from bot.answer.question import Question
 from bot.answer.rank import Scored, defined_names
 from bot.answer.thesaurus import Thesaurus
 from bot.facts import parse
+from bot.facts.model import Person
 from bot.text import normalise, sound_string
 
 MAX_UNSTATED = 3  # more missing words say no more
@@ -235,6 +236,8 @@ def type_evidence(
             fits.append(1.0 if cue.holds(fact) else 0.0)
     if question.wants_person and (roles := asked_roles(question.text)):  # 主任 is no 副主任
         fits.append(float(any(re.search(f"(?<!副){role}", fact.text) for role in roles)))
+    if question.wants_person and only_those_asked_about(question.text, fact.fact.people):
+        fits.append(0.0)  # 雷建新的上一任 is someone other than 雷建新
     reporting = LEXICON.reporting_words
     if question.wants_person and not any(word in question.text for word in reporting):
         # 委员讲堂是谁来讲的 is not answered by the story's byline (作者：羊科 记者 杨心梅)
@@ -246,6 +249,18 @@ def type_evidence(
         if unit not in fact.units and not any(unit in n for n in fact.fact.numbers):
             fits.append(0.0)
     return [1.0 - min(fits)] if fits else [0.0]
+
+
+def only_those_asked_about(text: str, people: list[Person]) -> bool:
+    """Every person the fact names is named in the question, which asks 谁 yet not who that
+    one is (雷建新之前的上一任主席是谁, not 雷建新是谁): the answer is someone else."""
+    named = [p.name for p in people if p.name in text]
+    if not people or len(named) < len(people):
+        return False
+    return not any(
+        f"谁是{name}" in text or any(name + ask in text for ask in LEXICON.identity_asks)
+        for name in named
+    )
 
 
 def asked_roles(text: str) -> list[str]:

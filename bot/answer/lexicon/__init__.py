@@ -31,6 +31,7 @@ class Lexicon:
     classifiers: frozenset[str]  # 几家企业: a count of things, named after it
     noun_suffixes: frozenset[str]  # 牌子, 竹子: the first character carries the meaning
     reporting_words: frozenset[str]  # a 谁 question about the article: its reporter answers
+    identity_asks: frozenset[str]  # after a person's name: who that one is (雷建新是谁)
     descriptor_heads: frozenset[str]  # before a name, say what it is: 制造商尚纬股份
 
 
@@ -61,6 +62,7 @@ def load_lexicon() -> Lexicon:
         classifiers=sets["classifiers"],
         noun_suffixes=sets["noun_suffixes"],
         reporting_words=sets["reporting_words"],
+        identity_asks=sets["identity_asks"],
         descriptor_heads=sets["descriptor_heads"],
     )
 
