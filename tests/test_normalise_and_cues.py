@@ -326,3 +326,18 @@ def test_full_width_letters_fold_as_nfkc_folds_them():
         char = chr(code)
         assert normalise(f"乐{char}山") == normalise(f"乐{unicodedata.normalize('NFKC', char)}山")
     assert normalise("伟力得ＧＭ是谁？") == "伟力得gm是谁?"
+
+
+def test_the_plain_tagger_has_the_dictionary_files_tags_as_its_own():
+    """plain_tags copies the table jieba.posseg read on import rather than reading the file
+    again: the same tags, in a table of its own."""
+    import jieba
+    import jieba.posseg
+
+    from bot.text import plain_jieba, plain_tagger, plain_tags
+
+    read_again = jieba.posseg.POSTokenizer(jieba.Tokenizer()).word_tag_tab
+    assert plain_tags() == read_again and len(read_again) > 300_000
+    assert plain_tags() is not jieba.posseg.dt.word_tag_tab
+    assert plain_tagger().tokenizer is plain_jieba()
+    assert [(w.word, w.flag) for w in plain_tagger().cut("伟力得副总经理说")][-1] == ("说", "v")

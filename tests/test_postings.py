@@ -119,3 +119,18 @@ def test_too_many_characters_and_texts_for_a_64_bit_key_are_refused(monkeypatch)
     letters = "".join(chr(0x4E00 + i) for i in range(2000))
     with pytest.raises(ValueError, match="too many"):
         Postings.of([letters])
+
+
+def test_postings_filed_in_many_batches_are_those_filed_in_one(sentences, monkeypatch):
+    """Each batch's pieces are written straight into one array (filed), and each length's ids
+    into the whole (joined): the same arrays however the texts are cut into batches, with
+    texts shorter than a piece and an empty one among them."""
+    texts = [*sentences, "", "副", "乐山"]
+    whole = Postings.of(texts)
+    monkeypatch.setattr(index_module, "BATCH_LETTERS", 40)
+    assert len(index_module.batches_of(texts)) > 50
+    batched = Postings.of(texts)
+    for name in ("alphabet", "codes", "starts", "ids"):
+        assert np.array_equal(getattr(batched, name), getattr(whole, name)), name
+        assert getattr(batched, name).dtype == getattr(whole, name).dtype, name
+    assert batched.get("副").tolist() == [i for i, t in enumerate(texts) if "副" in t]

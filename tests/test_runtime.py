@@ -9,9 +9,10 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from bot.answer import Answerer, load_answerer
+from bot.answer import Answerer, load_answerer, runtime
 from bot.answer.model import load_model
 from bot.answer.runtime import ENGINE_CACHE
 from bot.facts.store import FACTS_FILE, load_factbase
@@ -107,3 +108,61 @@ def test_highest_scores_are_a_stable_sorts_first_ones():
         scores = rng.integers(0, 5, rng.integers(1, 60)) * 0.5
         n = int(rng.integers(1, 30))
         assert highest(scores, n).tolist() == np.argsort(-scores, kind="stable")[:n].tolist()
+
+
+def no_build(factbase):
+    raise AssertionError("the index was built, not read from the runtime cache")
+
+
+def postings_of(index):
+    """Every numpy array of the index's postings, by where it sits."""
+    return {
+        f"{haystack}.{table}.{name}": getattr(getattr(getattr(index, haystack), table), name)
+        for haystack in ("tiers", "facts_text")
+        for table in ("pieces", "sound_pieces")
+        for name in ("alphabet", "codes", "starts", "ids")
+    }
+
+
+def test_the_cache_pickled_straight_to_its_files_reads_back_what_was_written(
+    knowledge, monkeypatch
+):
+    built_facts, built = runtime.load_engine_data(knowledge)  # built, then written
+    monkeypatch.setattr(runtime, "build_index", no_build)  # the next load reads the cache
+    read_facts, read = runtime.load_engine_data(knowledge)
+    assert read_facts.facts == built_facts.facts and read_facts.stories == built_facts.stories
+    assert read.tiers.texts == built.tiers.texts and read.name_of == built.name_of
+    read_arrays = postings_of(read)
+    for where, array in postings_of(built).items():
+        assert np.array_equal(read_arrays[where], array), where
+        assert read_arrays[where].dtype == array.dtype, where
+    assert not read.tiers.pieces.ids.flags.writeable  # mapped from ENGINE_ARRAYS, not copied
+    assert not list(knowledge.glob("*.tmp"))
+
+
+def broken_copy(source, target):
+    target.write(source.read(100))
+    raise OSError("no space left on device")
+
+
+def broken_pickle(body, arrays, data):
+    runtime_pickle_body(body, arrays, data)
+    raise OSError("no space left on device")
+
+
+runtime_pickle_body = runtime.pickle_body
+
+
+@pytest.mark.parametrize(
+    "where, fault", [("pickle_body", broken_pickle), ("shutil.copyfileobj", broken_copy)]
+)
+def test_a_cache_write_that_fails_leaves_no_part_of_a_cache(knowledge, monkeypatch, where, fault):
+    """A full disk, half way: no cache to be read, no temporary file left; the engine works."""
+    factbase, index = runtime.load_engine_data(knowledge)
+    (knowledge / ENGINE_CACHE).unlink()
+    monkeypatch.setattr(f"bot.answer.runtime.{where}", fault)
+    runtime.write_engine_cache(knowledge, factbase, index)
+    assert not (knowledge / ENGINE_CACHE).exists()
+    assert not list(knowledge.glob("*.tmp"))
+    monkeypatch.undo()
+    assert answers(load_answerer(knowledge)) == answers(Answerer(factbase, load_model(knowledge)))

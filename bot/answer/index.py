@@ -87,7 +87,7 @@ class Postings:
             codes.append(piece_codes)
             starts.append(piece_starts[1:] + sum(len(i) for i in ids))
             ids.append(piece_ids)
-        return cls(alphabet, np.concatenate(codes), np.concatenate(starts), np.concatenate(ids))
+        return cls(alphabet, np.concatenate(codes), np.concatenate(starts), joined(ids, np.int32))
 
     def piece_code(self, piece: str) -> int | None:
         """The piece's code, or None if one of its characters is in no text."""
@@ -143,24 +143,37 @@ def filed(
     texts: list[str], batches: list[tuple[int, int]], length: int, alphabet: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Postings' three arrays for the pieces of one length: each (piece, text) as
-    code × len(texts) + text id, sorted, worked out a batch of texts at a time, and moved into
-    one array a batch at a time (no second copy of them all)."""
+    code × len(texts) + text id, sorted, worked out a batch of texts at a time, each batch
+    written straight into one array. That array is made as long as the texts have letters, more
+    than their pieces can fill: the pages never written are never given memory, and no batch
+    is kept beside it (holding them all, then their copy, took twice the memory)."""
     count = np.uint64(max(1, len(texts)))
-    keyed_batches = [
-        keyed_pieces(texts[first:end], first, count, length, alphabet) for first, end in batches
-    ]
-    keyed = np.empty(sum(len(batch) for batch in keyed_batches), np.uint64)
+    room = np.empty(sum(len(text) for text in texts), np.uint64)
     filled = 0
-    while keyed_batches:
-        batch = keyed_batches.pop(0)
-        keyed[filled : filled + len(batch)] = batch
+    for first, end in batches:
+        batch = keyed_pieces(texts[first:end], first, count, length, alphabet)
+        room[filled : filled + len(batch)] = batch
         filled += len(batch)
+    keyed = room[:filled]
     keyed.sort()
     ids = np.empty(len(keyed), np.int32)
     np.remainder(keyed, count, out=ids, casting="unsafe")  # the ids fit: below len(texts)
     keyed //= count  # now each posting's piece code
     first = np.flatnonzero(np.r_[True, keyed[1:] != keyed[:-1]]) if len(keyed) else ids
     return keyed[first], np.r_[first, len(keyed)].astype(np.int64), ids
+
+
+def joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    """The parts one after another, in one array; each part is dropped from the list (and
+    freed, if nothing else holds it) once copied: np.concatenate would hold two copies of all
+    of them at its end, the largest arrays of the first start (the postings' ids)."""
+    whole = np.empty(sum(len(part) for part in parts), dtype)
+    filled = 0
+    while parts:
+        part = parts.pop(0)
+        whole[filled : filled + len(part)] = part
+        filled += len(part)
+    return whole
 
 
 def keyed_pieces(
