@@ -27,6 +27,7 @@ from bot.answer.result import MAX_ANSWER_CHARS
 from bot.answer.segmenter import Segmenter
 from bot.facts.extract import extract_entities, link_entities, make_facts
 from bot.facts.model import Fact, FactBase, Source, Story
+from bot.short_answer import add_short_answers
 from bot.text import normalise, sound_string
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
@@ -738,3 +739,49 @@ def test_engines_with_other_parameters_share_an_index_and_keep_their_own_ranking
     assert relaxed[0][1] > before[0][1]  # 2023's figures no longer lowered for being 2023's
     assert [project.ask(q) for q in QUESTIONS] == expected
     assert [(s.fact.fact.id, s.score) for s in project.candidates(question)[1]] == before
+
+
+# A list the next sentence goes on with
+
+PARK_PARAGRAPHS = [
+    "乐山市五通桥区盐磷化工产业园区位于五通桥区金粟镇，规划面积12平方公里。",
+    "截至2024年底，盐磷化工产业园区已引进重点企业4家。分别是和邦生物、永祥股份、福华通达、润邦科技。",
+    "园区2024年实现营业收入320亿元，同比增长8%。",
+]
+PARK_COMPANIES = ["和邦生物", "永祥股份", "福华通达", "润邦科技"]
+
+
+@pytest.mark.parametrize(
+    "paragraphs",
+    [
+        PARK_PARAGRAPHS,
+        [  # announced with a colon, listed in the next paragraph
+            PARK_PARAGRAPHS[0],
+            "截至2024年底，盐磷化工产业园区已引进的重点企业有：",
+            "和邦生物、永祥股份、福华通达、润邦科技。",
+            PARK_PARAGRAPHS[2],
+        ],
+    ],
+    ids=["分别是", "colon"],
+)
+def test_a_which_question_is_answered_by_the_list_the_next_sentence_holds(paragraphs):
+    """The fact that says what is listed has the list's items in the sentence after it: it is no
+    type misfit for 哪些, and the answer gathers the items from there."""
+    engine = answerer_for(paragraphs, title="五通桥盐磷化工产业园区加快发展")
+    announcing = next(f for f in engine.index.facts if "已引进" in f.text)
+    assert announcing.has_list and "、" not in announcing.fact.text
+    answer = add_short_answers(engine.ask("盐磷化工产业园区引进了哪些重点企业？"), engine.factbase)
+    assert answer.found and answer.top.fact_id == announcing.fact.id
+    assert [item.text for item in answer.items] == PARK_COMPANIES
+    assert {item.source for item in answer.items} == {announcing.fact.source}
+
+
+def test_a_list_in_the_next_sentence_is_not_the_facts_own_unless_announced():
+    """Without 分别是 or a colon, the next sentence's list is about something else."""
+    paragraphs = [
+        "截至2024年底，盐磷化工产业园区已引进重点企业4家。和邦生物、永祥股份新上了技改项目。",
+        "盐磷化工产业园区的重点企业有：",
+        "园区2024年实现营业收入320亿元。和邦生物、永祥股份营收增长最快。",
+    ]
+    engine = answerer_for(paragraphs, title="五通桥盐磷化工产业园区加快发展")
+    assert not any(f.has_list for f in engine.index.facts if "、" not in f.fact.text)

@@ -142,6 +142,16 @@ def only_listed(text: str, names: Iterable[str]) -> bool:
     return bool(found) and listed and not describes(text, names)
 
 
+def continues_list(text: str, after: str, *, new_paragraph: bool) -> bool:
+    """`after` holds the list that `text` announces: the next sentence opens with 分别是 (…引进
+    重点企业5家。分别是A、B、C), or `text` ends with a colon and `after` is the next paragraph or
+    sentence. Then a 哪些 question about `text` is answered by both together."""
+    if "、" not in after:
+        return False
+    announces = text.rstrip().endswith(("：", ":"))
+    return announces or (not new_paragraph and after.startswith(tuple(LEXICON.list_openers)))
+
+
 def entries_asked(text: str) -> tuple[Cue, ...]:
     """The cues the (normalised) question asks: of entries sharing a name, the first asked."""
     found: dict[str, Cue] = {}

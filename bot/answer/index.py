@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from bot.answer.cache import ResultCache
+from bot.answer.cues import continues_list
 from bot.answer.indexed import IndexedFact
 from bot.answer.layers import layer_facts
 from bot.answer.lexicon import LEXICON
@@ -495,6 +496,17 @@ def continues(fact: Fact, before: Fact) -> bool:
     return same_story and next_paragraph and bool(CONTINUES.match(fact.text))
 
 
+def lists_on(fact: Fact, after: Fact | None) -> bool:
+    """The next fact holds the list this one announces (cues.continues_list)."""
+    if after is None or (after.source.file, after.source.title) != (
+        fact.source.file,
+        fact.source.title,
+    ):
+        return False
+    step = after.source.paragraph - fact.source.paragraph
+    return step in (0, 1) and continues_list(fact.text, after.text, new_paragraph=step == 1)
+
+
 def common_entities(factbase: FactBase) -> set[str]:
     """The entities that name no one thing (乐山高新区): several stories are about them, each
     naming them in more than COMMON_ENTITY_SHARE of its facts. Counted story by story, so that
@@ -545,6 +557,7 @@ def build_index(factbase: FactBase) -> Index:
         # or a sentence naming the subject would borrow the words of the next, which answers
         before = facts[position - 1] if position and position < len(factbase.facts) else None
         goes_on = before is not None and (before.source == fact.source or continues(fact, before))
+        after = facts[position + 1] if position + 1 < len(factbase.facts) else None
         entity_words = [" ".join([n, *names[n].aliases]) for n in fact.entities if n in names]
         near_texts = [before.text] if before is not None and goes_on else []
         near = normalise(" ".join([*near_texts, *entity_words, fact.question]))
@@ -577,7 +590,7 @@ def build_index(factbase: FactBase) -> Index:
                 has_people=bool(fact.people)
                 or any(names[n].type == "person" for n in fact.entities if n in names),
                 entity_types=one(frozenset(names[n].type for n in fact.entities if n in names)),
-                has_list="、" in fact.text or "和" in fact.text,
+                has_list="、" in fact.text or "和" in fact.text or lists_on(fact, after),
                 units=one(frozenset(units_of(fact))),
             )
         )

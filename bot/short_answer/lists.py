@@ -1,11 +1,13 @@
-"""Lists: the items a 哪些 question asks for, from the fact's enumerations and those of its
-neighbours in the same paragraph, each once, each with its source."""
+"""Lists: the items a 哪些 question asks for, from the fact's enumerations, the list its next
+sentence goes on with, and those of its neighbours in the same paragraph, each once, each with
+its source."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from bot.answer.cues import continues_list
 from bot.answer.result import Item
 from bot.facts.model import Fact, FactBase
 from bot.short_answer.asked import (
@@ -124,20 +126,43 @@ def enumerations(asked: Asked, text: str) -> list[Enumeration]:
     return found
 
 
-def neighbours(fact: Fact, factbase: FactBase) -> list[str]:
-    """The sentences just before and after the fact in its paragraph."""
+def sentences_around(fact: Fact, factbase: FactBase) -> tuple[list[str], int | None]:
+    """The sentences of the fact's paragraph, and which one is the fact."""
     paragraph = factbase.paragraph(fact.source)
     sentences = [s for s in re.split(r"(?<=[。！？；])", paragraph) if s.strip()]
     at = next((n for n, s in enumerate(sentences) if fact.text[:20] in s), None)
+    return sentences, at
+
+
+def neighbours(fact: Fact, factbase: FactBase) -> list[str]:
+    """The sentences just before and after the fact in its paragraph."""
+    sentences, at = sentences_around(fact, factbase)
     if at is None:
         return []
     return [sentences[n] for n in (at - 1, at + 1) if 0 <= n < len(sentences)]
+
+
+def continuation(fact: Fact, factbase: FactBase) -> str:
+    """The sentence after the fact, in its paragraph or opening the next one, when it holds the
+    list the fact announces (cues.continues_list); "" when there is none."""
+    sentences, at = sentences_around(fact, factbase)
+    if at is not None and at + 1 < len(sentences):
+        after = sentences[at + 1]
+        return after if continues_list(fact.text, after, new_paragraph=False) else ""
+    following = replace(fact.source, paragraph=fact.source.paragraph + 1)
+    after = next(iter(sentences_around(Fact("", "", following), factbase)[0]), "")
+    return after if continues_list(fact.text, after, new_paragraph=True) else ""
 
 
 def gather_items(asked: Asked, fact: Fact, factbase: FactBase) -> tuple[Item, ...]:
     """The items of the list the question asks for, from the fact and its neighbours in the same
     paragraph, each once, each with its source; () when the fact holds no such list."""
     own = enumerations(asked, fact.text)
+    announced = closeness(fact.text, asked)  # a list the next sentence holds is the fact's own
+    own += [
+        Enumeration(e.items, e.score + announced)
+        for e in enumerations(asked, continuation(fact, factbase))
+    ]
     nearby = [e for text in neighbours(fact, factbase) for e in enumerations(asked, text)]
     best = max((e.score for e in own + nearby), default=0)
     if best < 2:

@@ -33,6 +33,7 @@ class Lexicon:
     reporting_words: frozenset[str]  # a 谁 question about the article: its reporter answers
     identity_asks: frozenset[str]  # after a person's name: who that one is (雷建新是谁)
     descriptor_heads: frozenset[str]  # before a name, say what it is: 制造商尚纬股份
+    list_openers: frozenset[str]  # open a sentence that goes on with the list before: 分别是
 
 
 def rows(name: str) -> list[list[str]]:
@@ -64,6 +65,7 @@ def load_lexicon() -> Lexicon:
         reporting_words=sets["reporting_words"],
         identity_asks=sets["identity_asks"],
         descriptor_heads=sets["descriptor_heads"],
+        list_openers=sets["list_openers"],
     )
 
 
