@@ -476,12 +476,14 @@ def rank(
     scorer = Scorer(question, named, weights, index, name_like, rows, parameters)
     factors = scorer.factors()
     coverage = scorer.coverage(matches)
-    exact_scores = coverage * factors  # before near-miss spellings are looked for
+    # before near-miss spellings are looked for; rounded, as the last bits of a product differ
+    # with the length of the arrays it is worked out in, and equal facts must tie
+    exact_scores = np.round(coverage * factors, 9)
     by_score = highest(exact_scores, parameters.fuzzy_candidates)
     likely = by_score[exact_scores[by_score] > 0]
     near_missed = with_near_misses(matches, likely, rows, index, parameters)
     changed = any(near_missed[t] is not matches[t] for t in weights)
-    scores = scorer.coverage(near_missed) * factors if changed else exact_scores
+    scores = np.round(scorer.coverage(near_missed) * factors, 9) if changed else exact_scores
     values = scores[likely].tolist()
     best = sorted(  # highest first, then by fact id
         (-value, index.facts[i].fact.id, i)
