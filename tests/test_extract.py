@@ -337,3 +337,27 @@ def test_seed_names_without_the_clause_before_them(seed_facts):
     junk |= {"乐山高新区正紧扣省委十二届五次全会", "乐山高新区共签订招商引资项目"}
     junk |= {"市直机关工委书记雷建新当选市总工会"}  # a clause about a person the article names
     assert not junk & names
+
+
+def test_a_company_named_by_its_trade_name_alone():
+    """希尔电子、嘉洋科技等 are companies with no legal form printed; 发展高科技 and 新能源新材料
+    end the same way but their own part is a common word, no coined name."""
+    text = (
+        "重点推进希尔电子、嘉洋科技等企业技改项目建设，引进航达储能科技公司，"
+        "大力发展高科技，主攻新能源新材料、电子信息两大产业。"
+    )
+    names = {name for kind, name in candidate_names(text) if kind == "company"}
+    assert {"希尔电子", "嘉洋科技", "航达储能科技公司"} <= names
+    assert not names & {"发展高科技", "大力发展高科技", "新能源新材料"}
+
+
+def test_a_trade_name_is_an_alias_of_the_company_with_the_same_coined_core():
+    paragraphs = [
+        "四川吉晟生物医药有限公司落户乐山高新区，项目总投资5亿元。",
+        "重点推进希尔电子、吉晟生物等企业技改项目建设。",
+    ]
+    stories = [Story("002-1", "002_x.txt", "技改项目", "乐山日报", "", paragraphs)]
+    entities = {e.name: e for e in extract_entities(stories, make_facts(stories))}
+    assert "吉晟生物" not in entities
+    assert "吉晟生物" in entities["四川吉晟生物医药有限公司"].aliases
+    assert entities["希尔电子"].type == "company"

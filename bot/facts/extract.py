@@ -38,6 +38,13 @@ LEGAL_SUFFIX = re.compile(r"(?:集团)?(?:股份有限公司|有限责任公司|
 TRADE_WORDS = re.compile(
     r"(?:新材料|新能源|能源|生物医药|医疗科技|医疗|科技|制药|药业|储能|电子|酒业|实业)+$"
 )
+# A company by its trade name, with no legal form: 希尔电子、嘉洋科技等, 航达储能科技公司. Its own
+# part must be coined (coined_name), or 发展高科技 and 新能源新材料 would be companies.
+TRADE_NAME = re.compile(
+    rf"[{CJK}]{{2,4}}?(?P<suffix>(?:生物|科技|电子|制药|药业|储能科技|酒业|实业)(?:公司)?)"
+    r"(?=[、，。,；等和与及为]|$)"
+)
+NAME_TAGS = ("nr", "ns", "nt", "nz")  # jieba's tags of proper names: 希尔 (nrt), 裕华 (nz)
 # Standard Chinese short forms of long institutional words.
 ABBREVIATIONS = {
     "国家高新技术产业开发区": "高新区",
@@ -52,6 +59,7 @@ NAME_CHAR = re.compile(NAME)
 KIND_PATTERNS = [
     ("company", re.compile(rf"{NAME}{{2,24}}?(?P<suffix>股份有限公司|有限责任公司|有限公司)")),
     ("company", re.compile(rf"[{CJK}]{{2,6}}?(?P<suffix>集团|股份)(?![{CJK}]*有限)")),
+    ("company", TRADE_NAME),
     (
         "park",
         re.compile(rf"{NAME}{{2,16}}?(?P<suffix>产业园区|产业园|高新区|开发区|示范区|试验区)"),
@@ -280,6 +288,13 @@ def swallowed_suffix(place: str) -> bool:
     )
 
 
+def coined_name(own: str) -> bool:
+    """希尔, 嘉洋, 裕华: every word of it of two characters or more is a proper name to jieba; a
+    dictionary's common noun or verb (发展, 新能源) names no company."""
+    words = plain_jieba().lcut(own, HMM=False)
+    return all(len(w) == 1 or plain_tags().get(w, "x").startswith(NAME_TAGS) for w in words)
+
+
 def candidate_names(text: str) -> Iterable[tuple[str, str]]:
     for kind, pattern in KIND_PATTERNS:
         matches = {m.group(0): len(m["suffix"]) for m in pattern.finditer(text)}
@@ -293,6 +308,8 @@ def candidate_names(text: str) -> Iterable[tuple[str, str]]:
             if not name or GENERIC_NAMES.search(name) or is_common_word(name):
                 continue
             if kind == "project" and len(name) < 6:
+                continue
+            if pattern is TRADE_NAME and not coined_name(name[:-suffix_len]):
                 continue
             if place and swallowed_suffix(name):
                 continue
@@ -403,7 +420,34 @@ def merge_variants(entities: list[Entity], counts: Counter[str]) -> list[Entity]
             for alias in other.aliases:
                 add_alias(main, alias)
         kept.append(main)
-    return resolve_aliases(kept, counts)
+    return resolve_aliases(merge_trade_names(kept, counts), counts)
+
+
+def merge_trade_names(entities: list[Entity], counts: Counter[str]) -> list[Entity]:
+    """吉晟生物 is 四川吉晟生物医药有限公司, and 航达储能科技公司 is 航达电子: a company named by
+    its trade name is the company of the same coined core, the one with a legal form first."""
+
+    def core(name: str) -> str:
+        trade = TRADE_NAME.fullmatch(name)
+        return name[: trade.start("suffix")] if trade else core_name(name)
+
+    by_core: dict[str, list[Entity]] = {}
+    for e in entities:
+        if e.type == "company" and len(core(e.name)) >= 2:
+            by_core.setdefault(core(e.name), []).append(e)
+    merged: set[str] = set()
+    for group in by_core.values():
+        trade_names = [e for e in group if TRADE_NAME.fullmatch(e.name)]
+        if len(group) < 2 or not trade_names:
+            continue
+        main = min(group, key=lambda e: (e in trade_names, -counts[e.name], e.name))
+        for other in trade_names:
+            if other is not main:
+                add_alias(main, other.name)
+                for alias in other.aliases:
+                    add_alias(main, alias)
+                merged.add(other.name)
+    return [e for e in entities if e.name not in merged]
 
 
 def resolve_aliases(entities: list[Entity], counts: Counter[str]) -> list[Entity]:
