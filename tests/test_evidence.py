@@ -21,6 +21,7 @@ from bot.answer.evidence import (
     stated,
     story_evidence,
     subject_evidence,
+    subject_span,
     time_evidence,
     type_evidence,
 )
@@ -72,6 +73,41 @@ def test_subject_is_the_asked_entity_in_the_answering_clause(answerer):
     assert (in_clause, in_fact, missing, rival) == (0.0, 1.0, 0.0, 1.0)
     elsewhere = fact_holding(answerer, "民主村")
     assert subject_evidence(question, elsewhere, None, answerer.index)[3] == 1.0  # missing
+
+
+def test_a_time_said_first_leaves_the_subject_after_it(answerer):
+    """2025年7月，液流电池产业联盟…成立: the date opens the clause, so its subject, the alliance,
+    follows it; asked when a company was founded, the alliance is a rival (an organisation is
+    a company's rival, as a park is a project's)."""
+    question, _ = asked(answerer, "四川伟力得是什么时候成立的？")
+    founding = fact_holding(answerer, "液流电池产业联盟在", "成立")
+    in_clause, _, _, _, rival = subject_evidence(question, founding, 0, answerer.index)
+    assert (in_clause, rival) == (0.0, 1.0)
+    assert subject_span("2025年7月，联盟成立，会员50家。", 0) == ("2025年7月，联盟成立", True)
+    assert subject_span("联盟于2025年7月成立。", 3) == ("联盟于", False)
+
+
+def test_the_park_that_holds_the_project_is_its_rival(answerer):
+    question, _ = asked(answerer, "四川海同医用同位素生产设施项目已落地了多少个项目？")
+    park = fact_holding(answerer, "已落地7个项目")
+    slot = park.text.find("7个项目")
+    assert subject_evidence(question, park, slot, answerer.index)[4] == 1.0
+
+
+def test_the_items_a_which_question_asks_for_are_no_rivals(answerer):
+    """该联盟由大连融科…、四川伟力得…等组建: the companies listed are the answer to 哪些企业."""
+    alliance = fact_holding(answerer, "该联盟由大连融科")
+    listing, _ = asked(answerer, "液流电池产业联盟有哪些成员企业？")
+    assert subject_evidence(listing, alliance, None, answerer.index)[4] == 0.0
+    one, _ = asked(answerer, "液流电池产业联盟的成员企业总部在哪里？")
+    assert subject_evidence(one, alliance, None, answerer.index)[4] == 1.0
+
+
+def test_a_fact_describing_the_asked_one_is_about_it(answerer):
+    """半导体器件供应商希尔电子, in a sentence that opens with 伟力得: it says what 希尔电子 is."""
+    described = fact_holding(answerer, "半导体器件供应商希尔电子")
+    question, _ = asked(answerer, "希尔电子是干什么的？")
+    assert subject_evidence(question, described, None, answerer.index) == [1.0, 1.0, 0, 0, 0]
 
 
 def test_subject_features_are_silent_when_no_entity_is_asked(answerer):

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.answer.cues import entries_asked, only_listed
+from bot.answer.cues import describes, entries_asked, only_listed
 from bot.answer.index import Index
 from bot.answer.indexed import IndexedFact
 from bot.answer.lexicon import LEXICON
@@ -27,6 +27,9 @@ MAX_UNSTATED = 3  # more missing words say no more
 PHASE = re.compile(r"[一二三四五首]期")  # a project's phase: 一期, 二期, 首期
 ROLE = re.compile(rf"(?<!副)(?:{parse.ROLE_WORDS})")  # a post named in a question
 COUNT = r"[0-9一二三四五六七八九十两百千]+[个家座项条大种所名位]?"  # before the counted noun
+# Entity types a reader takes for one another's rivals as a clause's subject: the alliance for the
+# company asked about, the park that holds the project asked about.
+RIVAL_KINDS = ({"company", "organisation"}, {"project", "park"})
 CLAUSE = re.compile(r"[^，。；：！？,;:!?]+")
 
 # The evidence features, in the model's order. Each is documented where it is computed.
@@ -119,28 +122,57 @@ def answer_slot(question: Question, fact: IndexedFact) -> int | None:
     return min(positions) if positions else None
 
 
+def subject_span(text: str, slot: int | None) -> tuple[str, bool]:
+    """Where the answering clause names its subject, and whether it is read ahead of the answer:
+    the text before the answer; the clause it opens and the next when the answer comes first
+    (2025年7月，液流电池产业联盟…成立: a time said before the subject); with no answer slot,
+    the first clause."""
+    if slot is None:
+        return (clauses(text) or [(0, text)])[0][1], False
+    before = text[:slot].rstrip()
+    if before and before[-1] not in "，。；：,;:“":
+        return text[:slot], False
+    after = clauses(text[slot:])
+    end = slot + after[1][0] + len(after[1][1]) if len(after) > 1 else len(text)
+    return text[slot:end], True
+
+
 def subject_evidence(
     asked: Asked, fact: IndexedFact, slot: int | None, index: Index
 ) -> list[float]:
-    """subject_in_clause: the entity named nearest before the answer (with no answer slot: in
-    the fact's first clause) is an asked one; subject_in_fact: one is named anywhere in the
-    fact; subject_around: only linked, or named in the sentence before or the paragraph;
-    subject_missing: none of these; rival_subject: the nearest is another entity of an asked
-    type (the alliance in the story, the park that holds the project, the neighbour company).
-    All 0 when the question names no entity."""
+    """subject_in_clause: the entity named nearest the answer in its subject span (subject_span)
+    is an asked one; subject_in_fact: one is named anywhere in the fact; subject_around: only
+    linked, or named in the sentence before or the paragraph; subject_missing: none of these;
+    rival_subject: the nearest is another entity of an asked type or its rival kind
+    (RIVAL_KINDS: the alliance in the story, the park that holds the project, the neighbour
+    company), unless it is an item of the list a 哪些 question asks for. A fact that describes
+    the one a definition question asks about is about it. All 0 when the question names no
+    entity."""
     if not asked.specific:
         return [0.0, 0.0, 0.0, 0.0, 0.0]
     text = fact.text
-    lead = text[:slot] if slot is not None else (clauses(text) or [(0, text)])[0][1]
-    asked_at = max(lead.rfind(a) for a in asked.aliases)
+    if asked.defined and describes(text, asked.defined):
+        return [1.0, 1.0, 0.0, 0.0, 0.0]  # 半导体器件供应商希尔电子: says what the asked one is
+    lead, ahead = subject_span(text, slot)
+
+    def nearness(alias: str) -> int:
+        """How near the answer the alias is named in the lead (higher is nearer), -1 if not."""
+        if not ahead:
+            return lead.rfind(alias)
+        at = lead.find(alias)
+        return len(lead) - at if at >= 0 else -1
+
+    asked_at = max(nearness(a) for a in asked.aliases)
     asked_types = {index.types.get(name) for name in asked.specific}
+    asked_types |= {kind for kinds in RIVAL_KINDS if asked_types & kinds for kind in kinds}
     other_at = rival_at = -1
     for name in fact.entities - set(asked.specific) - index.common_entities:  # linked: named
         for alias in index.names_of.get(name, ()):
-            if any(alias in a for a in asked.aliases) or (at := lead.rfind(alias)) < 0:
+            if any(alias in a for a in asked.aliases) or (at := nearness(alias)) < 0:
                 continue
             other_at = max(other_at, at)
-            if index.types.get(name) in asked_types:
+            answering = asked.question.wants_list and only_listed(lead, index.names_of[name])
+            if index.types.get(name) in asked_types and not answering:
                 rival_at = max(rival_at, at)
     in_fact = any(a in text for a in asked.aliases)
     around = bool(set(asked.specific) & fact.entities) or any(
