@@ -256,6 +256,9 @@ def test_answer_type_fits(answerer):
     activity = analyse("乐山高新区搞的政务服务体验活动叫什么名字")  # a thing's name, not a person
     assert not activity.wants_person and type_evidence(activity, without) == [0.0]
     assert analyse("伟力得的副总经理叫什么名字").wants_person
+    permit = fact_holding(answerer, "两周时间就搞定")  # how long: a span of time, no date
+    assert type_evidence(analyse("装修施工许可证多久就办好了？"), permit) == [0.0]
+    assert type_evidence(analyse("装修施工许可证多久就办好了？"), with_date) == [1.0]
     deputy = fact_holding(answerer, "副主任曲刚")  # the deputy answers no question for the head
     assert type_evidence(analyse("市卫生健康委副主任是谁？"), deputy) == [0.0]
     assert type_evidence(analyse("市卫生健康委主任是谁？"), deputy) == [1.0]

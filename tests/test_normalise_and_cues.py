@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from bot.answer.cues import describes, only_listed
+from bot.answer.cues import DURATION, describes, only_listed
 from bot.answer.question import MAX_QUESTION_CHARS, analyse
 from bot.text import normalise, sound_string
 
@@ -81,6 +81,34 @@ def test_when_wants_a_date(question):
     parsed = analyse(question)
     assert parsed.wants_date
     assert not parsed.wants_number
+
+
+@pytest.mark.parametrize("question", ["开工一般要多久", "许可证多久办好", "对话持续了多长时间"])
+def test_how_long_wants_a_span_of_time_not_a_date_nor_a_number(question):
+    parsed = analyse(question)
+    assert parsed.wants_duration
+    assert not parsed.wants_date and not parsed.wants_number
+
+
+def test_haojiu_asks_when_in_sichuan_speech():
+    assert analyse("生产线好久全部建成").wants_date
+
+
+@pytest.mark.parametrize(
+    "text, span",
+    [
+        ("两周时间就搞定", "两周"),
+        ("一般需要半年左右", "半年"),
+        ("压缩到36个工作日", "36个工作日"),
+        ("用了3个月", "3个月"),
+        ("连续5年超额完成", "5年"),
+        ("2024年12月18日投产", None),
+        ("今年7月开工", None),
+    ],
+)
+def test_a_span_of_time_is_no_date(text, span):
+    found = DURATION.search(text)
+    assert (found.group(0) if found else None) == span
 
 
 @pytest.mark.parametrize("question", ["恳谈会是几月份开的", "恳谈会几号开的", "恳谈会何时开的"])

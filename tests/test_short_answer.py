@@ -95,6 +95,13 @@ def test_when_gives_the_date_with_the_time_of_day():
     assert short("装修工程什么时候必须完成", text) == "2026年2月"
 
 
+def test_how_long_gives_the_span_of_time_the_question_asks_about():
+    text = "同类项目在其他地方从签约到开工一般需要半年左右，而在乐山只用了两个月。"
+    assert short("同类项目在别的地方一般要多久才能开工", text) == "半年左右"
+    assert short("在乐山用了多长时间开工", text) == "两个月"
+    assert short("多久能开工", "项目计划于2025年4月开工。") is None  # a date says not how long
+
+
 def test_where_gives_the_place_of_the_kind_asked():
     text = "在乐山市峨眉山市高桥镇，郎酒集团投资建设的威士忌项目正快马加鞭地建设。"
     assert short("郎酒的威士忌项目建在峨眉山市哪个镇？", text) == "高桥镇"

@@ -25,9 +25,16 @@ NUMBER_CUE = re.compile(
     r"多少|好多|(?<!哪)几[个家项条次位年人万亿%]?|多大|多高|多长|多远|比例|占比|增速|增幅|排名|第几|规模"
 )  # 好多 asks "how many" in Sichuan speech: 营收好多, 花了好多钱
 DATE_CUE = re.compile(
-    r"哪天|哪一天|何时|什么时候|啥时候|啥子时候|哪一年|哪年|几月|哪个月|几号|多久|好久"
+    r"哪天|哪一天|何时|什么时候|啥时候|啥子时候|哪一年|哪年|几月|哪个月|几号|好久"
+)  # 好久 asks "when" in Sichuan speech: 生产线好久建成
+DURATION_CUE = re.compile(r"多久|多长时间|多少时间|多长的时间")  # how long, not when
+# A span of time, not a date: 半年, 两周, 36个工作日, 3个月, 连续5年 (2024年 and 7月 are dates)
+DURATION = re.compile(
+    r"(?<![0-9])(?:[0-9]{1,3}|[一二两三四五六七八九十百半几]+)多?"
+    r"(?:个多?月|个?星期|周|天|小时|分钟|个?工作日|(?<![0-9]{4})年)"
 )
 DATE_WORD = re.compile(r"时间|日期")  # asks for a date unless a number is asked: 审批时间多少天
+NOT_A_NUMBER = re.compile(f"{DATE_CUE.pattern}|{DURATION_CUE.pattern}")  # 多长时间: a span
 # A month is a date too, with no day or year: 今年9月正式进场, 刚刚过去的6月 (not 3个月, a span)
 MONTH_NAMED = re.compile(r"(?<!\d)\d{1,2}月")
 
@@ -52,8 +59,9 @@ class Cue:
 
 
 CUES: tuple[Cue, ...] = (
-    Cue("number", NUMBER_CUE, lambda f: f.fact.numbers, 1.0, 0.7, True, unless=DATE_CUE),
+    Cue("number", NUMBER_CUE, lambda f: f.fact.numbers, 1.0, 0.7, True, unless=NOT_A_NUMBER),
     Cue("date", DATE_CUE, dated, 1.0, 0.7, True),
+    Cue("duration", DURATION_CUE, lambda f: DURATION.search(f.text), 1.0, 0.7, True),
     Cue("date", DATE_WORD, dated, 1.0, 0.7, True, NUMBER_CUE),
     Cue(  # 叫什么 asks for a person only after a role or 人: 副书记叫啥, 那个人叫什么名字, not
         # 行动方案叫什么 nor 活动叫什么名字

@@ -70,6 +70,7 @@ class Question:
     # The cues by name, for readability where one is meant (see cues.py for what each asks).
     wants_number = property(lambda self: "number" in self.cues)
     wants_date = property(lambda self: "date" in self.cues)
+    wants_duration = property(lambda self: "duration" in self.cues)  # "多久", "多长时间"
     wants_person = property(lambda self: "person" in self.cues)
     wants_list = property(lambda self: "list" in self.cues)
     wants_place = property(lambda self: "place" in self.cues)

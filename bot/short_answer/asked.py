@@ -62,6 +62,8 @@ def asked_of(question: str) -> Asked:
         kind = "role"
     elif parsed.wants_date:
         kind = "date"
+    elif parsed.wants_duration:
+        kind = "duration"
     elif parsed.wants_number:
         kind = "number"
     elif parsed.wants_place:

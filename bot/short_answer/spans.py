@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.answer.cues import DURATION
 from bot.facts import parse
 from bot.facts.model import Fact
 from bot.short_answer.asked import (
@@ -49,6 +50,7 @@ def short_span(asked: Asked, fact: Fact) -> str | None:
         "person": person_span,
         "role": role_span,
         "date": date_span,
+        "duration": duration_span,
         "number": number_span,
         "place": place_span,
         "name": name_span,
@@ -108,6 +110,21 @@ def date_span(asked: Asked, fact: Fact) -> str | None:
     start, end = max(found, key=fit)
     tail = TIME_OF_DAY.match(text[end:])
     return text[start : end + (tail.end() if tail else 0)]
+
+
+def duration_span(asked: Asked, fact: Fact) -> str | None:
+    """半年左右, 两周时间: the span of time the fact gives (cues.DURATION), the one whose clause
+    shares most with the question if several, with 左右 or 时间 after it."""
+    text = fact.text
+    found = [m for m in DURATION.finditer(text) if not in_question(m.group(0), asked)]
+    if not found:
+        return None
+    best = max(
+        found,
+        key=lambda m: (closeness(text[slice(*clause_around(text, *m.span()))], asked), -m.start()),
+    )
+    tail = re.match(r"左右|时间|之久", text[best.end() :])
+    return best.group(0) + (tail.group(0) if tail else "")
 
 
 @dataclass(frozen=True)
