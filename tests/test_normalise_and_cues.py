@@ -185,6 +185,13 @@ def test_plain_question_has_no_cues():
     assert not parsed.wants_list
 
 
+def test_above_size_enterprises_ask_no_size():
+    """规上 reads 规模以上 (a class of enterprise): its 规模 asks for no number; 装机规模 does."""
+    assert not analyse("规上企业数字化转型要大力建设什么？").wants_number
+    assert analyse("规上企业有多少家").wants_number
+    assert analyse("伟力得储能装机规模").wants_number
+
+
 @pytest.mark.parametrize(
     ("question", "unit"),
     [
