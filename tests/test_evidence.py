@@ -152,6 +152,15 @@ def test_a_word_typed_by_its_sound_is_stated(answerer):
     assert share == 1.0 and by_synonym > 0 and missing == 0.0
 
 
+def test_a_date_of_another_event_leaves_the_event_asked_unstated(answerer):
+    """项目于12月18日建成投产 says when it went into production, not when work began."""
+    opened = fact_holding(answerer, "于12月18日建成投产")
+    began, _ = asked(answerer, "海创尚纬负极材料项目是哪一年开工的？")
+    assert predicate_evidence(began, opened, answerer.thesaurus)[0] == 1.0
+    produced, _ = asked(answerer, "海创尚纬负极材料项目是什么时候投产的？")
+    assert predicate_evidence(produced, opened, answerer.thesaurus)[0] == 0.0
+
+
 def test_a_noun_with_a_suffix_is_stated_by_its_root(answerer):
     """牌子: 子 only makes the noun; the article awarding a 铭牌 states it (by synonym), one
     without 牌 does not, and a word with no such suffix is not cut down to a character."""

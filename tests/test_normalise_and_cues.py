@@ -241,6 +241,20 @@ def test_the_focus_is_the_thing_counted_or_asked_for(question, focus):
     assert analyse(question).focus == focus
 
 
+@pytest.mark.parametrize(
+    ("question", "event"),
+    [
+        ("海创尚纬项目是哪一年开工的", {"开工"}),
+        ("组瑞特基地哪一年正式投产", {"投产"}),  # an adverb between
+        ("德世堂项目啥时候开始投产", {"投产"}),  # the last verb: what began
+        ("伟力得成立于哪一年", {"成立"}),  # the event before the asking word
+        ("伟力得营收多少", set()),
+    ],
+)
+def test_a_when_question_asks_of_an_event(question, event):
+    assert analyse(question).events == event
+
+
 # English mixed in
 
 

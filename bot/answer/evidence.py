@@ -207,8 +207,9 @@ def stated(
 
 
 def predicate_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) -> list[float]:
-    """focus_unstated: the word next to the asking word (总投资 in 总投资多少) is not stated in
-    the fact, in any wording; predicate_share: the weight share of the question's
+    """focus_unstated: the word next to the asking word (总投资 in 总投资多少), or the event a
+    when-question asks of (开工 in 哪一年开工), is not stated in the fact, in any wording;
+    predicate_share: the weight share of the question's
     non-name words the fact states, as written or by a synonym; predicate_by_synonym: the
     share found only by a synonym; missing_weight: the heaviest such word found nowhere near
     the fact (fact, sentence before, paragraph), as a share of the question's weight;
@@ -218,7 +219,7 @@ def predicate_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) ->
     unprinted = dict(asked.unprinted)
     # 哪些环节: a list names the kind by example (设计、研发、生产), not as such
     by_example = question.kinds if question.wants_list and fact.has_list else set()
-    focus = sorted(question.focus - by_example)
+    focus = sorted((question.focus | question.events) - by_example)
     focus_hits = [any(stated(w, fact.text, thesaurus, unprinted)) for w in focus]
     total = sum(w for _, w in asked.predicates) or 1.0
     found = by_synonym = 0.0

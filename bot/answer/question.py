@@ -31,6 +31,7 @@ ASKED_UNIT = re.compile(r"(?:多少|好多|几)(钱|人|家|户|吨|项|亩|件|
 # Words that ask for something: the content word beside one is what the question is about.
 QUANTITY_ASKING = re.compile(r"^(?:多少|好多|几|多大|多高|多远|多久|多长)")
 MANNER_ASKING = frozenset({"怎么", "如何", "怎样", "咋"})
+WHEN_ASKING = frozenset({"哪一年", "哪年", "哪一天", "哪天", "何时", "啥时候", "啥子时候"})
 KIND_ASKING = re.compile(r"^(?:哪个|哪些|哪家|哪种|哪类|什么|啥)$")
 COUNTED = "".join(sorted(LEXICON.classifiers | LEXICON.measure_words))  # 几户, 几家, 几吨
 ASKING_ANYWHERE = re.compile(rf"哪|第几|几[{COUNTED}]|多远|多久|多大|多少|好多|好久|什么|啥")
@@ -59,6 +60,7 @@ class Question:
     tokens: list[str] = field(default_factory=list)  # content words, in order, no duplicates
     focus: set[str] = field(default_factory=set)  # the words next to the asking word
     kinds: set[str] = field(default_factory=set)  # focus words that name a kind: 哪些园区
+    events: set[str] = field(default_factory=set)  # what a when-question asks of: 哪一年开工
     cues: frozenset[str] = frozenset()  # the kinds of answer it asks for (cues.CUES)
     unit: str = ""  # the unit a number answer should carry, when the question says
     years: set[str] = field(default_factory=set)
@@ -165,12 +167,30 @@ def is_noun(word: str, segmenter: Segmenter) -> bool:
     return any(f.startswith("n") or f in {"vn", "b"} for f in segmenter.word_flags(word))
 
 
-def focus_of(sequence: list[str], segmenter: Segmenter) -> tuple[set[str], set[str]]:
+def asks_when(sequence: list[str], i: int) -> bool:
+    """The word at i is where a question asks when: 哪一年, 何时, 什么|时候, 哪|天."""
+    word = sequence[i]
+    before = sequence[i - 1] if i else ""
+    return (
+        word in WHEN_ASKING
+        or (word == "时候" and before in {"什么", "啥"})
+        or (word in {"天", "年"} and before == "哪")
+    )
+
+
+def is_verb(word: str, segmenter: Segmenter) -> bool:
+    return is_content(word) and segmenter.word_flags(word)[-1].startswith("v")
+
+
+def focus_of(sequence: list[str], segmenter: Segmenter) -> tuple[set[str], set[str], set[str]]:
     """What is asked about: the word before 多少/几/谁 (after 几家/多少个), the noun after
-    哪个/什么/啥, or the verb after 怎么/如何; and, of those, the kind words (哪些园区 → 园区),
-    which an answer names by example, not as such."""
+    哪个/什么/啥, or the verb after 怎么/如何; of those, the kind words (哪些园区 → 园区),
+    which an answer names by example, not as such; and the event a when-question asks about
+    (哪一年开工), kept apart as the ranker does not weigh it: the article may say it in other
+    words, yet a date of another event answers nothing."""
     focus: set[str] = set()
     kinds: set[str] = set()
+    events: set[str] = set()
     for i, word in enumerate(sequence):
         if QUANTITY_ASKING.search(word) or word in {"谁", "是谁"}:
             # 几家陶瓷企业, 多少个项目: with a classifier, what is counted follows
@@ -181,6 +201,11 @@ def focus_of(sequence: list[str], segmenter: Segmenter) -> tuple[set[str], set[s
                     if is_noun(sequence[j], segmenter):
                         focus.add(sequence[j])
                     break
+        elif asks_when(sequence, i):  # 哪一年开工, 什么时候正式投产: the event asked about
+            event = [w for w in sequence[i + 1 : i + 3] if is_verb(w, segmenter)]
+            event = event or [w for w in sequence[max(0, i - 2) : i] if is_verb(w, segmenter)]
+            if event:
+                events.add(event[-1])  # 开始投产: the last verb says what began
         elif word in MANNER_ASKING:  # 怎么挂失: the doing asked about follows
             following = next((w for w in sequence[i + 1 : i + 3] if is_content(w)), "")
             if following:
@@ -193,12 +218,12 @@ def focus_of(sequence: list[str], segmenter: Segmenter) -> tuple[set[str], set[s
         ):
             focus.add(sequence[i + 1])
             kinds.add(sequence[i + 1])
-    return focus - LEXICON.cue_nouns, kinds
+    return focus - LEXICON.cue_nouns, kinds, events
 
 
 def content_tokens(
     text: str, known: Callable[[str], bool], segmenter: Segmenter
-) -> tuple[list[str], set[str], set[str]]:
+) -> tuple[list[str], set[str], set[str], set[str]]:
     """Content words in order (quoted phrases whole), and the focus of the question."""
     tokens: list[str] = [p for p in QUOTED.findall(text)] + MONTH_RANGE.findall(text)
     text = YEAR_OR_RANGE.sub(" ", text)  # years go to the time preference, not to the words
@@ -226,7 +251,9 @@ def analyse(
     if not text:
         return question
     segmenter = segmenter or plain_segmenter()
-    question.tokens, question.focus, question.kinds = content_tokens(text, known, segmenter)
+    question.tokens, question.focus, question.kinds, question.events = content_tokens(
+        text, known, segmenter
+    )
     question.cues = asked_cues(text)
     if question.wants_number:
         asked = ASKED_UNIT.search(text)  # 多少家 says the unit outright, whatever the topic
