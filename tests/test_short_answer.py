@@ -116,9 +116,16 @@ def test_what_gives_the_name():
     assert short("尚纬股份是做什么的？", text) == "高端特种电缆制造商"
 
 
+def test_a_bare_query_naming_an_amount_gets_the_amount():
+    """No asking word, yet 总产值 says an amount is wanted, and in 元: not the 48家 before it."""
+    text = "2025年1-8月，乐山高新区48家规模以上工业企业总产值37.2亿元，增速居乐山市第一。"
+    assert short("乐山高新区 2025年1-8月 规上工业 总产值", text) == "37.2亿元"
+    assert short("伟力得 储能", "伟力得储能产能将达到5吉瓦。") is None  # no amount named
+
+
 def test_no_clean_span_gives_no_short_answer():
     text = "作为“中国核动力工程的摇篮”，乐山成为四川核医疗产业重点区域。"
-    assert short("夹江核技术园 总投资", text) is None  # no asking word says what is wanted
+    assert short("夹江核技术园 总投资", text) is None  # the sentence states no amount
     assert short("乐山是什么东西的摇篮", "乐山高质量发展正按下加速键。") is None
     text = "在乐山国家高新技术产业开发区，伟力得电堆生产线进入试生产阶段。"
     entities = ("乐山国家高新技术产业开发区",)
