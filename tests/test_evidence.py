@@ -17,6 +17,7 @@ from bot.answer.evidence import (
     FEATURES,
     asked_of,
     core_word,
+    is_asked_for,
     predicate_evidence,
     stated,
     story_evidence,
@@ -101,6 +102,18 @@ def test_the_items_a_which_question_asks_for_are_no_rivals(answerer):
     assert subject_evidence(listing, alliance, None, answerer.index)[4] == 0.0
     one, _ = asked(answerer, "液流电池产业联盟的成员企业总部在哪里？")
     assert subject_evidence(one, alliance, None, answerer.index)[4] == 1.0
+
+
+def test_what_the_question_asks_for_is_no_rival(answerer):
+    """The park is the answer to 在哪个产业园 and to 在哪里, a rival only where something else
+    is asked."""
+    park = "夹江核技术应用产业园"
+    which, _ = asked(answerer, "四川海同医用同位素生产设施项目落户在哪个产业园？")
+    where, _ = asked(answerer, "四川海同医用同位素生产设施项目在哪里？")
+    how_much, _ = asked(answerer, "四川海同医用同位素生产设施项目总投资多少？")
+    assert is_asked_for(which, park, "", answerer.index)
+    assert is_asked_for(where, park, "", answerer.index)
+    assert not is_asked_for(how_much, park, "", answerer.index)
 
 
 def test_a_fact_describing_the_asked_one_is_about_it(answerer):

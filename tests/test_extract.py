@@ -344,11 +344,12 @@ def test_a_company_named_by_its_trade_name_alone():
     end the same way but their own part is a common word, no coined name."""
     text = (
         "重点推进希尔电子、嘉洋科技等企业技改项目建设，引进航达储能科技公司，"
-        "大力发展高科技，主攻新能源新材料、电子信息两大产业。"
+        "大力发展高科技，主攻新能源新材料、电子信息两大产业，新建和美科技，推动乐山科技、"
+        "教育事业发展。"
     )
     names = {name for kind, name in candidate_names(text) if kind == "company"}
     assert {"希尔电子", "嘉洋科技", "航达储能科技公司"} <= names
-    assert not names & {"发展高科技", "大力发展高科技", "新能源新材料"}
+    assert not names & {"发展高科技", "大力发展高科技", "新能源新材料", "美科技", "乐山科技"}
 
 
 def test_a_trade_name_is_an_alias_of_the_company_with_the_same_coined_core():
@@ -361,3 +362,11 @@ def test_a_trade_name_is_an_alias_of_the_company_with_the_same_coined_core():
     assert "吉晟生物" not in entities
     assert "吉晟生物" in entities["四川吉晟生物医药有限公司"].aliases
     assert entities["希尔电子"].type == "company"
+
+
+def test_two_trade_names_of_one_core_stay_two_companies():
+    """航达电子 and 航达储能科技公司 may be sister companies: no legal form says they are one."""
+    paragraphs = ["以伟力得、航达电子为主体，引进航达储能科技公司等龙头企业，打造储能产业。"]
+    stories = [Story("003-1", "003_x.txt", "储能产业", "乐山日报", "", paragraphs)]
+    entities = {e.name for e in extract_entities(stories, make_facts(stories))}
+    assert {"航达电子", "航达储能科技公司"} <= entities

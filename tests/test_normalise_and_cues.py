@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from bot.answer.cues import DURATION, describes, only_listed
+from bot.answer.cues import DURATION, asked_cues, describes, only_listed
 from bot.answer.question import MAX_QUESTION_CHARS, analyse
 from bot.text import normalise, sound_string
 
@@ -94,6 +94,10 @@ def test_haojiu_asks_when_in_sichuan_speech():
     assert analyse("生产线好久全部建成").wants_date
 
 
+def test_how_long_a_time_asks_no_date():
+    assert asked_cues("项目用了多久时间建成") == {"duration"}
+
+
 @pytest.mark.parametrize(
     "text, span",
     [
@@ -104,6 +108,8 @@ def test_haojiu_asks_when_in_sichuan_speech():
         ("连续5年超额完成", "5年"),
         ("2024年12月18日投产", None),
         ("今年7月开工", None),
+        ("工期1.5年", "1.5年"),  # the whole number, not 5年
+        ("建党100周年", None),  # an anniversary
     ],
 )
 def test_a_span_of_time_is_no_date(text, span):
@@ -246,8 +252,10 @@ def test_the_focus_is_the_thing_counted_or_asked_for(question, focus):
     [
         ("海创尚纬项目是哪一年开工的", {"开工"}),
         ("组瑞特基地哪一年正式投产", {"投产"}),  # an adverb between
-        ("德世堂项目啥时候开始投产", {"投产"}),  # the last verb: what began
+        ("德世堂项目啥时候开始投产", {"投产"}),  # 开始 says how, not what
         ("伟力得成立于哪一年", {"成立"}),  # the event before the asking word
+        ("项目哪一年开工建设", {"开工"}),  # the first event verb
+        ("什么时间开工", {"开工"}),
         ("伟力得营收多少", set()),
     ],
 )

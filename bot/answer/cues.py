@@ -30,11 +30,12 @@ DATE_CUE = re.compile(
 DURATION_CUE = re.compile(r"多久|多长时间|多少时间|多长的时间")  # how long, not when
 # A span of time, not a date: 半年, 两周, 36个工作日, 3个月, 连续5年 (2024年 and 7月 are dates)
 DURATION = re.compile(
-    r"(?<![0-9])(?:[0-9]{1,3}|[一二两三四五六七八九十百半几]+)多?"
-    r"(?:个多?月|个?星期|周|天|小时|分钟|个?工作日|(?<![0-9]{4})年)"
+    r"(?<![0-9.〇零一二两三四五六七八九十百])(?:[0-9]+(?:\.[0-9]+)?|[一二两三四五六七八九十百半几]+)多?"
+    r"(?:个多?月|个?星期|周(?!年)|天|小时|分钟|个?工作日|(?<![0-9]{4})年)"
 )
 DATE_WORD = re.compile(r"时间|日期")  # asks for a date unless a number is asked: 审批时间多少天
 NOT_A_NUMBER = re.compile(f"{DATE_CUE.pattern}|{DURATION_CUE.pattern}")  # 多长时间: a span
+NOT_A_DATE = re.compile(f"{NUMBER_CUE.pattern}|{DURATION_CUE.pattern}")  # 用了多久时间
 # A month is a date too, with no day or year: 今年9月正式进场, 刚刚过去的6月 (not 3个月, a span)
 MONTH_NAMED = re.compile(r"(?<!\d)\d{1,2}月")
 
@@ -62,7 +63,7 @@ CUES: tuple[Cue, ...] = (
     Cue("number", NUMBER_CUE, lambda f: f.fact.numbers, 1.0, 0.7, True, unless=NOT_A_NUMBER),
     Cue("date", DATE_CUE, dated, 1.0, 0.7, True),
     Cue("duration", DURATION_CUE, lambda f: DURATION.search(f.text), 1.0, 0.7, True),
-    Cue("date", DATE_WORD, dated, 1.0, 0.7, True, NUMBER_CUE),
+    Cue("date", DATE_WORD, dated, 1.0, 0.7, True, NOT_A_DATE),
     Cue(  # 叫什么 asks for a person only after a role or 人: 副书记叫啥, 那个人叫什么名字, not
         # 行动方案叫什么 nor 活动叫什么名字
         "person",

@@ -125,8 +125,9 @@ def answer_slot(question: Question, fact: IndexedFact) -> int | None:
 def subject_span(text: str, slot: int | None) -> tuple[str, bool]:
     """Where the answering clause names its subject, and whether it is read ahead of the answer:
     the text before the answer; the clause it opens and the next when the answer comes first
-    (2025年7月，液流电池产业联盟…成立: a time said before the subject); with no answer slot,
-    the first clause."""
+    (2025年7月，液流电池产业联盟…成立: a time said before the subject; subject_evidence goes
+    back to the text before when nothing is named there); with no answer slot, the first
+    clause."""
     if slot is None:
         return (clauses(text) or [(0, text)])[0][1], False
     before = text[:slot].rstrip()
@@ -137,6 +138,19 @@ def subject_span(text: str, slot: int | None) -> tuple[str, bool]:
     return text[slot:end], True
 
 
+def is_asked_for(asked: Asked, name: str, lead: str, index: Index) -> bool:
+    """The entity is what the question asks for, so no rival of its subject: an item of the list
+    a 哪些 question wants, one of the kind asked (哪个园区: …产业园区), a park or place where
+    the question asks where."""
+    question = asked.question
+    aliases = index.names_of.get(name, [])
+    return (
+        (question.wants_list and only_listed(lead, aliases))
+        or any(a.endswith(kind) for a in [name, *aliases] for kind in question.kinds)
+        or (question.wants_place and index.types.get(name) in ("park", "place"))
+    )
+
+
 def subject_evidence(
     asked: Asked, fact: IndexedFact, slot: int | None, index: Index
 ) -> list[float]:
@@ -145,7 +159,7 @@ def subject_evidence(
     linked, or named in the sentence before or the paragraph; subject_missing: none of these;
     rival_subject: the nearest is another entity of an asked type or its rival kind
     (RIVAL_KINDS: the alliance in the story, the park that holds the project, the neighbour
-    company), unless it is an item of the list a 哪些 question asks for. A fact that describes
+    company), unless the question asks for it (is_asked_for). A fact that describes
     the one a definition question asks about is about it. All 0 when the question names no
     entity."""
     if not asked.specific:
@@ -153,7 +167,13 @@ def subject_evidence(
     text = fact.text
     if asked.defined and describes(text, asked.defined):
         return [1.0, 1.0, 0.0, 0.0, 0.0]  # 半导体器件供应商希尔电子: says what the asked one is
+    others = {  # linked, so named in the fact
+        name: index.names_of.get(name, [])
+        for name in fact.entities - set(asked.specific) - index.common_entities
+    }
     lead, ahead = subject_span(text, slot)
+    if ahead and not any(a in lead for names in [asked.aliases, *others.values()] for a in names):
+        lead, ahead = text[:slot], False  # 伟力得在乐山落户，2021年12月建成投产: named before
 
     def nearness(alias: str) -> int:
         """How near the answer the alias is named in the lead (higher is nearer), -1 if not."""
@@ -166,13 +186,13 @@ def subject_evidence(
     asked_types = {index.types.get(name) for name in asked.specific}
     asked_types |= {kind for kinds in RIVAL_KINDS if asked_types & kinds for kind in kinds}
     other_at = rival_at = -1
-    for name in fact.entities - set(asked.specific) - index.common_entities:  # linked: named
-        for alias in index.names_of.get(name, ()):
+    for name, aliases in others.items():
+        rival = index.types.get(name) in asked_types and not is_asked_for(asked, name, lead, index)
+        for alias in aliases:
             if any(alias in a for a in asked.aliases) or (at := nearness(alias)) < 0:
                 continue
             other_at = max(other_at, at)
-            answering = asked.question.wants_list and only_listed(lead, index.names_of[name])
-            if index.types.get(name) in asked_types and not answering:
+            if rival:
                 rival_at = max(rival_at, at)
     in_fact = any(a in text for a in asked.aliases)
     around = bool(set(asked.specific) & fact.entities) or any(

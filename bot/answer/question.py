@@ -31,7 +31,9 @@ ASKED_UNIT = re.compile(r"(?:多少|好多|几)(钱|人|家|户|吨|项|亩|件|
 # Words that ask for something: the content word beside one is what the question is about.
 QUANTITY_ASKING = re.compile(r"^(?:多少|好多|几|多大|多高|多远|多久|多长)")
 MANNER_ASKING = frozenset({"怎么", "如何", "怎样", "咋"})
-WHEN_ASKING = frozenset({"哪一年", "哪年", "哪一天", "哪天", "何时", "啥时候", "啥子时候"})
+WHEN_ASKING = frozenset(
+    {"哪一年", "哪年", "哪一天", "哪天", "哪个月", "何时", "啥时候", "啥子时候", "好久"}
+)
 KIND_ASKING = re.compile(r"^(?:哪个|哪些|哪家|哪种|哪类|什么|啥)$")
 COUNTED = "".join(sorted(LEXICON.classifiers | LEXICON.measure_words))  # 几户, 几家, 几吨
 ASKING_ANYWHERE = re.compile(rf"哪|第几|几[{COUNTED}]|多远|多久|多大|多少|好多|好久|什么|啥")
@@ -168,18 +170,22 @@ def is_noun(word: str, segmenter: Segmenter) -> bool:
 
 
 def asks_when(sequence: list[str], i: int) -> bool:
-    """The word at i is where a question asks when: 哪一年, 何时, 什么|时候, 哪|天."""
+    """The word at i is where a question asks when: 哪一年, 何时, 什么|时候, 哪|天. (几月 and
+    几号 are read as counts, with the noun before them as the focus.)"""
     word = sequence[i]
     before = sequence[i - 1] if i else ""
     return (
         word in WHEN_ASKING
-        or (word == "时候" and before in {"什么", "啥"})
+        or (word in {"时候", "时间"} and before in {"什么", "啥"})
         or (word in {"天", "年"} and before == "哪")
+        or (word == "月" and before in {"哪", "哪个"})
     )
 
 
-def is_verb(word: str, segmenter: Segmenter) -> bool:
-    return is_content(word) and segmenter.word_flags(word)[-1].startswith("v")
+def is_event(word: str, segmenter: Segmenter) -> bool:
+    """A verb that says what happened: 投产, 成立; not 开始 or 实现 (lexicon.aspect_words)."""
+    verb = is_content(word) and segmenter.word_flags(word)[-1].startswith("v")
+    return verb and word not in LEXICON.aspect_words
 
 
 def focus_of(sequence: list[str], segmenter: Segmenter) -> tuple[set[str], set[str], set[str]]:
@@ -202,10 +208,12 @@ def focus_of(sequence: list[str], segmenter: Segmenter) -> tuple[set[str], set[s
                         focus.add(sequence[j])
                     break
         elif asks_when(sequence, i):  # 哪一年开工, 什么时候正式投产: the event asked about
-            event = [w for w in sequence[i + 1 : i + 3] if is_verb(w, segmenter)]
-            event = event or [w for w in sequence[max(0, i - 2) : i] if is_verb(w, segmenter)]
-            if event:
-                events.add(event[-1])  # 开始投产: the last verb says what began
+            # the first verb after it that is no aspect word (开始投产, 开工建设), else the
+            # nearest before it (成立于哪一年)
+            after = [w for w in sequence[i + 1 : i + 4] if is_event(w, segmenter)]
+            before = [w for w in sequence[max(0, i - 2) : i] if is_event(w, segmenter)]
+            if after or before:
+                events.add(after[0] if after else before[-1])
         elif word in MANNER_ASKING:  # 怎么挂失: the doing asked about follows
             following = next((w for w in sequence[i + 1 : i + 3] if is_content(w)), "")
             if following:

@@ -48,7 +48,7 @@ from bot.files import write_atomically
 
 # Bump when cleaning, story splitting or extraction changes what an article yields, or when
 # Extraction's fields change: every cached extraction then counts as stale.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 CACHE_DIR = ".cache"  # inside the knowledge folder; not committed, safe to delete
 ARTICLES_CACHE = "articles"  # per article: <file>.pickle (small) and <file>.facts.pickle
 LINKS_CACHE = "links.pickle"  # the names the cached links were made with

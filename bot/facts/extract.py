@@ -289,10 +289,15 @@ def swallowed_suffix(place: str) -> bool:
 
 
 def coined_name(own: str) -> bool:
-    """希尔, 嘉洋, 裕华: every word of it of two characters or more is a proper name to jieba; a
-    dictionary's common noun or verb (发展, 新能源) names no company."""
+    """希尔, 嘉洋, 裕华: two characters or more, every word of it of two or more a proper name
+    to jieba, and not a place alone; a dictionary's common noun or verb (发展, 新能源) names no
+    company, nor does a place (乐山科技 is a field of 乐山, not a firm) or a stray character
+    (美科技, cut from 和美科技)."""
     words = plain_jieba().lcut(own, HMM=False)
-    return all(len(w) == 1 or plain_tags().get(w, "x").startswith(NAME_TAGS) for w in words)
+    tags = [plain_tags().get(w, "x") for w in words]
+    proper = all(len(w) == 1 or t.startswith(NAME_TAGS) for w, t in zip(words, tags, strict=True))
+    place = all(t.startswith("ns") for t in tags) or not REGION_PREFIX.sub("", own)
+    return len(own) >= 2 and proper and not place
 
 
 def candidate_names(text: str) -> Iterable[tuple[str, str]]:
@@ -424,8 +429,9 @@ def merge_variants(entities: list[Entity], counts: Counter[str]) -> list[Entity]
 
 
 def merge_trade_names(entities: list[Entity], counts: Counter[str]) -> list[Entity]:
-    """吉晟生物 is 四川吉晟生物医药有限公司, and 航达储能科技公司 is 航达电子: a company named by
-    its trade name is the company of the same coined core, the one with a legal form first."""
+    """吉晟生物 is 四川吉晟生物医药有限公司: a company named by its trade name is the company
+    of a legal form with the same coined core. Two trade names of one core (航达电子, 航达储能
+    科技公司) stay apart: they may be sister companies."""
 
     def core(name: str) -> str:
         trade = TRADE_NAME.fullmatch(name)
@@ -438,15 +444,15 @@ def merge_trade_names(entities: list[Entity], counts: Counter[str]) -> list[Enti
     merged: set[str] = set()
     for group in by_core.values():
         trade_names = [e for e in group if TRADE_NAME.fullmatch(e.name)]
-        if len(group) < 2 or not trade_names:
+        legal = [e for e in group if e not in trade_names]
+        if not trade_names or not legal:
             continue
-        main = min(group, key=lambda e: (e in trade_names, -counts[e.name], e.name))
+        main = min(legal, key=lambda e: (-counts[e.name], e.name))
         for other in trade_names:
-            if other is not main:
-                add_alias(main, other.name)
-                for alias in other.aliases:
-                    add_alias(main, alias)
-                merged.add(other.name)
+            add_alias(main, other.name)
+            for alias in other.aliases:
+                add_alias(main, alias)
+            merged.add(other.name)
     return [e for e in entities if e.name not in merged]
 
 

@@ -55,8 +55,8 @@ class Asked:
 def asked_of(question: str) -> Asked:
     parsed = analyse(question)
     text = parsed.text
-    amount_unit = next((unit for cue, unit in LEXICON.unit_cues if cue.search(text)), "")
-    bare_amount_unit = ""
+    last = parsed.tokens[-1] if parsed.tokens else ""  # 总产值 in 乐山高新区 规上工业 总产值
+    bare_amount = next((unit for cue, unit in LEXICON.unit_cues if cue.search(last)), "")
     if parsed.wants_list:
         kind = "list"
     elif parsed.wants_person:
@@ -73,11 +73,11 @@ def asked_of(question: str) -> Asked:
         kind = "place"
     elif ASKS.search(text):
         kind = "name"
-    elif amount_unit:
-        kind = "number"  # 乐山高新区 规上工业 总产值: a bare query naming an amount asks it
-        bare_amount_unit = amount_unit
+    elif bare_amount:
+        kind = "number"  # 乐山高新区 规上工业 总产值: a bare query ending on an amount asks it
     else:
         kind = ""  # 伟力得 储能: no asking word says which span is meant
+    unit = parsed.unit or (bare_amount if kind == "number" else "")
     asking = ASKS.search(text)
     around = text[max(0, asking.start() - 6) : asking.start()] if asking else ""
     around += text[asking.end() : asking.end() + 4] if asking else ""
@@ -88,7 +88,7 @@ def asked_of(question: str) -> Asked:
         anchor=frozenset(pairs(around)),
         after=frozenset(pairs(text[asking.end() : asking.end() + 6] if asking else "")),
         before=text[: asking.start()].rstrip(" 了的是在") if asking else "",
-        unit="年" if YEARS_ASKED.search(text) else parsed.unit or bare_amount_unit,
+        unit="年" if YEARS_ASKED.search(text) else unit,
         kind_noun=kind_noun(text.replace(" ", "")),
         quoted=tuple(QUESTION_QUOTE.findall(text)),
         definition=parsed.wants_definition,

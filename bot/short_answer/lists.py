@@ -146,7 +146,9 @@ def continuation(fact: Fact, factbase: FactBase) -> str:
     """The sentence after the fact, in its paragraph or opening the next one, when it holds the
     list the fact announces (cues.continues_list); "" when there is none."""
     sentences, at = sentences_around(fact, factbase)
-    if at is not None and at + 1 < len(sentences):
+    if at is None:
+        return ""  # not found in its paragraph: where it stands is not known
+    if at + 1 < len(sentences):
         after = sentences[at + 1]
         return after if continues_list(fact.text, after, new_paragraph=False) else ""
     following = replace(fact.source, paragraph=fact.source.paragraph + 1)

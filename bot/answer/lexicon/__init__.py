@@ -34,6 +34,7 @@ class Lexicon:
     identity_asks: frozenset[str]  # after a person's name: who that one is (雷建新是谁)
     descriptor_heads: frozenset[str]  # before a name, say what it is: 制造商尚纬股份
     list_openers: frozenset[str]  # open a sentence that goes on with the list before: 分别是
+    aspect_words: frozenset[str]  # say how an event goes, not which: 开始投产, 成功完成
 
 
 def rows(name: str) -> list[list[str]]:
@@ -66,6 +67,7 @@ def load_lexicon() -> Lexicon:
         identity_asks=sets["identity_asks"],
         descriptor_heads=sets["descriptor_heads"],
         list_openers=sets["list_openers"],
+        aspect_words=sets["aspect_words"],
     )
 
 
