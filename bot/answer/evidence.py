@@ -229,10 +229,10 @@ def stated(
 def predicate_evidence(asked: Asked, fact: IndexedFact, thesaurus: Thesaurus) -> list[float]:
     """focus_unstated: the word next to the asking word (总投资 in 总投资多少), or the event a
     when-question asks of (开工 in 哪一年开工), is not stated in the fact, in any wording;
-    predicate_share: the weight share of the question's
-    non-name words the fact states, as written or by a synonym; predicate_by_synonym: the
-    share found only by a synonym; missing_weight: the heaviest such word found nowhere near
-    the fact (fact, sentence before, paragraph), as a share of the question's weight;
+    predicate_share: the weight share of the question's non-name words the fact states, as
+    written or by a synonym; predicate_by_synonym: the share found only by a synonym;
+    missing_weight: the heaviest such word found nowhere near the fact (fact, sentence before,
+    paragraph), as a share of the question's weight;
     unstated_words: how many words are so missing, whatever their weight (the ranker weighs
     an everyday word the articles never use lightly, yet 失眠 is the topic of 晚上失眠怎么办)."""
     question = asked.question

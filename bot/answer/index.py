@@ -498,10 +498,8 @@ def continues(fact: Fact, before: Fact) -> bool:
 
 def lists_on(fact: Fact, after: Fact | None) -> bool:
     """The next fact holds the list this one announces (cues.continues_list)."""
-    if after is None or (after.source.file, after.source.title) != (
-        fact.source.file,
-        fact.source.title,
-    ):
+    story = (fact.source.file, fact.source.title)
+    if after is None or (after.source.file, after.source.title) != story:
         return False
     step = after.source.paragraph - fact.source.paragraph
     return step in (0, 1) and continues_list(fact.text, after.text, new_paragraph=step == 1)

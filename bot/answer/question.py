@@ -232,7 +232,8 @@ def focus_of(sequence: list[str], segmenter: Segmenter) -> tuple[set[str], set[s
 def content_tokens(
     text: str, known: Callable[[str], bool], segmenter: Segmenter
 ) -> tuple[list[str], set[str], set[str], set[str]]:
-    """Content words in order (quoted phrases whole), and the focus of the question."""
+    """Content words in order (quoted phrases whole), and the focus, kinds and events of the
+    question (focus_of)."""
     tokens: list[str] = [p for p in QUOTED.findall(text)] + MONTH_RANGE.findall(text)
     text = YEAR_OR_RANGE.sub(" ", text)  # years go to the time preference, not to the words
     sequence = words(text, known, segmenter)
