@@ -338,6 +338,21 @@ def test_time_agrees_or_not(answerer):
     assert time_evidence(analyse("高新技术产业营收多少"), fact) == [0.0, 0.0]
 
 
+def test_a_goal_is_not_of_the_years_before_its_story(answerer):
+    """A goal or forecast stating no year (力争…, in a story of 2024) is of 2024 or later: no
+    answer for what happened in 2023, unless the question asks for a goal itself. A figure of
+    what is, stating no year, may still be of the year asked."""
+    goal = fact_holding(answerer, "力争通过3", "工业总产值达4500亿元以上")
+    assert goal.fact.source.date.startswith("2024") and not goal.years
+    assert time_evidence(analyse("乐山2023年工业总产值是多少"), goal) == [0.0, 1.0]
+    assert time_evidence(analyse("乐山2024年工业总产值是多少"), goal)[1] == 0.0
+    assert time_evidence(analyse("乐山2023年定的工业总产值目标是多少"), goal)[1] == 0.0
+    present = fact_holding(answerer, "700多户规模以上工业企业全部上")
+    assert not present.years and present.fact.source.date.startswith("2024")
+    assert time_evidence(analyse("2023年乐山有多少户规上工业企业上云"), present)[1] == 0.0
+    assert not answerer.ask("乐山2023年工业总产值是多少", strict=True).found
+
+
 def test_every_candidate_gets_one_row_of_every_feature(answerer):
     parsed = analyse("伟力得的副总经理是谁？", answerer.index.uses, answerer.index.segmenter)
     _, ranked, rows = answerer.candidates(parsed)

@@ -342,10 +342,28 @@ def time_evidence(question: Question, fact: IndexedFact) -> list[float]:
     if stated:  # years with years, plan periods with plan periods: 较“十三五”末 is no year
         agrees = bool(asked & stated)
         return [float(agrees), float(not agrees)]
+    if goal_before_its_story(question, fact):
+        return [0.0, 1.0]  # 2023年工业总产值 asked; 力争通过3—5年努力，工业总产值达… stated
     # a fact stating no year is of its paragraph's years or, saying 目前, of its story's date:
     # each may agree, neither says it is of another time
     around = set(fact.paragraph_years) | {fact.fact.source.date[:4]}
     return [float(bool(asked & around)), 0.0]
+
+
+def goal_before_its_story(question: Question, fact: IndexedFact) -> bool:
+    """The fact states no year and is a goal or forecast (力争, 预计: LEXICON.goal_words), so it
+    is of its story's year or later, while the question, asking for no goal itself, names only
+    years before the story's: the figure asked for is what happened then, not what is aimed at."""
+    story_year = fact.fact.source.date[:4]
+    goals = LEXICON.goal_words
+    asked = [year for year in question.years if year.isdigit()]
+    return (
+        story_year.isdigit()
+        and bool(asked)
+        and all(year < story_year for year in asked)
+        and any(word in fact.text for word in goals)
+        and not any(word in question.text for word in goals)
+    )
 
 
 def evidence_rows(

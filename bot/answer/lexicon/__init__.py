@@ -35,6 +35,7 @@ class Lexicon:
     descriptor_heads: frozenset[str]  # before a name, say what it is: 制造商尚纬股份
     list_openers: frozenset[str]  # open a sentence that goes on with the list before: 分别是
     aspect_words: frozenset[str]  # say how an event goes, not which: 开始投产, 成功完成
+    goal_words: frozenset[str]  # make a figure a goal or forecast: 力争…达4500亿元, 预计
 
 
 def rows(name: str) -> list[list[str]]:
@@ -68,6 +69,7 @@ def load_lexicon() -> Lexicon:
         descriptor_heads=sets["descriptor_heads"],
         list_openers=sets["list_openers"],
         aspect_words=sets["aspect_words"],
+        goal_words=sets["goal_words"],
     )
 
 
